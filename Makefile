@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Each creates .venv, installs the project into it, and runs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint format up down clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/vidcompare demo
+
+test: $(BIN)/.installed lint
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src functions tests benchmarks
+	$(BIN)/ruff format --check src functions tests benchmarks
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix src functions tests benchmarks
+	$(BIN)/ruff format src functions tests benchmarks
+
+up: $(BIN)/.installed
+	$(BIN)/vidcompare up
+
+down: $(BIN)/.installed
+	$(BIN)/vidcompare down
+
+clean:
+	rm -rf $(VENV) .vidcompare .pytest_cache

@@ -1,0 +1,147 @@
+"""``POST /api/batch-compare-async``: validate, create the job, publish the first messages.
+
+Everything is validated before anything is written: a rejected request creates no
+job document and publishes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+
+from vidcompare import queue, store
+from vidcompare.config import Settings, settings
+from vidcompare.errors import InvalidRequest
+from vidcompare.plan import Plan
+from vidcompare.providers.registry import Registry, default_registry
+from vidcompare.schemas import BatchAccepted, BatchRequest, JobStatus
+
+
+def parse_model(model_cls: type, body: Any) -> Any:
+    """Validate ``body`` as ``model_cls``; a 400 naming every bad field otherwise."""
+    if not isinstance(body, dict):
+        raise InvalidRequest.for_field("body", "must be a JSON object")
+    try:
+        return model_cls.model_validate(body)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(part) for part in err["loc"]) or "body", "message": err["msg"]}
+            for err in exc.errors(include_url=False)
+        ]
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        raise InvalidRequest(summary, details=details) from None
+
+
+def _no_duplicates(field: str, items: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for position, item in enumerate(items):
+        if item in seen:
+            raise InvalidRequest.for_field(
+                f"{field}[{position}]", f"duplicate of {field}[{seen[item]}] ({item!r})"
+            )
+        seen[item] = position
+
+
+def validate_batch(
+    request: BatchRequest, *, owner: str | None, config: Settings, registry: Registry
+) -> Plan:
+    if request.pairs is not None:
+        if request.video_ids or request.prompts:
+            raise InvalidRequest.for_field(
+                "pairs", "give either pairs or video_ids and prompts, not both"
+            )
+        if not request.pairs:
+            raise InvalidRequest.for_field("pairs", "must not be empty")
+        _no_duplicates("pairs", [f"{p.video_id}\n{p.prompt}" for p in request.pairs])
+    else:
+        for field in ("video_ids", "prompts"):
+            if not getattr(request, field):
+                raise InvalidRequest.for_field(field, "must not be empty")
+        _no_duplicates("video_ids", request.video_ids)
+        _no_duplicates("prompts", request.prompts)
+    if not request.models:
+        raise InvalidRequest.for_field("models", "must not be empty")
+    _no_duplicates("models", request.models)
+    if len(request.models) > config.max_models:
+        raise InvalidRequest.for_field("models", f"at most {config.max_models} models per batch")
+    for position, model_id in enumerate(request.models):
+        registry.model(model_id, field=f"models[{position}]")
+    registry.judge(request.judge_model or config.default_judge)
+    if request.concurrency > config.max_concurrency:
+        raise InvalidRequest.for_field("concurrency", f"must be at most {config.max_concurrency}")
+
+    plan = Plan.from_request(request)
+    prompt_field = "pairs" if request.pairs is not None else "prompts"
+    for position, prompt in enumerate(plan.prompts):
+        if len(prompt) > config.max_prompt_chars:
+            raise InvalidRequest.for_field(
+                f"{prompt_field}[{position}]",
+                f"prompt is {len(prompt)} characters; at most {config.max_prompt_chars}",
+            )
+    if len(plan.video_ids) > config.max_videos:
+        raise InvalidRequest.for_field("video_ids", f"at most {config.max_videos} videos")
+    if len(plan.prompts) > config.max_prompts:
+        raise InvalidRequest.for_field(prompt_field, f"at most {config.max_prompts} prompts")
+    if plan.total > config.max_combinations:
+        raise InvalidRequest.for_field(
+            "pairs" if request.pairs is not None else "video_ids",
+            f"{plan.total} combinations; at most {config.max_combinations} per batch",
+        )
+    missing = store.missing_videos(plan.video_ids, owner=owner)
+    if missing:
+        raise InvalidRequest.for_field(
+            "pairs" if request.pairs is not None else "video_ids",
+            f"unknown video {', '.join(repr(v) for v in missing)}; upload it first",
+        )
+    return plan
+
+
+def start_batch(body: Any, *, owner: str | None) -> BatchAccepted:
+    config = settings()
+    request: BatchRequest = parse_model(BatchRequest, body)
+    plan = validate_batch(request, owner=owner, config=config, registry=default_registry())
+    judge_model = request.judge_model or config.default_judge
+    lanes = min(request.concurrency, plan.total)
+    job_id = str(uuid.uuid4())
+    stamp = store.now()
+    store.create_job(
+        {
+            "job_id": job_id,
+            "owner": owner,
+            "status": JobStatus.pending.value,
+            "completed_combinations": 0,
+            "total_combinations": plan.total,
+            "total_videos": len(plan.video_ids),
+            "total_prompts": len(plan.prompts),
+            "models": request.models,
+            "judge_model": judge_model,
+            "concurrency": lanes,
+            "plan": plan.to_doc(),
+            "stats": {},
+            "created_at": stamp,
+            "updated_at": stamp,
+            "started_at": None,
+            "finished_at": None,
+            "error": None,
+        }
+    )
+    try:
+        queue.publish_combinations(job_id, list(range(lanes)))
+    except Exception as exc:
+        # The job exists but nothing will ever run it: say so on the job, then fail loudly.
+        store.fail_job(job_id, f"could not queue the batch: {exc}")
+        raise
+    return BatchAccepted(
+        job_id=job_id,
+        status=JobStatus.pending,
+        total_combinations=plan.total,
+        total_videos=len(plan.video_ids),
+        total_prompts=len(plan.prompts),
+        models=request.models,
+        judge_model=judge_model,
+        concurrency=lanes,
+        status_url=f"/api/jobs/{job_id}",
+        result_url=f"/api/jobs/{job_id}/result",
+    )

@@ -1,0 +1,65 @@
+"""Settings read from the environment, in one place.
+
+Functions read their settings once per instance (``settings()`` is cached); the local
+stack sets the same variables on the processes it starts.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    project: str
+    topic: str
+    bucket: str
+    # Limits on a batch request; every one is a 400 naming the field when exceeded.
+    max_combinations: int
+    max_videos: int
+    max_prompts: int
+    max_models: int
+    max_prompt_chars: int
+    max_concurrency: int
+    max_upload_bytes: int
+    # A worker holds a combination for this long; a crashed worker's combination
+    # becomes claimable again afterwards. Must exceed the function's timeout.
+    lease_seconds: float
+    default_judge: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        project = (
+            os.environ.get("GOOGLE_CLOUD_PROJECT")
+            or os.environ.get("GCLOUD_PROJECT")
+            or "vidcompare-local"
+        )
+        return cls(
+            project=project,
+            topic=os.environ.get("VIDCOMPARE_TOPIC", "combos"),
+            bucket=os.environ.get("VIDCOMPARE_BUCKET", f"{project}-videos"),
+            max_combinations=_int("VIDCOMPARE_MAX_COMBINATIONS", 10_000),
+            max_videos=_int("VIDCOMPARE_MAX_VIDEOS", 1_000),
+            max_prompts=_int("VIDCOMPARE_MAX_PROMPTS", 100),
+            max_models=_int("VIDCOMPARE_MAX_MODELS", 4),
+            max_prompt_chars=_int("VIDCOMPARE_MAX_PROMPT_CHARS", 2_000),
+            max_concurrency=_int("VIDCOMPARE_MAX_CONCURRENCY", 8),
+            max_upload_bytes=_int("VIDCOMPARE_MAX_UPLOAD_BYTES", 2 * 1024**3),
+            lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", 600.0),
+            default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", "local-rubric"),
+        )
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,90 @@
+"""The local gateway: the production paths under one base URL, as API Gateway does.
+
+It looks a path up in the same route table the functions use and forwards the
+request to that function's server, streaming bodies both ways (a large upload never
+sits in the gateway's memory).
+
+    python -m vidcompare.gateway --port 8000 \
+        --upstreams start_batch=http://127.0.0.1:8101,job_status=http://127.0.0.1:8102
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+
+import httpx
+from werkzeug.serving import run_simple
+from werkzeug.wrappers import Request, Response
+
+from vidcompare.api.http import match
+from vidcompare.errors import VidcompareError
+
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+}
+_BLOCK = 1024 * 1024
+
+
+class Gateway:
+    def __init__(self, upstreams: dict[str, str]) -> None:
+        self.upstreams = upstreams
+        self.http = httpx.Client(timeout=httpx.Timeout(600.0, connect=5.0))
+
+    def __call__(self, environ, start_response):  # the WSGI entry point
+        request = Request(environ)
+        return self.respond(request)(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        if request.path == "/healthz":
+            return Response('{"ok": true}', mimetype="application/json")
+        try:
+            route, _ = match(request.method, request.path)
+        except VidcompareError as exc:
+            return Response(
+                json.dumps(exc.to_body()), status=exc.http_status, mimetype="application/json"
+            )
+        upstream = self.upstreams[route.function]
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        outgoing = self.http.build_request(
+            request.method,
+            upstream + request.full_path.rstrip("?"),
+            headers=headers,
+            content=_blocks(request) if request.method in ("POST", "PUT", "PATCH") else None,
+        )
+        answer = self.http.send(outgoing, stream=True)
+        response = Response(
+            answer.iter_raw(),
+            status=answer.status_code,
+            headers=[(k, v) for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP],
+        )
+        response.call_on_close(answer.close)
+        return response
+
+
+def _blocks(request: Request) -> Iterator[bytes]:
+    while block := request.stream.read(_BLOCK):
+        yield block
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--upstreams", required=True, help="name=url,name=url")
+    args = parser.parse_args()
+    upstreams = dict(item.split("=", 1) for item in args.upstreams.split(","))
+    run_simple(args.host, args.port, Gateway(upstreams), threaded=True)
+
+
+if __name__ == "__main__":
+    main()

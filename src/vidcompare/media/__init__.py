@@ -1,0 +1,1 @@
+"""Real video work: synthetic test videos (:mod:`.synth`) and measured facts (:mod:`.analysis`)."""

@@ -1,0 +1,91 @@
+"""What a model provider and a judge implement.
+
+A provider is one file that registers its models with :mod:`vidcompare.providers.registry`
+(``local`` and, later, ``gemini`` register the same way a third-party one would).
+Models and judges are async so a combination can run all its models at once;
+CPU-bound providers hand their work to a thread with ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from vidcompare.schemas import Usage
+
+
+@dataclass
+class VideoSource:
+    """One video as a model sees it.
+
+    ``local_path`` is a callable so that providers which never need the bytes
+    (a remote API given a ``gs://`` URI) never cause a download.
+    """
+
+    video_id: str
+    gcs_uri: str
+    sha256: str
+    content_type: str
+    size_bytes: int
+    local_path: Callable[[], Path]
+    extra: dict = field(default_factory=dict)
+
+
+class Generation(BaseModel):
+    """A model's answer to one prompt about one video."""
+
+    text: str
+    usage: Usage = Field(default_factory=Usage)
+
+
+class AnonymousAnswer(BaseModel):
+    """An answer as the judge sees it: a label ("Answer A"), never the model's name."""
+
+    label: str
+    text: str
+
+
+class LabelVerdict(BaseModel):
+    label: str
+    score: int = Field(ge=1, le=10)
+    reasoning: str
+    strengths: list[str] = Field(default_factory=list)
+    weaknesses: list[str] = Field(default_factory=list)
+
+
+class Verdict(BaseModel):
+    """The judge's structured output, keyed by anonymous labels."""
+
+    evaluations: list[LabelVerdict]
+    overall_summary: str
+
+
+class Model(abc.ABC):
+    """A video-understanding model. Implement :meth:`generate`."""
+
+    model_id: str
+    display_name: str
+    provider: str
+
+    @abc.abstractmethod
+    async def generate(self, video: VideoSource, prompt: str) -> Generation:
+        """Answer ``prompt`` about ``video``. Raise :class:`vidcompare.errors.ModelError`
+        (or a subclass) for failures; anything else is treated as a transient failure."""
+
+
+class Judge(abc.ABC):
+    """Scores anonymised answers to one prompt about one video. Implement :meth:`judge`."""
+
+    judge_id: str
+    display_name: str
+    provider: str
+
+    @abc.abstractmethod
+    async def judge(
+        self, video: VideoSource, prompt: str, answers: list[AnonymousAnswer]
+    ) -> Verdict:
+        """Return one :class:`LabelVerdict` per answer label, plus an overall summary."""

@@ -1,0 +1,199 @@
+"""Every wire shape of vidcompare: requests, answers and stored documents.
+
+The API, the worker, the CLI, the client and the tests all use these models, so a
+shape is defined once. Shapes follow the seed's (``comparisons[]`` with ``results``,
+``evaluation`` and ``overall_summary``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# Ids end up in Firestore document ids and object names: a safe alphabet, no path tricks.
+SAFE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+VideoId = Annotated[str, StringConstraints(pattern=SAFE_ID_PATTERN)]
+ModelId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class JobStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.completed, JobStatus.failed, JobStatus.cancelled)
+
+
+class Pair(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    video_id: VideoId
+    prompt: Prompt
+
+
+class BatchRequest(BaseModel):
+    """Body of ``POST /api/batch-compare-async``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    video_ids: list[VideoId] = Field(default_factory=list)
+    prompts: list[Prompt] = Field(default_factory=list)
+    models: list[ModelId]
+    judge_model: ModelId | None = None
+    concurrency: int = Field(default=1, ge=1)
+    pairs: list[Pair] | None = None
+    dry_run: bool = False
+
+
+class BatchAccepted(BaseModel):
+    job_id: str
+    status: JobStatus
+    total_combinations: int
+    total_videos: int
+    total_prompts: int
+    models: list[str]
+    judge_model: str
+    concurrency: int
+    status_url: str
+    result_url: str
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+
+
+class ModelResult(BaseModel):
+    model_name: str
+    model_id: str
+    response: str | None = None
+    latency_ms: int = 0
+    error: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+
+
+class Evaluation(BaseModel):
+    model_name: str
+    model_id: str
+    score: int | None = None
+    reasoning: str = ""
+    strengths: list[str] = Field(default_factory=list)
+    weaknesses: list[str] = Field(default_factory=list)
+
+
+class Comparison(BaseModel):
+    index: int
+    video_id: str
+    prompt: str
+    results: list[ModelResult]
+    evaluation: list[Evaluation]
+    overall_summary: str = ""
+    judge_model: str = ""
+    judge_error: str | None = None
+    # The anonymous order the judge saw, e.g. {"Answer A": "local-scenes"}; kept for audit.
+    judge_labels: dict[str, str] = Field(default_factory=dict)
+    completed_at: dt.datetime | None = None
+
+
+class LeaderboardEntry(BaseModel):
+    rank: int
+    model_name: str
+    model_id: str
+    mean_score: float | None
+    scored: int
+    wins: float
+    mean_latency_ms: float | None
+    errors: int
+    total_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+
+
+class JobView(BaseModel):
+    """``GET /api/jobs/{id}``: progress of one job (and its result once completed)."""
+
+    job_id: str
+    status: JobStatus
+    progress: float
+    progress_message: str
+    completed_combinations: int
+    total_combinations: int
+    total_videos: int
+    total_prompts: int
+    models: list[str]
+    judge_model: str
+    concurrency: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    eta_seconds: float | None = None
+    error: str | None = None
+    result: JobResult | None = None
+
+
+class JobList(BaseModel):
+    jobs: list[JobView]
+    next_page_token: str | None = None
+
+
+class JobResult(BaseModel):
+    """``GET /api/jobs/{id}/result``: the comparisons done so far."""
+
+    job_id: str
+    status: JobStatus
+    complete: bool
+    comparisons: list[Comparison]
+    total_videos: int
+    total_prompts: int
+    total_combinations: int
+    completed_combinations: int
+    leaderboard: list[LeaderboardEntry]
+
+
+class CancelAnswer(BaseModel):
+    job_id: str
+    status: JobStatus
+
+
+class VideoInfo(BaseModel):
+    video_id: str
+    filename: str
+    gcs_uri: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    has_audio: bool | None = None
+    created_at: dt.datetime
+
+
+class VideoList(BaseModel):
+    videos: list[VideoInfo]
+
+
+class ComboMessage(BaseModel):
+    """The Pub/Sub payload: one combination of one job."""
+
+    job_id: str
+    index: int = Field(ge=0)
+
+
+JobView.model_rebuild()
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """JSON-ready dict of a model (datetimes as ISO strings)."""
+    return model.model_dump(mode="json")

@@ -1,0 +1,358 @@
+"""Firestore documents and the transactions that keep at-least-once delivery safe.
+
+``jobs/{job_id}``                       small: status, plan, counters, per-model stats
+``jobs/{job_id}/comparisons/{index}``   one per combination: lease, attempts, results
+``videos/{video_id}``                   where a video is and what it is
+
+The claim and commit transactions implement DESIGN §4: a finished combination is
+never run or counted again, a live lease makes a duplicate message fail (so Pub/Sub
+redelivers it), and only the commit that makes ``done == total`` finishes the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.api_core.exceptions import FailedPrecondition
+from google.cloud import firestore
+from google.cloud.firestore_v1.field_path import FieldPath
+
+from vidcompare.clients import firestore_client
+from vidcompare.errors import Conflict, LeaseHeld, NotFound
+from vidcompare.leaderboard import leaderboard_from_stats, stats_delta
+from vidcompare.schemas import JobStatus
+
+JOBS = "jobs"
+COMPARISONS = "comparisons"
+VIDEOS = "videos"
+
+# Everything in a job document except its plan, which can be large and never changes.
+JOB_SUMMARY_FIELDS = [
+    "job_id",
+    "owner",
+    "status",
+    "completed_combinations",
+    "total_combinations",
+    "total_videos",
+    "total_prompts",
+    "models",
+    "judge_model",
+    "concurrency",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "finished_at",
+    "error",
+    "stats",
+    "leaderboard",
+]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def combo_id(index: int) -> str:
+    # Zero-padded so that document ids sort in combination order.
+    return f"{index:08d}"
+
+
+def job_ref(job_id: str) -> firestore.DocumentReference:
+    return firestore_client().collection(JOBS).document(job_id)
+
+
+def combo_ref(job_id: str, index: int) -> firestore.DocumentReference:
+    return job_ref(job_id).collection(COMPARISONS).document(combo_id(index))
+
+
+def video_ref(video_id: str) -> firestore.DocumentReference:
+    return firestore_client().collection(VIDEOS).document(video_id)
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def create_job(doc: dict[str, Any]) -> None:
+    job_ref(doc["job_id"]).create(doc)
+
+
+def get_job(job_id: str, *, owner: str | None = None, with_plan: bool = False) -> dict:
+    fields = None if with_plan else JOB_SUMMARY_FIELDS
+    snapshot = job_ref(job_id).get(field_paths=fields)
+    doc = snapshot.to_dict() if snapshot.exists else None
+    # Another owner's job answers exactly like a missing one: ids are not secrets to probe.
+    if doc is None or (owner is not None and doc.get("owner") != owner):
+        raise NotFound(f"job {job_id!r} not found")
+    return doc
+
+
+def list_jobs(
+    *, owner: str | None, status: JobStatus | None, limit: int, page_token: str | None
+) -> tuple[list[dict], str | None]:
+    query = firestore_client().collection(JOBS)
+    if owner is not None:
+        query = query.where(filter=firestore.FieldFilter("owner", "==", owner))
+    if status is not None:
+        query = query.where(filter=firestore.FieldFilter("status", "==", status.value))
+    query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
+    query = query.order_by("job_id", direction=firestore.Query.DESCENDING)
+    if page_token:
+        cursor = job_ref(page_token).get(field_paths=["created_at", "job_id"])
+        if not cursor.exists:
+            raise NotFound(f"page_token {page_token!r} does not name a job")
+        query = query.start_after(cursor)
+    docs = [s.to_dict() for s in query.select(JOB_SUMMARY_FIELDS).limit(limit + 1).stream()]
+    next_token = docs[limit - 1]["job_id"] if len(docs) > limit else None
+    return docs[:limit], next_token
+
+
+def cancel_job(job_id: str, *, owner: str | None) -> JobStatus:
+    """Cancel a pending or running job; idempotent; Conflict once it has finished."""
+    client = firestore_client()
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> JobStatus:
+        snapshot = job_ref(job_id).get(field_paths=["owner", "status"], transaction=tx)
+        doc = snapshot.to_dict() if snapshot.exists else None
+        if doc is None or (owner is not None and doc.get("owner") != owner):
+            raise NotFound(f"job {job_id!r} not found")
+        status = JobStatus(doc["status"])
+        if status is JobStatus.cancelled:
+            return status
+        if status.finished:
+            raise Conflict(f"job {job_id!r} is already {status.value}; it cannot be cancelled")
+        stamp = now()
+        tx.update(
+            job_ref(job_id),
+            {
+                "status": JobStatus.cancelled.value,
+                "updated_at": stamp,
+                "finished_at": stamp,
+            },
+        )
+        return JobStatus.cancelled
+
+    return run(client.transaction())
+
+
+def list_comparisons(job_id: str) -> list[dict]:
+    query = (
+        job_ref(job_id)
+        .collection(COMPARISONS)
+        .where(filter=firestore.FieldFilter("state", "==", "done"))
+    )
+    docs = [s.to_dict() for s in query.stream()]
+    return sorted(docs, key=lambda d: d["index"])
+
+
+def fail_job(job_id: str, error: str) -> None:
+    """Mark a job failed (unless it already finished) with a readable error."""
+    client = firestore_client()
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> None:
+        snapshot = job_ref(job_id).get(field_paths=["status"], transaction=tx)
+        if not snapshot.exists or JobStatus(snapshot.get("status")).finished:
+            return
+        stamp = now()
+        tx.update(
+            job_ref(job_id),
+            {
+                "status": JobStatus.failed.value,
+                "error": error,
+                "updated_at": stamp,
+                "finished_at": stamp,
+            },
+        )
+
+    run(client.transaction())
+
+
+# ------------------------------------------------------------ claiming and commit
+
+
+@dataclass
+class Claim:
+    """What the worker should do with a message."""
+
+    action: str  # "run" | "chain" | "drop"
+    reason: str = ""
+    attempts: int = 0
+    next_published: bool = False
+    job: dict = field(default_factory=dict)
+
+
+def claim_combination(
+    job_id: str, index: int, *, worker: str, lease_seconds: float, video_id: str, prompt: str
+) -> Claim:
+    """Take the lease on a combination, or say why not to run it.
+
+    The job document is only read here, never written: parallel lanes claim without
+    waiting on each other. The read still orders the claim after any cancel.
+    """
+    client = firestore_client()
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> Claim:
+        job_snap = job_ref(job_id).get(field_paths=JOB_SUMMARY_FIELDS, transaction=tx)
+        if not job_snap.exists:
+            return Claim("drop", reason="job not found")
+        job = job_snap.to_dict()
+        status = JobStatus(job["status"])
+        if status.finished:
+            return Claim("drop", reason=f"job is {status.value}", job=job)
+        combo_snap = combo_ref(job_id, index).get(transaction=tx)
+        combo = combo_snap.to_dict() if combo_snap.exists else {}
+        if combo.get("state") == "done":
+            return Claim("chain", next_published=bool(combo.get("next_published")), job=job)
+        stamp = now()
+        lease = combo.get("lease_expires_at")
+        if combo.get("state") == "running" and lease is not None and lease > stamp:
+            raise LeaseHeld(
+                f"combination {index} of job {job_id} is held by {combo.get('worker')} "
+                f"until {lease.isoformat()}"
+            )
+        attempts = int(combo.get("attempts", 0)) + 1
+        tx.set(
+            combo_ref(job_id, index),
+            {
+                "index": index,
+                "video_id": video_id,
+                "prompt": prompt,
+                "state": "running",
+                "worker": worker,
+                "attempts": attempts,
+                "claimed_at": stamp,
+                "lease_expires_at": stamp + dt.timedelta(seconds=lease_seconds),
+            },
+        )
+        return Claim("run", attempts=attempts, job=job)
+
+    claim = run(client.transaction())
+    if claim.action == "run" and claim.job["status"] == JobStatus.pending.value:
+        _update_if_unchanged(
+            job_ref(job_id),
+            lambda job: (
+                {"status": JobStatus.running.value, "started_at": now(), "updated_at": now()}
+                if job["status"] == JobStatus.pending.value
+                else None
+            ),
+        )
+    return claim
+
+
+def commit_combination(job_id: str, index: int, comparison: dict[str, Any]) -> bool:
+    """Record a finished combination and add it to the job's counters, once.
+
+    Returns False when another worker had already recorded it. The job's counters
+    are blind increments in the same transaction as the combination's ``done``.
+    """
+    client = firestore_client()
+    increments: dict[str, Any] = {
+        "completed_combinations": firestore.Increment(1),
+        "updated_at": firestore.SERVER_TIMESTAMP,
+    }
+    for model_id, delta in stats_delta(comparison).items():
+        for name, value in delta.items():
+            path = FieldPath("stats", model_id, name).to_api_repr()
+            increments[path] = value if name == "model_name" else firestore.Increment(value)
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> bool:
+        combo_snap = combo_ref(job_id, index).get(field_paths=["state"], transaction=tx)
+        if combo_snap.exists and combo_snap.get("state") == "done":
+            return False
+        tx.set(
+            combo_ref(job_id, index),
+            comparison | {"state": "done", "completed_at": now(), "next_published": False},
+            merge=True,
+        )
+        tx.update(job_ref(job_id), increments)
+        return True
+
+    return run(client.transaction())
+
+
+def finish_if_complete(job_id: str) -> JobStatus:
+    """Mark a running job whose every combination is done as completed, exactly once."""
+
+    def decide(job: dict[str, Any]) -> dict[str, Any] | None:
+        if job["status"] != JobStatus.running.value:
+            return None
+        if job["completed_combinations"] < job["total_combinations"]:
+            return None
+        stamp = now()
+        return {
+            "status": JobStatus.completed.value,
+            "finished_at": stamp,
+            "updated_at": stamp,
+            "leaderboard": leaderboard_from_stats(job.get("stats") or {}, job["models"]),
+        }
+
+    return JobStatus(_update_if_unchanged(job_ref(job_id), decide)["status"])
+
+
+def _update_if_unchanged(
+    ref: firestore.DocumentReference, decide: Callable[[dict[str, Any]], dict[str, Any] | None]
+) -> dict[str, Any]:
+    """Read, decide, write only if nobody wrote in between (an optimistic transaction).
+
+    Used for the rare job transitions that must happen once (pending → running,
+    running → completed) without holding locks that parallel lanes would wait on.
+    Returns the document as it is afterwards.
+    """
+    while True:
+        snapshot = ref.get()
+        doc = snapshot.to_dict()
+        update = decide(doc)
+        if update is None:
+            return doc
+        try:
+            ref.update(
+                update,
+                option=firestore_client().write_option(last_update_time=snapshot.update_time),
+            )
+            return doc | update
+        except FailedPrecondition:
+            continue  # someone else wrote first: decide again on what they wrote
+
+
+def mark_successor_published(job_id: str, index: int) -> None:
+    combo_ref(job_id, index).update({"next_published": True})
+
+
+# --------------------------------------------------------------------------- videos
+
+
+def create_video(doc: dict[str, Any]) -> None:
+    video_ref(doc["video_id"]).create(doc)
+
+
+def get_video(video_id: str, *, owner: str | None = None) -> dict:
+    snapshot = video_ref(video_id).get()
+    doc = snapshot.to_dict() if snapshot.exists else None
+    if doc is None or (owner is not None and doc.get("owner") != owner):
+        raise NotFound(f"video {video_id!r} not found")
+    return doc
+
+
+def missing_videos(video_ids: list[str], *, owner: str | None) -> list[str]:
+    """The ids among ``video_ids`` that do not exist (or belong to someone else)."""
+    refs = [video_ref(v) for v in video_ids]
+    found = {
+        s.id
+        for s in firestore_client().get_all(refs, field_paths=["owner"])
+        if s.exists and (owner is None or s.get("owner") == owner)
+    }
+    return [v for v in video_ids if v not in found]
+
+
+def list_videos(*, owner: str | None, limit: int = 1000) -> list[dict]:
+    query = firestore_client().collection(VIDEOS)
+    if owner is not None:
+        query = query.where(filter=firestore.FieldFilter("owner", "==", owner))
+    query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
+    return [s.to_dict() for s in query.stream()]

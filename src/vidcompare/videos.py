@@ -1,0 +1,132 @@
+"""Videos: streamed into the bucket, described in Firestore, fetched for local models.
+
+Bytes are never held whole in memory: uploads go to Cloud Storage through a resumable
+``BlobWriter`` in fixed chunks while they are hashed, the probe reads the object back
+through a ranged ``BlobReader``, and local models get a cached file on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+import tempfile
+import threading
+import uuid
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from vidcompare import store
+from vidcompare.clients import bucket
+from vidcompare.config import settings
+from vidcompare.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from vidcompare.media.analysis import probe
+from vidcompare.providers.base import VideoSource
+from vidcompare.schemas import VideoInfo
+
+# Resumable uploads need a multiple of 256 KiB; 8 MiB bounds memory per upload.
+UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
+READ_BLOCK_BYTES = 1024 * 1024
+PROBE_CHUNK_BYTES = 1024 * 1024
+
+
+def _safe_name(filename: str) -> str:
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
+    return name[:100] or "video"
+
+
+def new_video_id(filename: str) -> str:
+    stem = _safe_name(filename).rsplit(".", 1)[0][:40].strip("-.") or "video"
+    return f"{stem}-{uuid.uuid4().hex[:8]}"
+
+
+def store_upload(
+    stream: BinaryIO, *, filename: str, content_type: str | None, owner: str | None
+) -> VideoInfo:
+    """Stream ``stream`` into the bucket, check that it is a video, record it."""
+    if not filename:
+        raise InvalidRequest.for_field("filename", "is required")
+    config = settings()
+    content_type = (
+        content_type
+        if content_type and content_type != "application/octet-stream"
+        else mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    )
+    video_id = new_video_id(filename)
+    blob = bucket().blob(f"videos/{video_id}/{_safe_name(filename)}")
+    hasher, size = hashlib.sha256(), 0
+    try:
+        with blob.open(
+            "wb", chunk_size=UPLOAD_CHUNK_BYTES, content_type=content_type, ignore_flush=True
+        ) as writer:
+            while block := stream.read(READ_BLOCK_BYTES):
+                size += len(block)
+                if size > config.max_upload_bytes:
+                    raise PayloadTooLarge(f"video is larger than {config.max_upload_bytes} bytes")
+                hasher.update(block)
+                writer.write(block)
+        if size == 0:
+            raise InvalidRequest.for_field("file", "is empty")
+        with blob.open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
+            facts = probe(reader)
+    except ValueError as exc:
+        _delete_quietly(blob)
+        raise UnsupportedMediaType(f"{filename}: not a video we can decode ({exc})") from None
+    except BaseException:
+        _delete_quietly(blob)
+        raise
+    info = VideoInfo(
+        video_id=video_id,
+        filename=filename,
+        gcs_uri=f"gs://{blob.bucket.name}/{blob.name}",
+        content_type=content_type,
+        size_bytes=size,
+        sha256=hasher.hexdigest(),
+        duration_s=facts.duration_s,
+        width=facts.width,
+        height=facts.height,
+        fps=facts.fps,
+        has_audio=facts.has_audio,
+        created_at=store.now(),
+    )
+    store.create_video(info.model_dump() | {"owner": owner, "object_name": blob.name})
+    return info
+
+
+def _delete_quietly(blob) -> None:
+    try:
+        blob.delete()
+    except Exception:  # noqa: BLE001 - best effort; the upload error is what matters
+        pass
+
+
+# ----------------------------------------------------------------- local copies
+
+_CACHE_DIR = Path(tempfile.gettempdir()) / "vidcompare-videos"
+_download_lock = threading.Lock()
+
+
+def _local_copy(object_name: str, sha256: str, suffix: str) -> Path:
+    """The video on local disk, downloaded once per process (keyed by content hash)."""
+    target = _CACHE_DIR / f"{sha256}{suffix}"
+    with _download_lock:
+        if not target.exists():
+            _CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(f".{uuid.uuid4().hex}.part")
+            bucket().blob(object_name).download_to_filename(str(partial))
+            partial.rename(target)
+    return target
+
+
+def video_source(video_id: str) -> VideoSource:
+    doc = store.get_video(video_id)
+    suffix = PurePosixPath(doc["object_name"]).suffix
+    return VideoSource(
+        video_id=video_id,
+        gcs_uri=doc["gcs_uri"],
+        sha256=doc["sha256"],
+        content_type=doc["content_type"],
+        size_bytes=doc["size_bytes"],
+        local_path=lambda: _local_copy(doc["object_name"], doc["sha256"], suffix),
+    )

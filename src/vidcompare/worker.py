@@ -1,0 +1,139 @@
+"""One combination: claim → models in parallel → judge → commit → chain the next.
+
+The order matters (DESIGN §4): the successor is published only after the commit, and
+a redelivered message for a finished combination re-publishes the successor unless
+it is recorded as published, so the chain survives a crash at any line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import socket
+import time
+import uuid
+
+from vidcompare import queue, store
+from vidcompare.config import settings
+from vidcompare.errors import InvalidRequest, NotFound, PermanentModelError
+from vidcompare.judging import judge_combination, shuffle_seed
+from vidcompare.plan import Plan
+from vidcompare.providers.base import Model, VideoSource
+from vidcompare.providers.registry import default_registry
+from vidcompare.schemas import Comparison, JobStatus, ModelResult, dump
+from vidcompare.videos import video_source
+
+log = logging.getLogger(__name__)
+
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+MODEL_TIMEOUT_S = float(os.environ.get("VIDCOMPARE_MODEL_TIMEOUT_S", "300"))
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(job_id: str) -> Plan:
+    # A plan never changes after the job is created, so one read per instance is enough.
+    return Plan.from_doc(store.get_job(job_id, with_plan=True)["plan"])
+
+
+def handle_event(data: dict) -> str:
+    """Entry point for a ``messagePublished`` CloudEvent's ``data``. Returns what happened.
+
+    Raising makes the function answer 5xx, so Pub/Sub redelivers the message later.
+    """
+    try:
+        message = queue.message_from_event(data)
+    except InvalidRequest as exc:
+        log.error("dropping a malformed message: %s", exc.message)
+        return "drop: malformed message"
+    return process(message.job_id, message.index)
+
+
+def process(job_id: str, index: int) -> str:
+    try:
+        plan = _plan(job_id)
+    except NotFound:
+        log.warning("dropping combination %s: job %s not found", index, job_id)
+        return "drop: job not found"
+    video_id, prompt = plan.combination(index)
+    claim = store.claim_combination(
+        job_id,
+        index,
+        worker=WORKER_ID,
+        lease_seconds=settings().lease_seconds,
+        video_id=video_id,
+        prompt=prompt,
+    )
+    if claim.action == "drop":
+        log.info("dropping combination %s of job %s: %s", index, job_id, claim.reason)
+        return f"drop: {claim.reason}"
+    lanes = claim.job["concurrency"]
+    if claim.action == "run":
+        try:
+            comparison = asyncio.run(_run_combination(job_id, index, video_id, prompt, claim.job))
+        except (PermanentModelError, NotFound) as exc:
+            store.fail_job(job_id, exc.message)
+            return f"failed: {exc.message}"
+        recorded = store.commit_combination(job_id, index, dump(comparison))
+        outcome = "done" if recorded else "duplicate: recorded by another worker"
+    else:
+        outcome = "duplicate: already done"
+        if claim.next_published:
+            return outcome
+    # Also on a redelivery: the worker that committed may have died before these steps.
+    if store.finish_if_complete(job_id) is JobStatus.running:
+        _chain(job_id, index, lanes, plan.total)
+    return outcome
+
+
+def _chain(job_id: str, index: int, lanes: int, total: int) -> None:
+    successor = index + lanes
+    if successor < total:
+        queue.publish_combinations(job_id, [successor])
+    store.mark_successor_published(job_id, index)
+
+
+async def _run_combination(
+    job_id: str, index: int, video_id: str, prompt: str, job: dict
+) -> Comparison:
+    registry = default_registry()
+    video = video_source(video_id)
+    models = [registry.model(m) for m in job["models"]]
+    results = await asyncio.gather(*(_call_model(m, video, prompt) for m in models))
+    judged = await judge_combination(
+        registry.judge(job["judge_model"]),
+        video,
+        prompt,
+        list(results),
+        seed=shuffle_seed(job_id, index),
+    )
+    return Comparison(
+        index=index,
+        video_id=video_id,
+        prompt=prompt,
+        results=list(results),
+        evaluation=judged.evaluation,
+        overall_summary=judged.overall_summary,
+        judge_model=job["judge_model"],
+        judge_error=judged.judge_error,
+        judge_labels=judged.labels,
+    )
+
+
+async def _call_model(model: Model, video: VideoSource, prompt: str) -> ModelResult:
+    """One model's answer; a failure becomes this result's ``error``, except one that
+    will never heal, which propagates and fails the job."""
+    started = time.perf_counter()
+    result = ModelResult(model_name=model.display_name, model_id=model.model_id)
+    try:
+        generation = await asyncio.wait_for(model.generate(video, prompt), MODEL_TIMEOUT_S)
+        result.response, result.usage = generation.text, generation.usage
+    except TimeoutError:
+        result.error = f"timeout: no answer within {MODEL_TIMEOUT_S:g} s"
+    except PermanentModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a model failure is data, not a crash
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.latency_ms = round((time.perf_counter() - started) * 1000)
+    return result

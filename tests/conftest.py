@@ -1,0 +1,80 @@
+"""Fixtures: one real local stack per test session (emulators + functions + gateway).
+
+The stack runs on free ports in a temporary directory and is stopped at the end.
+The test process itself talks to the same emulators through the real Google clients
+(to look at documents, publish duplicate messages, observe the topic).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vidcompare.media.synth import SceneSpec, make_video
+from vidcompare.stack import Stack, StackInfo, check_emulators_installed, free_port
+
+# Short leases so that crash-recovery paths are reachable in a test run.
+TEST_ENV = {"VIDCOMPARE_LEASE_SECONDS": "20"}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
+    check_emulators_installed()  # a clear message naming the gcloud components if missing
+    state_dir = tmp_path_factory.mktemp("stack")
+    local = Stack(state_dir, gateway_port=free_port(), extra_env=TEST_ENV)
+    info = local.start()
+    saved = {key: os.environ.get(key) for key in info.env | TEST_ENV}
+    os.environ.update(info.env | TEST_ENV)
+    try:
+        yield info
+    finally:
+        local.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def client(stack: StackInfo):
+    from vidcompare.client import Client
+
+    with Client(stack.base_url, timeout=120) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def video_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two short synthetic videos with known cuts and colours."""
+    folder = tmp_path_factory.mktemp("videos")
+    red_blue = folder / "red-blue.mp4"
+    make_video(
+        red_blue,
+        [SceneSpec((220, 30, 30), 1.0), SceneSpec((30, 30, 220), 1.0, motion=4.0)],
+    )
+    green = folder / "green-yellow-green.mp4"
+    make_video(
+        green,
+        [
+            SceneSpec((30, 200, 30), 0.75, tone_hz=220.0),
+            SceneSpec((230, 220, 40), 0.75, tone_hz=660.0),
+            SceneSpec((30, 200, 30), 0.5, tone_hz=None),
+        ],
+    )
+    return {"red_blue": red_blue, "green": green}
+
+
+@pytest.fixture(scope="session")
+def videos(client, video_files: dict[str, Path]) -> dict[str, str]:
+    """The two synthetic videos uploaded through the API: name -> video_id."""
+    return {name: client.upload(path).video_id for name, path in video_files.items()}
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:8]
