@@ -58,8 +58,10 @@ def progress_message(status: JobStatus, done: int, total: int, error: str | None
     match status:
         case JobStatus.pending:
             return f"Queued {total} combinations"
+        case JobStatus.running if done >= total:
+            return f"Finishing: {total}/{total} combinations done"
         case JobStatus.running:
-            return f"Processing combination {min(done + 1, total)}/{total}..."
+            return f"Processing combination {done + 1}/{total}..."
         case JobStatus.completed:
             return f"Completed {total}/{total} combinations"
         case JobStatus.cancelled:
