@@ -36,6 +36,7 @@ class Settings:
     # becomes claimable again afterwards. Must exceed the function's timeout.
     lease_seconds: float
     default_judge: str
+    default_gemini_judge: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,6 +58,7 @@ class Settings:
             max_upload_bytes=_int("VIDCOMPARE_MAX_UPLOAD_BYTES", 2 * 1024**3),
             lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", 600.0),
             default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", "local-rubric"),
+            default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "gemini-2.5-flash"),
         )
 
 

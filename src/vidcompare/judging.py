@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import random
 import string
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from vidcompare.providers.base import AnonymousAnswer, Judge, VideoSource
-from vidcompare.schemas import Evaluation, ModelResult
+from vidcompare.schemas import Evaluation, ModelResult, Usage
 
 
 @dataclass
@@ -22,6 +23,8 @@ class JudgedCombination:
     overall_summary: str
     judge_error: str | None
     labels: dict[str, str]  # "Answer A" -> model_id
+    latency_ms: int = 0
+    usage: Usage = field(default_factory=Usage)
 
 
 def shuffle_seed(job_id: str, index: int) -> int:
@@ -62,12 +65,13 @@ async def judge_combination(
         return JudgedCombination(
             list(by_model.values()), "No model answered, so nothing was judged.", None, labels
         )
+    started = time.perf_counter()
     try:
         verdict = await judge.judge(video, prompt, answers)
     except Exception as exc:  # noqa: BLE001 - a judge failure is data; the answers are kept
-        return JudgedCombination(
-            list(by_model.values()), "", f"{type(exc).__name__}: {exc}", labels
-        )
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        return JudgedCombination(list(by_model.values()), "", message, labels)
+    latency_ms = round((time.perf_counter() - started) * 1000)
     for item in verdict.evaluations:
         model_id = labels.get(item.label)
         if model_id is None:
@@ -84,4 +88,6 @@ async def judge_combination(
     for label, model_id in labels.items():
         # The summary speaks of labels; readers want names.
         summary = summary.replace(label, by_model[model_id].model_name)
-    return JudgedCombination(list(by_model.values()), summary, None, labels)
+    return JudgedCombination(
+        list(by_model.values()), summary, None, labels, latency_ms, verdict.usage
+    )

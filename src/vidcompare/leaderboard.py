@@ -18,6 +18,8 @@ _EMPTY = {
     "latency_ms_sum": 0,
     "answered": 0,
     "errors": 0,
+    "input_tokens": 0,
+    "output_tokens": 0,
     "total_tokens": 0,
     "estimated_cost_usd": 0.0,
 }
@@ -31,6 +33,8 @@ def stats_delta(comparison: dict[str, Any]) -> dict[str, dict[str, Any]]:
         failed = bool(result.get("error"))
         delta[result["model_id"]] = {
             "model_name": result["model_name"],
+            "input_tokens": int(usage.get("input_tokens", 0)),
+            "output_tokens": int(usage.get("output_tokens", 0)),
             "total_tokens": int(usage.get("total_tokens", 0)),
             "estimated_cost_usd": float(usage.get("estimated_cost_usd", 0.0)),
             "errors": int(failed),
@@ -50,6 +54,23 @@ def stats_delta(comparison: dict[str, Any]) -> dict[str, dict[str, Any]]:
         for model_id in winners:  # a tie shares the win
             delta[model_id]["wins"] = 1 / len(winners)
     return delta
+
+
+def judge_delta(comparison: dict[str, Any]) -> dict[str, Any]:
+    """What one comparison adds to the judge's totals."""
+    usage = comparison.get("judge_usage") or {}
+    judged = comparison.get("judge_error") is None and any(
+        e.get("score") for e in comparison["evaluation"]
+    )
+    return {
+        "judged": int(judged),
+        "errors": int(comparison.get("judge_error") is not None),
+        "latency_ms_sum": int(comparison.get("judge_latency_ms", 0)) if judged else 0,
+        "input_tokens": int(usage.get("input_tokens", 0)),
+        "output_tokens": int(usage.get("output_tokens", 0)),
+        "total_tokens": int(usage.get("total_tokens", 0)),
+        "estimated_cost_usd": float(usage.get("estimated_cost_usd", 0.0)),
+    }
 
 
 def leaderboard_from_stats(stats: dict[str, dict], models: list[str]) -> list[dict[str, Any]]:

@@ -66,6 +66,32 @@ class BatchAccepted(BaseModel):
     result_url: str
 
 
+class ModelEstimate(BaseModel):
+    model_id: str
+    role: str  # "model" | "judge"
+    basis: str  # "measured" (earlier jobs) | "default" (15 s per call, tokens from duration)
+    seconds_per_call: float
+    input_tokens_per_call: int
+    output_tokens_per_call: int
+
+
+class DryRunAnswer(BaseModel):
+    """``POST /api/batch-compare-async`` with ``"dry_run": true``: nothing is created."""
+
+    dry_run: bool = True
+    total_combinations: int
+    total_videos: int
+    total_prompts: int
+    models: list[str]
+    judge_model: str
+    concurrency: int
+    model_calls: int
+    judge_calls: int
+    estimated_seconds: float
+    estimated_cost_usd: float
+    per_model: list[ModelEstimate]
+
+
 class Usage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
@@ -100,6 +126,8 @@ class Comparison(BaseModel):
     overall_summary: str = ""
     judge_model: str = ""
     judge_error: str | None = None
+    judge_latency_ms: int = 0
+    judge_usage: Usage = Field(default_factory=Usage)
     # The anonymous order the judge saw, e.g. {"Answer A": "local-scenes"}; kept for audit.
     judge_labels: dict[str, str] = Field(default_factory=dict)
     completed_at: dt.datetime | None = None
@@ -114,6 +142,15 @@ class LeaderboardEntry(BaseModel):
     wins: float
     mean_latency_ms: float | None
     errors: int
+    total_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+
+
+class JudgeSummary(BaseModel):
+    judge_model: str
+    judged: int = 0
+    errors: int = 0
+    mean_latency_ms: float | None = None
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
 
@@ -138,6 +175,8 @@ class JobView(BaseModel):
     finished_at: dt.datetime | None = None
     eta_seconds: float | None = None
     error: str | None = None
+    total_tokens: int = 0
+    estimated_cost_usd: float = 0.0
     result: JobResult | None = None
 
 
@@ -158,6 +197,9 @@ class JobResult(BaseModel):
     total_combinations: int
     completed_combinations: int
     leaderboard: list[LeaderboardEntry]
+    judge: JudgeSummary
+    total_tokens: int = 0
+    estimated_cost_usd: float = 0.0
 
 
 class CancelAnswer(BaseModel):

@@ -22,7 +22,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 
 from vidcompare.clients import firestore_client
 from vidcompare.errors import Conflict, LeaseHeld, NotFound
-from vidcompare.leaderboard import leaderboard_from_stats, stats_delta
+from vidcompare.leaderboard import judge_delta, leaderboard_from_stats, stats_delta
 from vidcompare.schemas import JobStatus
 
 JOBS = "jobs"
@@ -47,6 +47,7 @@ JOB_SUMMARY_FIELDS = [
     "finished_at",
     "error",
     "stats",
+    "judge_stats",
     "leaderboard",
 ]
 
@@ -259,6 +260,8 @@ def commit_combination(job_id: str, index: int, comparison: dict[str, Any]) -> b
         for name, value in delta.items():
             path = FieldPath("stats", model_id, name).to_api_repr()
             increments[path] = value if name == "model_name" else firestore.Increment(value)
+    for name, value in judge_delta(comparison).items():
+        increments[f"judge_stats.{name}"] = firestore.Increment(value)
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> bool:
@@ -348,6 +351,25 @@ def missing_videos(video_ids: list[str], *, owner: str | None) -> list[str]:
         if s.exists and (owner is None or s.get("owner") == owner)
     }
     return [v for v in video_ids if v not in found]
+
+
+def video_durations(video_ids: list[str]) -> dict[str, float]:
+    refs = [video_ref(v) for v in video_ids]
+    return {
+        s.id: float(s.get("duration_s"))
+        for s in firestore_client().get_all(refs, field_paths=["duration_s"])
+        if s.exists and s.to_dict().get("duration_s") is not None
+    }
+
+
+def recent_job_stats(*, owner: str | None, limit: int) -> list[dict]:
+    """Per-model totals of the caller's latest completed jobs (for estimates)."""
+    query = firestore_client().collection(JOBS)
+    if owner is not None:
+        query = query.where(filter=firestore.FieldFilter("owner", "==", owner))
+    query = query.where(filter=firestore.FieldFilter("status", "==", JobStatus.completed.value))
+    query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
+    return [s.to_dict() for s in query.select(["stats", "judge_stats", "judge_model"]).stream()]
 
 
 def list_videos(*, owner: str | None, limit: int = 1000) -> list[dict]:

@@ -12,12 +12,15 @@ import functools
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from vidcompare import queue, store
 from vidcompare.config import settings
-from vidcompare.errors import InvalidRequest, NotFound, PermanentModelError
+from vidcompare.errors import InvalidRequest, ModelError, NotFound, PermanentModelError
 from vidcompare.judging import judge_combination, shuffle_seed
 from vidcompare.plan import Plan
 from vidcompare.providers.base import Model, VideoSource
@@ -26,9 +29,26 @@ from vidcompare.schemas import Comparison, JobStatus, ModelResult, dump
 from vidcompare.videos import video_source
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 MODEL_TIMEOUT_S = float(os.environ.get("VIDCOMPARE_MODEL_TIMEOUT_S", "300"))
+
+
+@functools.cache
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """One loop per instance, in its own thread, shared by every request thread.
+
+    SDK clients keep connection pools bound to a loop; a loop per message would throw
+    them away (or break them) every combination.
+    """
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="vidcompare-loop", daemon=True).start()
+    return loop
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run_coroutine_threadsafe(coroutine, _event_loop()).result()
 
 
 @functools.lru_cache(maxsize=256)
@@ -117,6 +137,8 @@ async def _run_combination(
         overall_summary=judged.overall_summary,
         judge_model=job["judge_model"],
         judge_error=judged.judge_error,
+        judge_latency_ms=judged.latency_ms,
+        judge_usage=judged.usage,
         judge_labels=judged.labels,
     )
 
@@ -133,6 +155,8 @@ async def _call_model(model: Model, video: VideoSource, prompt: str) -> ModelRes
         result.error = f"timeout: no answer within {MODEL_TIMEOUT_S:g} s"
     except PermanentModelError:
         raise
+    except ModelError as exc:
+        result.error = exc.message
     except Exception as exc:  # noqa: BLE001 - a model failure is data, not a crash
         result.error = f"{type(exc).__name__}: {exc}"
     result.latency_ms = round((time.perf_counter() - started) * 1000)

@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from vidcompare import queue, store
 from vidcompare.config import Settings, settings
 from vidcompare.errors import InvalidRequest
+from vidcompare.estimate import estimate_batch
 from vidcompare.plan import Plan
 from vidcompare.providers.registry import Registry, default_registry
-from vidcompare.schemas import BatchAccepted, BatchRequest, JobStatus
+from vidcompare.schemas import BatchAccepted, BatchRequest, DryRunAnswer, JobStatus
 
 
 def parse_model(model_cls: type, body: Any) -> Any:
@@ -68,7 +69,7 @@ def validate_batch(
         raise InvalidRequest.for_field("models", f"at most {config.max_models} models per batch")
     for position, model_id in enumerate(request.models):
         registry.model(model_id, field=f"models[{position}]")
-    registry.judge(request.judge_model or config.default_judge)
+    registry.judge(judge_for(request, config, registry))
     if request.concurrency > config.max_concurrency:
         raise InvalidRequest.for_field("concurrency", f"must be at most {config.max_concurrency}")
 
@@ -98,12 +99,23 @@ def validate_batch(
     return plan
 
 
-def start_batch(body: Any, *, owner: str | None) -> BatchAccepted:
+def judge_for(request: BatchRequest, config: Settings, registry: Registry) -> str:
+    """The judge asked for; else a Gemini judge for Gemini batches, the offline one otherwise."""
+    if request.judge_model:
+        return request.judge_model
+    if any(registry.provider_of(m) == "gemini" for m in request.models):
+        return config.default_gemini_judge
+    return config.default_judge
+
+
+def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer:
     config = settings()
     request: BatchRequest = parse_model(BatchRequest, body)
     plan = validate_batch(request, owner=owner, config=config, registry=default_registry())
-    judge_model = request.judge_model or config.default_judge
+    judge_model = judge_for(request, config, default_registry())
     lanes = min(request.concurrency, plan.total)
+    if request.dry_run:
+        return estimate_batch(plan, request.models, judge_model, lanes, owner=owner)
     job_id = str(uuid.uuid4())
     stamp = store.now()
     store.create_job(

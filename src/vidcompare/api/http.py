@@ -48,12 +48,17 @@ def _json_body(request: flask.Request) -> Any:
         raise InvalidRequest.for_field("body", "is not valid JSON") from None
 
 
+def _started(answer: BaseModel) -> tuple[int, BaseModel]:
+    # A dry run only estimates: 200. A started batch runs in the background: 202.
+    return (200 if getattr(answer, "dry_run", False) else 202), answer
+
+
 ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/batch-compare-async",
         START_BATCH,
-        lambda req, _, owner: (202, batches.start_batch(_json_body(req), owner=owner)),
+        lambda req, _, owner: _started(batches.start_batch(_json_body(req), owner=owner)),
     ),
     Route("POST", "/api/videos", START_BATCH, lambda req, _, o: (201, videos.upload(req, o))),
     Route("GET", "/api/videos", JOB_STATUS, lambda req, _, o: (200, videos.list_videos(o))),

@@ -14,6 +14,7 @@ from vidcompare.schemas import (
     JobResult,
     JobStatus,
     JobView,
+    JudgeSummary,
     LeaderboardEntry,
 )
 
@@ -42,6 +43,29 @@ def job_view(doc: dict[str, Any], *, result: JobResult | None = None) -> JobView
         eta_seconds=_eta_seconds(doc, status),
         error=doc.get("error"),
         result=result,
+        **_totals(doc),
+    )
+
+
+def _totals(doc: dict[str, Any]) -> dict[str, Any]:
+    """Tokens and estimated cost of the job so far: every model plus the judge."""
+    parts = [*(doc.get("stats") or {}).values(), doc.get("judge_stats") or {}]
+    return {
+        "total_tokens": sum(int(p.get("total_tokens", 0)) for p in parts),
+        "estimated_cost_usd": round(sum(float(p.get("estimated_cost_usd", 0)) for p in parts), 6),
+    }
+
+
+def _judge_summary(doc: dict[str, Any]) -> JudgeSummary:
+    totals = doc.get("judge_stats") or {}
+    judged = int(totals.get("judged", 0))
+    return JudgeSummary(
+        judge_model=doc["judge_model"],
+        judged=judged,
+        errors=int(totals.get("errors", 0)),
+        mean_latency_ms=round(totals["latency_ms_sum"] / judged, 1) if judged else None,
+        total_tokens=int(totals.get("total_tokens", 0)),
+        estimated_cost_usd=round(float(totals.get("estimated_cost_usd", 0.0)), 6),
     )
 
 
@@ -130,6 +154,8 @@ def _result(doc: dict[str, Any]) -> JobResult:
         total_combinations=doc["total_combinations"],
         completed_combinations=doc["completed_combinations"],
         leaderboard=[LeaderboardEntry.model_validate(row) for row in leaderboard],
+        judge=_judge_summary(doc),
+        **_totals(doc),
     )
 
 

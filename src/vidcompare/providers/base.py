@@ -57,11 +57,17 @@ class LabelVerdict(BaseModel):
     weaknesses: list[str] = Field(default_factory=list)
 
 
-class Verdict(BaseModel):
-    """The judge's structured output, keyed by anonymous labels."""
+class JudgeOutput(BaseModel):
+    """The judge's structured output, keyed by anonymous labels (the schema a model fills)."""
 
     evaluations: list[LabelVerdict]
     overall_summary: str
+
+
+class Verdict(JudgeOutput):
+    """What a judge returns: its output and what producing it cost."""
+
+    usage: Usage = Field(default_factory=Usage)
 
 
 class Model(abc.ABC):

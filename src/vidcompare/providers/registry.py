@@ -8,23 +8,40 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
 
 from vidcompare.errors import InvalidRequest
 from vidcompare.providers.base import Judge, Model
 
-_BUILTIN_PROVIDERS = ("vidcompare.providers.local",)
+_BUILTIN_PROVIDERS = ("vidcompare.providers.local", "vidcompare.providers.gemini")
 
 
 class Registry:
     def __init__(self) -> None:
         self._models: dict[str, Model] = {}
         self._judges: dict[str, Judge] = {}
+        self._families: list[tuple[str, Callable[[str], Model], Callable[[str], Judge]]] = []
 
     def add_model(self, model: Model) -> None:
         self._models[model.model_id] = model
 
     def add_judge(self, judge: Judge) -> None:
         self._judges[judge.judge_id] = judge
+
+    def add_family(
+        self, prefix: str, *, model: Callable[[str], Model], judge: Callable[[str], Judge]
+    ) -> None:
+        """Ids starting with ``prefix`` that were not added one by one are built on demand."""
+        self._families.append((prefix, model, judge))
+
+    def _from_family(self, model_id: str, kind: int) -> Model | Judge | None:
+        for prefix, *factories in self._families:
+            if model_id.startswith(prefix) and len(model_id) > len(prefix):
+                return factories[kind](model_id)
+        return None
+
+    def provider_of(self, model_id: str) -> str:
+        return self.model(model_id).provider
 
     @property
     def model_ids(self) -> list[str]:
@@ -35,6 +52,8 @@ class Registry:
         return sorted(self._judges)
 
     def model(self, model_id: str, *, field: str = "models") -> Model:
+        if model_id not in self._models and (found := self._from_family(model_id, 0)):
+            self._models[model_id] = found
         try:
             return self._models[model_id]
         except KeyError:
@@ -43,6 +62,8 @@ class Registry:
             ) from None
 
     def judge(self, judge_id: str, *, field: str = "judge_model") -> Judge:
+        if judge_id not in self._judges and (found := self._from_family(judge_id, 1)):
+            self._judges[judge_id] = found
         try:
             return self._judges[judge_id]
         except KeyError:

@@ -1,0 +1,134 @@
+"""A video goes to the Gemini Files API once, and its handle is reused until it expires.
+
+Handles are cached in Firestore under the video's SHA-256 (``gemini_files/{sha256}``),
+so the same bytes under another video id are not uploaded again, and copied to
+``videos/{id}.gemini_file`` for people to see. A lease on that document makes sure two
+workers never upload the same bytes at once: the second waits for the first's handle.
+Before use a handle is checked with ``files.get``; one the API no longer knows (files
+live 48 h) is replaced transparently. With Vertex AI the ``gs://`` URI is passed as is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import uuid
+
+from google import genai
+from google.cloud import firestore
+from google.genai import errors, types
+
+from vidcompare import store
+from vidcompare.clients import bucket, firestore_client
+from vidcompare.errors import PermanentModelError
+
+log = logging.getLogger(__name__)
+
+GEMINI_FILES = "gemini_files"
+# Don't start a call with a handle that expires within this margin.
+EXPIRY_MARGIN = dt.timedelta(hours=1)
+UPLOAD_LEASE = dt.timedelta(minutes=15)
+UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
+POLL_SECONDS = float(os.environ.get("VIDCOMPARE_GEMINI_POLL_S", "1.0"))
+
+
+async def video_part(client: genai.Client, video) -> types.Part:
+    if client.vertexai:
+        return types.Part.from_uri(file_uri=video.gcs_uri, mime_type=video.content_type)
+    handle = await uploaded_handle(client, video)
+    return types.Part.from_uri(file_uri=handle["uri"], mime_type=handle["mime_type"])
+
+
+async def uploaded_handle(client: genai.Client, video) -> dict:
+    """The video's live Files API handle, uploading it first if there is none."""
+    ref = firestore_client().collection(GEMINI_FILES).document(video.sha256)
+    uploader = uuid.uuid4().hex  # per call: two lanes of one process must not both upload
+    while True:
+        decision, handle = await asyncio.to_thread(_claim_upload, ref, uploader)
+        if decision == "use":
+            if await _still_known(client, handle["name"]):
+                return handle
+            await asyncio.to_thread(_forget, ref, handle["name"])
+            continue
+        if decision == "wait":
+            await asyncio.sleep(POLL_SECONDS)
+            continue
+        try:
+            handle = await _upload(client, video)
+        except BaseException:
+            await asyncio.to_thread(ref.update, {"uploading_until": None})
+            raise
+        await asyncio.to_thread(_remember, ref, video.video_id, handle)
+        return handle
+
+
+def _claim_upload(ref: firestore.DocumentReference, uploader: str) -> tuple[str, dict]:
+    """("use", handle) | ("wait", {}) | ("upload", {}) — the latter with the lease taken."""
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> tuple[str, dict]:
+        snapshot = ref.get(transaction=tx)
+        doc = snapshot.to_dict() if snapshot.exists else {}
+        now = store.now()
+        handle = doc.get("handle")
+        if handle and handle["expires_at"] > now + EXPIRY_MARGIN:
+            return "use", handle
+        lease = doc.get("uploading_until")
+        if lease is not None and lease > now and doc.get("uploader") != uploader:
+            return "wait", {}
+        tx.set(ref, {"uploading_until": now + UPLOAD_LEASE, "uploader": uploader}, merge=True)
+        return "upload", {}
+
+    return run(firestore_client().transaction())
+
+
+async def _still_known(client: genai.Client, name: str) -> bool:
+    try:
+        file = await client.aio.files.get(name=name)
+    except errors.ClientError as exc:
+        if exc.code in (403, 404):
+            log.info("Gemini no longer knows %s; uploading again", name)
+            return False
+        raise
+    return file.state != types.FileState.FAILED
+
+
+def _forget(ref: firestore.DocumentReference, name: str) -> None:
+    ref.update({"handle": None, "forgotten": firestore.ArrayUnion([name])})
+
+
+async def _upload(client: genai.Client, video) -> dict:
+    def send() -> types.File:
+        blob = bucket().blob(video.gcs_uri.split("/", 3)[3])
+        # Streamed from the bucket in chunks: the video is never whole in memory.
+        with blob.open("rb", chunk_size=UPLOAD_CHUNK_BYTES) as reader:
+            return client.files.upload(
+                file=reader,
+                config=types.UploadFileConfig(
+                    mime_type=video.content_type, display_name=video.video_id
+                ),
+            )
+
+    file = await asyncio.to_thread(send)
+    while file.state == types.FileState.PROCESSING:
+        await asyncio.sleep(POLL_SECONDS)
+        file = await client.aio.files.get(name=file.name)
+    if file.state == types.FileState.FAILED:
+        detail = file.error.message if file.error else "no reason given"
+        raise PermanentModelError(f"Gemini could not process video {video.video_id}: {detail}")
+    expires = file.expiration_time or store.now() + dt.timedelta(hours=48)
+    return {
+        "name": file.name,
+        "uri": file.uri,
+        "mime_type": file.mime_type or video.content_type,
+        "expires_at": expires,
+        "size_bytes": file.size_bytes,
+        "uploaded_at": store.now(),
+    }
+
+
+def _remember(ref: firestore.DocumentReference, video_id: str, handle: dict) -> None:
+    ref.set({"handle": handle, "uploading_until": None}, merge=True)
+    store.video_ref(video_id).update({"gemini_file": handle})
