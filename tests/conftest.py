@@ -11,24 +11,40 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from vidcompare.media.synth import SceneSpec, make_video
 from vidcompare.stack import Stack, StackInfo, check_emulators_installed, free_port
 
-# Short leases so that crash-recovery paths are reachable in a test run.
-TEST_ENV = {"VIDCOMPARE_LEASE_SECONDS": "20"}
+if TYPE_CHECKING:
+    from fake_gemini import FakeGemini
+
+# The fake Gemini server (tests/fake_gemini.py) and its fixtures.
+pytest_plugins = ["fake_gemini"]
+
+TEST_ENV = {
+    # Short leases so that crash-recovery paths are reachable in a test run.
+    "VIDCOMPARE_LEASE_SECONDS": "20",
+    # Fast backoff and Files API polling against the fake server.
+    "VIDCOMPARE_GEMINI_BACKOFF_S": "0.05",
+    "VIDCOMPARE_GEMINI_POLL_S": "0.05",
+}
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, fake_gemini_server: FakeGemini
+) -> Iterator[StackInfo]:
     check_emulators_installed()  # a clear message naming the gcloud components if missing
     state_dir = tmp_path_factory.mktemp("stack")
-    local = Stack(state_dir, gateway_port=free_port(), extra_env=TEST_ENV)
+    # The functions reach "Gemini" through the SDK's own environment, as in production.
+    env = TEST_ENV | fake_gemini_server.env()
+    local = Stack(state_dir, gateway_port=free_port(), extra_env=env)
     info = local.start()
-    saved = {key: os.environ.get(key) for key in info.env | TEST_ENV}
-    os.environ.update(info.env | TEST_ENV)
+    saved = {key: os.environ.get(key) for key in info.env}
+    os.environ.update(info.env)
     try:
         yield info
     finally:

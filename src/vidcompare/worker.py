@@ -118,9 +118,15 @@ async def _run_combination(
     job_id: str, index: int, video_id: str, prompt: str, job: dict
 ) -> Comparison:
     registry = default_registry()
-    video = video_source(video_id)
+    video = await asyncio.to_thread(video_source, video_id)
     models = [registry.model(m) for m in job["models"]]
-    results = await asyncio.gather(*(_call_model(m, video, prompt) for m in models))
+    try:
+        # A permanent failure of one model cancels the others: the job fails anyway.
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_call_model(m, video, prompt)) for m in models]
+    except* PermanentModelError as failures:
+        raise failures.exceptions[0] from None
+    results = [task.result() for task in tasks]
     judged = await judge_combination(
         registry.judge(job["judge_model"]),
         video,

@@ -175,7 +175,7 @@ class GeminiModel(Model):
 
     async def generate(self, video: VideoSource, prompt: str) -> Generation:
         client = genai_client()
-        part = await video_part(client, video)
+        part = await call_gemini(self.model_id, lambda: video_part(client, video))
         response = await call_gemini(
             self.model_id,
             lambda: client.aio.models.generate_content(
@@ -215,7 +215,7 @@ class GeminiJudge(Judge):
         self, video: VideoSource, prompt: str, answers: list[AnonymousAnswer]
     ) -> Verdict:
         client = genai_client()
-        part = await video_part(client, video)
+        part = await call_gemini(self.judge_id, lambda: video_part(client, video))
         config = types.GenerateContentConfig(
             response_mime_type="application/json", response_schema=JudgeOutput, temperature=0.0
         )

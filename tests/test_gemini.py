@@ -1,0 +1,268 @@
+"""Gemini models and the Gemini judge, through the real google-genai SDK to a fake server.
+
+The functions reach the fake (tests/fake_gemini.py) through the SDK's own environment
+(``GOOGLE_GEMINI_BASE_URL``, ``GEMINI_API_KEY``), exactly as they would reach the API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from fake_gemini import find_answers, score_for
+
+from vidcompare import store
+from vidcompare.clients import firestore_client
+from vidcompare.judging import anonymise, shuffle_seed
+from vidcompare.media.synth import SceneSpec, make_video
+from vidcompare.prices import estimate_cost
+from vidcompare.schemas import ModelResult
+
+GEMINI = ["gemini-3-pro-preview", "gemini-3-flash-preview", "gemini-2.5-pro", "gemini-2.5-flash"]
+NAMES = ["Gemini 3 Pro", "Gemini 3 Flash", "Gemini 2.5 Pro", "Gemini 2.5 Flash"]
+
+
+@pytest.fixture(scope="module")
+def three_videos(client, tmp_path_factory) -> dict[str, Path]:
+    """Three videos with their own bytes, uploaded once for this module: id -> path."""
+    folder = tmp_path_factory.mktemp("gemini-videos")
+    out = {}
+    for i, colour in enumerate([(200, 40, 40), (40, 200, 40), (40, 40, 200)]):
+        path = folder / f"clip-{i}.mp4"
+        make_video(path, [SceneSpec(colour, 0.5 + 0.25 * i), SceneSpec((240, 240, 240), 0.5)])
+        out[client.upload(path).video_id] = path
+    return out
+
+
+def generate_calls(fake, *, judge: bool) -> list[dict]:
+    return [c for c in fake.calls() if c["judge"] == judge]
+
+
+def test_batch_of_four_gemini_models_uploads_each_video_once(client, fake_gemini, three_videos):
+    video_ids = list(three_videos)
+    prompts = ["Describe the video.", "How many cuts are there?", "Which colours appear?"]
+    accepted = client.start_batch(video_ids, prompts, GEMINI)
+    assert accepted.judge_model == "gemini-2.5-flash"  # the default judge of a Gemini batch
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=120)
+    assert job.status.value == "completed", job.error
+
+    uploads = fake_gemini.uploads()
+    assert len(uploads) == 3
+    sizes = sorted(p.stat().st_size for p in three_videos.values())
+    assert sorted(int(u["sizeBytes"]) for u in uploads) == sizes
+    digests = {hashlib.sha256(p.read_bytes()).hexdigest() for p in three_videos.values()}
+    assert {u["sha256"] for u in uploads} == digests
+
+    result = client.result(accepted.job_id)
+    assert len(result.comparisons) == 9
+    for comparison in result.comparisons:
+        assert [r.model_name for r in comparison.results] == NAMES
+        for r in comparison.results:
+            assert r.error is None and r.response.startswith(f"[fake:{r.model_id}]")
+            assert r.usage.input_tokens > 0 and r.usage.output_tokens > 0
+            expected_cost = estimate_cost(r.model_id, r.usage.input_tokens, r.usage.output_tokens)
+            assert r.usage.estimated_cost_usd == pytest.approx(expected_cost)
+        # The fake judge scores each answer by the model marker inside its text, so the
+        # scores must land on the models that wrote those answers.
+        assert {e.model_id: e.score for e in comparison.evaluation} == {
+            m: score_for(m) for m in GEMINI
+        }
+        assert comparison.judge_error is None and comparison.judge_usage.total_tokens > 0
+    board = {row.model_id: row for row in result.leaderboard}
+    assert {m: board[m].mean_score for m in GEMINI} == {m: float(score_for(m)) for m in GEMINI}
+    assert all(board[m].total_tokens > 0 and board[m].estimated_cost_usd > 0 for m in GEMINI)
+    assert result.judge.judged == 9 and result.judge.estimated_cost_usd > 0
+    assert result.estimated_cost_usd == pytest.approx(
+        sum(row.estimated_cost_usd for row in result.leaderboard) + result.judge.estimated_cost_usd,
+        abs=1e-5,
+    )
+
+    # A second batch on the same videos uploads nothing.
+    again = client.start_batch(video_ids, ["Summarise."], ["gemini-2.5-flash"])
+    assert client.wait(again.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
+    assert len(fake_gemini.uploads()) == 3
+
+    # Nor do the same bytes under another video id.
+    twin = client.upload(next(iter(three_videos.values())))
+    third = client.start_batch([twin.video_id], ["Summarise."], ["gemini-2.5-flash"])
+    assert client.wait(third.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
+    assert len(fake_gemini.uploads()) == 3
+
+
+def test_a_handle_the_api_forgot_is_replaced(client, fake_gemini, three_videos):
+    video_id = next(iter(three_videos))
+    first = client.start_batch([video_id], ["Describe."], ["gemini-2.5-flash"])
+    client.wait(first.job_id, poll_seconds=0.2, timeout=60)
+    uploaded = len(fake_gemini.uploads())
+    fake_gemini.expire()  # the Files API forgets every file, as after 48 h
+    second = client.start_batch([video_id], ["Describe."], ["gemini-2.5-flash"])
+    job = client.wait(second.job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed", job.error
+    assert len(fake_gemini.uploads()) == uploaded + 1
+    assert client.result(second.job_id).comparisons[0].results[0].error is None
+
+
+def test_the_four_models_of_a_combination_are_in_flight_together(client, fake_gemini, three_videos):
+    fake_gemini.script("*", latency_ms=400)
+    accepted = client.start_batch(
+        [next(iter(three_videos))], ["Describe."], GEMINI, judge_model="local-rubric"
+    )
+    assert client.wait(accepted.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
+    calls = generate_calls(fake_gemini, judge=False)
+    assert len(calls) == 4, [(c["model"], c["status"], c["error"]) for c in fake_gemini.calls()]
+    assert fake_gemini.max_in_flight() == 4
+
+
+def test_429_and_500_are_retried_and_the_wait_honours_retry_after(
+    client, fake_gemini, three_videos
+):
+    fake_gemini.script("gemini-2.5-pro", fail=[{"code": 429, "retry_delay_s": 1.5}])
+    fake_gemini.script("gemini-2.5-flash", fail=[500, 503])
+    accepted = client.start_batch(
+        [next(iter(three_videos))],
+        ["Describe."],
+        ["gemini-2.5-pro", "gemini-2.5-flash"],
+        judge_model="local-rubric",
+    )
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed"
+    results = client.result(accepted.job_id).comparisons[0].results
+    assert [r.error for r in results] == [None, None]
+
+    pro = fake_gemini.calls("gemini-2.5-pro")
+    assert [c["status"] for c in pro] == [429, 200]
+    gap = pro[1]["started_at"] - pro[0]["ended_at"]
+    assert gap >= 1.5, f"retried {gap:.2f} s after a 429 that asked for 1.5 s"
+    flash = fake_gemini.calls("gemini-2.5-flash")
+    assert [c["status"] for c in flash] == [500, 503, 200]
+
+
+def test_what_still_fails_is_that_models_error_and_the_batch_goes_on(
+    client, fake_gemini, three_videos
+):
+    fake_gemini.script("gemini-2.5-pro", fail=[503] * 20)
+    accepted = client.start_batch(
+        [next(iter(three_videos))],
+        ["Describe.", "Count the cuts."],
+        ["gemini-2.5-pro", "gemini-2.5-flash"],
+        judge_model="local-rubric",
+    )
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=90)
+    assert job.status.value == "completed"
+    result = client.result(accepted.job_id)
+    for comparison in result.comparisons:
+        pro, flash = comparison.results
+        assert pro.response is None and "503" in pro.error
+        assert flash.error is None and flash.response
+        scores = {e.model_id: e.score for e in comparison.evaluation}
+        assert scores["gemini-2.5-pro"] is None and scores["gemini-2.5-flash"] is not None
+    board = {row.model_id: row for row in result.leaderboard}
+    assert board["gemini-2.5-pro"].errors == 2 and board["gemini-2.5-flash"].errors == 0
+
+
+def test_an_invalid_key_fails_the_job_at_once(client, fake_gemini, three_videos):
+    fake_gemini.configure(bad_keys=[fake_gemini.api_key])
+    prompts = [f"Question {i}" for i in range(5)]
+    accepted = client.start_batch(list(three_videos)[:1], prompts, GEMINI[:2])
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=30)
+    assert job.status.value == "failed"
+    assert "API key not valid" in job.error
+    assert job.completed_combinations == 0
+    assert job.progress_message.startswith("Failed after 0/5 combinations: ")
+    # It stopped at the first combination instead of failing every one of them.
+    assert len(fake_gemini.calls()) <= 3
+
+
+def test_an_unknown_model_fails_the_job_naming_it(client, fake_gemini, three_videos):
+    fake_gemini.configure(unknown_models=["gemini-9-ultra"])
+    accepted = client.start_batch(
+        list(three_videos)[:1], ["Describe."], ["gemini-9-ultra"], judge_model="local-rubric"
+    )
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=30)
+    assert job.status.value == "failed"
+    assert "gemini-9-ultra" in job.error and "not found" in job.error
+
+
+def test_the_judge_sees_anonymised_answers_in_a_seeded_shuffled_order(
+    client, fake_gemini, three_videos
+):
+    texts = {m: f"A careful answer number {i} about the clip." for i, m in enumerate(GEMINI)}
+    for model_id, text in texts.items():
+        fake_gemini.script(model_id, text=text)
+    video_id = next(iter(three_videos))
+    prompts = [f"Describe part {i}." for i in range(4)]
+    accepted = client.start_batch([video_id], prompts, GEMINI, judge_model="gemini-2.5-flash")
+    assert client.wait(accepted.job_id, poll_seconds=0.2, timeout=90).status.value == "completed"
+    result = client.result(accepted.job_id)
+
+    judge_calls = generate_calls(fake_gemini, judge=True)
+    assert len(judge_calls) == 4
+    by_prompt = {c["prompt"].split("## Question\n")[1].split("\n")[0]: c for c in judge_calls}
+    orders = set()
+    model_of_text = {t: m for m, t in texts.items()}
+    for comparison in result.comparisons:
+        seen = by_prompt[comparison.prompt]["prompt"]
+        for name in [*GEMINI, *NAMES]:
+            assert name not in seen, f"the judge saw {name!r}"
+        labelled = {label: model_of_text[text] for label, text in find_answers(seen)}
+        assert labelled == comparison.judge_labels
+        # The order is the seeded one: reproducible from the job id and the index.
+        results = [ModelResult(model_name=m, model_id=m, response=texts[m]) for m in GEMINI]
+        _, expected = anonymise(results, seed=shuffle_seed(accepted.job_id, comparison.index))
+        assert comparison.judge_labels == expected
+        orders.add(tuple(labelled.values()))
+        # Scores land on the right names: the fake scores each answer by its text.
+        assert {e.model_id: e.score for e in comparison.evaluation} == {
+            m: score_for(texts[m]) for m in GEMINI
+        }
+    assert len(orders) > 1, "every combination showed the judge the same order"
+
+
+def test_malformed_judge_output_is_retried_once_then_stored_as_the_judge_error(
+    client, fake_gemini, three_videos
+):
+    video_id = next(iter(three_videos))
+    fake_gemini.script("gemini-2.5-flash", malformed=1)
+    once = client.start_batch([video_id], ["Describe."], ["gemini-2.5-pro"])
+    assert client.wait(once.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
+    comparison = client.result(once.job_id).comparisons[0]
+    assert comparison.judge_error is None
+    assert comparison.evaluation[0].score == score_for("gemini-2.5-pro")
+    assert len(generate_calls(fake_gemini, judge=True)) == 2
+
+    fake_gemini.reset(log_only=True)
+    fake_gemini.script("gemini-2.5-flash", malformed=2)
+    twice = client.start_batch([video_id], ["Describe again."], ["gemini-2.5-pro"])
+    job = client.wait(twice.job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed"
+    comparison = client.result(twice.job_id).comparisons[0]
+    assert "malformed judge output" in comparison.judge_error
+    assert comparison.results[0].error is None and comparison.results[0].response
+    assert comparison.evaluation[0].score is None
+    assert len(generate_calls(fake_gemini, judge=True)) == 2
+
+
+def test_dry_run_estimates_and_creates_nothing(client, stack, fake_gemini, three_videos):
+    jobs = firestore_client().collection(store.JOBS)
+    before = jobs.count().get()[0][0].value
+    answer = client.http.post(
+        "/api/batch-compare-async",
+        json={
+            "video_ids": list(three_videos),
+            "prompts": ["a", "b"],
+            "models": ["gemini-2.5-pro", "local-scenes"],
+            "dry_run": True,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["dry_run"] is True
+    assert (body["total_combinations"], body["model_calls"], body["judge_calls"]) == (6, 12, 6)
+    assert body["estimated_seconds"] > 0 and body["estimated_cost_usd"] > 0
+    rows = {r["model_id"]: r for r in body["per_model"]}
+    # Earlier tests ran these models, so their latencies are measured, not guessed.
+    assert rows["gemini-2.5-pro"]["basis"] == "measured"
+    assert rows["gemini-2.5-pro"]["seconds_per_call"] < 15
+    assert jobs.count().get()[0][0].value == before
+    assert fake_gemini.calls() == []
