@@ -22,22 +22,14 @@ from fake_gemini import (
 )
 from google import genai
 from google.genai import errors, types
-from pydantic import BaseModel, Field
+
+from vidcompare.providers.base import JudgeOutput
 
 MODEL = "gemini-2.5-flash"
 
 
-class LabelVerdict(BaseModel):
-    label: str
-    score: int = Field(ge=1, le=10)
-    reasoning: str
-    strengths: list[str] = Field(default_factory=list)
-    weaknesses: list[str] = Field(default_factory=list)
-
-
-class Verdict(BaseModel):
-    evaluations: list[LabelVerdict]
-    overall_summary: str
+# The judge's real output schema, as the Gemini judge sends it.
+Verdict = JudgeOutput
 
 
 @pytest.fixture(scope="module")

@@ -266,3 +266,31 @@ def test_dry_run_estimates_and_creates_nothing(client, stack, fake_gemini, three
     assert rows["gemini-2.5-pro"]["seconds_per_call"] < 15
     assert jobs.count().get()[0][0].value == before
     assert fake_gemini.calls() == []
+
+
+def test_judge_swaps_expose_a_judge_that_prefers_the_first_position(
+    client, fake_gemini, three_videos
+):
+    video_id = next(iter(three_videos))
+    models = ["gemini-2.5-pro", "gemini-3-flash-preview"]
+    # A biased judge: whatever comes first wins.
+    fake_gemini.script("gemini-2.5-flash", judge_scores={"Answer A": 9, "Answer B": 3})
+    biased = client.start_batch([video_id], ["Describe.", "Count the cuts."], models, judge_swaps=2)
+    assert client.wait(biased.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
+    result = client.result(biased.job_id)
+    for comparison in result.comparisons:
+        assert [(e.score, e.score_spread) for e in comparison.evaluation] == [(6, 6), (6, 6)]
+        assert comparison.position_consistent is False
+    assert result.judge.judge_swaps == 2
+    assert result.judge.position_consistency == 0.0
+
+    # A judge that scores the content, not the position, stays consistent.
+    fake_gemini.script("gemini-2.5-flash", judge_scores=None)
+    fair = client.start_batch([video_id], ["Describe it again."], models, judge_swaps=2)
+    assert client.wait(fair.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
+    result = client.result(fair.job_id)
+    comparison = result.comparisons[0]
+    assert {e.model_id: (e.score, e.score_spread) for e in comparison.evaluation} == {
+        m: (score_for(m), 0) for m in models
+    }
+    assert comparison.position_consistent is True and result.judge.position_consistency == 1.0

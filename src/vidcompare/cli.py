@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +19,7 @@ from vidcompare.stack import DEFAULT_STATE_DIR, Stack, StackError, load_info, ru
 
 app = typer.Typer(help="Compare video-understanding models in batches.", no_args_is_help=True)
 console = Console()
+T = TypeVar("T")
 
 DEMO_PROMPTS = [
     "Describe what happens in this video, with timestamps.",
@@ -190,26 +192,27 @@ def print_result(result: JobResult) -> None:
 # --------------------------------------------------------------- API commands
 
 
+def _api(url: str | None, api_key: str | None, call: Callable[[Client], T]) -> T:
+    """``call(client)``; the server's error message and exit code 1 if it refuses."""
+    with _client(url, api_key) as client:
+        try:
+            return call(client)
+        except APIError as exc:
+            raise _fail(exc.message) from None
+
+
 @app.command()
 def upload(files: list[Path], url: UrlOption = None, api_key: KeyOption = None) -> None:
     """Upload video files; prints their video ids."""
-    with _client(url, api_key) as client:
-        for path in files:
-            try:
-                video = client.upload(path)
-            except APIError as exc:
-                raise _fail(f"{path}: {exc.message}") from None
-            console.print(f"{video.video_id}\t{path}")
+    for path in files:
+        video = _api(url, api_key, lambda client, path=path: client.upload(path))
+        console.print(f"{video.video_id}\t{path}")
 
 
 @app.command()
 def status(job_id: str, url: UrlOption = None, api_key: KeyOption = None) -> None:
     """Show a job's progress."""
-    with _client(url, api_key) as client:
-        try:
-            job = client.job(job_id)
-        except APIError as exc:
-            raise _fail(exc.message) from None
+    job = _api(url, api_key, lambda client: client.job(job_id))
     console.print_json(job.model_dump_json(exclude={"result"}))
 
 
@@ -221,11 +224,7 @@ def result(
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Print a job's result (the comparisons done so far while it runs)."""
-    with _client(url, api_key) as client:
-        try:
-            answer = client.result(job_id)
-        except APIError as exc:
-            raise _fail(exc.message) from None
+    answer = _api(url, api_key, lambda client: client.result(job_id))
     if fmt == "json":
         print(json.dumps(answer.model_dump(mode="json"), indent=2))
     else:
@@ -235,11 +234,7 @@ def result(
 @app.command()
 def cancel(job_id: str, url: UrlOption = None, api_key: KeyOption = None) -> None:
     """Cancel a pending or running job."""
-    with _client(url, api_key) as client:
-        try:
-            answer = client.cancel(job_id)
-        except APIError as exc:
-            raise _fail(exc.message) from None
+    answer = _api(url, api_key, lambda client: client.cancel(job_id))
     console.print(f"{answer.job_id}: {answer.status.value}")
 
 

@@ -105,8 +105,13 @@ class Client:
         pairs: list[dict[str, str]] | None = None,
         judge_model: str | None = None,
         concurrency: int = 1,
+        judge_swaps: int = 1,
     ) -> BatchAccepted:
-        body: dict[str, Any] = {"models": models or [], "concurrency": concurrency}
+        body: dict[str, Any] = {
+            "models": models or [],
+            "concurrency": concurrency,
+            "judge_swaps": judge_swaps,
+        }
         if pairs is not None:
             body["pairs"] = pairs
         else:

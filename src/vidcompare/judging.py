@@ -13,7 +13,7 @@ import string
 import time
 from dataclasses import dataclass, field
 
-from vidcompare.providers.base import AnonymousAnswer, Judge, VideoSource
+from vidcompare.providers.base import AnonymousAnswer, Judge, LabelVerdict, Verdict, VideoSource
 from vidcompare.schemas import Evaluation, ModelResult, Usage
 
 
@@ -25,23 +25,48 @@ class JudgedCombination:
     labels: dict[str, str]  # "Answer A" -> model_id
     latency_ms: int = 0
     usage: Usage = field(default_factory=Usage)
+    # With swaps: did the best answer stay best when the order was reversed?
+    position_consistent: bool | None = None
 
 
 def shuffle_seed(job_id: str, index: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{job_id}:{index}".encode()).digest()[:8], "big")
 
 
-def anonymise(
-    results: list[ModelResult], *, seed: int
-) -> tuple[list[AnonymousAnswer], dict[str, str]]:
-    answered = [r for r in results if not r.error and r.response]
-    random.Random(seed).shuffle(answered)
+def _labelled(answered: list[ModelResult]) -> tuple[list[AnonymousAnswer], dict[str, str]]:
     labels = {f"Answer {string.ascii_uppercase[i]}": r.model_id for i, r in enumerate(answered)}
     answers = [
         AnonymousAnswer(label=label, text=r.response or "")
         for label, r in zip(labels, answered, strict=True)
     ]
     return answers, labels
+
+
+def anonymise(
+    results: list[ModelResult], *, seed: int
+) -> tuple[list[AnonymousAnswer], dict[str, str]]:
+    """The answered results as "Answer A", "Answer B", … in a seeded shuffled order."""
+    answered = [r for r in results if not r.error and r.response]
+    random.Random(seed).shuffle(answered)
+    return _labelled(answered)
+
+
+async def _judge_once(
+    judge: Judge,
+    video: VideoSource,
+    prompt: str,
+    answers: list[AnonymousAnswer],
+    labels: dict[str, str],
+) -> tuple[dict[str, LabelVerdict], Verdict]:
+    """One judging; its verdicts keyed by model id (labels the judge invented are ignored)."""
+    verdict = await judge.judge(video, prompt, answers)
+    by_model = {labels[v.label]: v for v in verdict.evaluations if v.label in labels}
+    return by_model, verdict
+
+
+def _best(scores: dict[str, float]) -> set[str]:
+    top = max(scores.values())
+    return {m for m, score in scores.items() if score == top}
 
 
 async def judge_combination(
@@ -51,7 +76,9 @@ async def judge_combination(
     results: list[ModelResult],
     *,
     seed: int,
+    swaps: int = 1,
 ) -> JudgedCombination:
+    """Judge the answers; with ``swaps=2`` judge again in the reversed order and average."""
     answers, labels = anonymise(results, seed=seed)
     by_model: dict[str, Evaluation] = {
         r.model_id: Evaluation(
@@ -67,27 +94,45 @@ async def judge_combination(
         )
     started = time.perf_counter()
     try:
-        verdict = await judge.judge(video, prompt, answers)
+        first, verdict = await _judge_once(judge, video, prompt, answers, labels)
+        usage, second = verdict.usage, None
+        if swaps == 2 and len(answers) > 1:
+            ordered = {r.model_id: r for r in results}
+            reversed_answers, reversed_labels = _labelled(
+                [ordered[m] for m in reversed(labels.values())]
+            )
+            second, swapped = await _judge_once(
+                judge, video, prompt, reversed_answers, reversed_labels
+            )
+            usage = usage + swapped.usage
     except Exception as exc:  # noqa: BLE001 - a judge failure is data; the answers are kept
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         return JudgedCombination(list(by_model.values()), "", message, labels)
     latency_ms = round((time.perf_counter() - started) * 1000)
-    for item in verdict.evaluations:
-        model_id = labels.get(item.label)
-        if model_id is None:
-            continue  # a label the judge invented: ignore it rather than misattribute
-        by_model[model_id] = by_model[model_id].model_copy(
-            update={
-                "score": item.score,
-                "reasoning": item.reasoning,
-                "strengths": item.strengths,
-                "weaknesses": item.weaknesses,
-            }
+    scores: dict[str, float] = {}
+    for model_id, item in first.items():
+        score: float = item.score
+        update = {
+            "reasoning": item.reasoning,
+            "strengths": item.strengths,
+            "weaknesses": item.weaknesses,
+        }
+        if second is not None and model_id in second:
+            other = second[model_id].score
+            score = (item.score + other) / 2
+            update["score_spread"] = abs(item.score - other)
+        scores[model_id] = score
+        update["score"] = int(score) if float(score).is_integer() else score
+        by_model[model_id] = by_model[model_id].model_copy(update=update)
+    consistent = None
+    if second is not None and first and second:
+        consistent = _best({m: v.score for m, v in first.items()}) == _best(
+            {m: v.score for m, v in second.items()}
         )
     summary = verdict.overall_summary
     for label, model_id in labels.items():
         # The summary speaks of labels; readers want names.
         summary = summary.replace(label, by_model[model_id].model_name)
     return JudgedCombination(
-        list(by_model.values()), summary, None, labels, latency_ms, verdict.usage
+        list(by_model.values()), summary, None, labels, latency_ms, usage, consistent
     )

@@ -62,7 +62,10 @@ def judge_delta(comparison: dict[str, Any]) -> dict[str, Any]:
     judged = comparison.get("judge_error") is None and any(
         e.get("score") for e in comparison["evaluation"]
     )
+    consistent = comparison.get("position_consistent")
     return {
+        "swapped": int(consistent is not None),
+        "consistent": int(bool(consistent)),
         "judged": int(judged),
         "errors": int(comparison.get("judge_error") is not None),
         "latency_ms_sum": int(comparison.get("judge_latency_ms", 0)) if judged else 0,

@@ -49,19 +49,26 @@ class BatchRequest(BaseModel):
     models: list[ModelId]
     judge_model: ModelId | None = None
     concurrency: int = Field(default=1, ge=1)
+    # 2: judge twice, the second time with the answers in reversed order.
+    judge_swaps: int = Field(default=1, ge=1, le=2)
     pairs: list[Pair] | None = None
     dry_run: bool = False
 
 
-class BatchAccepted(BaseModel):
-    job_id: str
-    status: JobStatus
+class BatchShape(BaseModel):
+    """What a validated batch is: its size, models, judge and lanes."""
+
     total_combinations: int
     total_videos: int
     total_prompts: int
     models: list[str]
     judge_model: str
     concurrency: int
+
+
+class BatchAccepted(BatchShape):
+    job_id: str
+    status: JobStatus
     status_url: str
     result_url: str
 
@@ -75,16 +82,10 @@ class ModelEstimate(BaseModel):
     output_tokens_per_call: int
 
 
-class DryRunAnswer(BaseModel):
+class DryRunAnswer(BatchShape):
     """``POST /api/batch-compare-async`` with ``"dry_run": true``: nothing is created."""
 
     dry_run: bool = True
-    total_combinations: int
-    total_videos: int
-    total_prompts: int
-    models: list[str]
-    judge_model: str
-    concurrency: int
     model_calls: int
     judge_calls: int
     estimated_seconds: float
@@ -97,6 +98,14 @@ class Usage(BaseModel):
     output_tokens: int = 0
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            estimated_cost_usd=round(self.estimated_cost_usd + other.estimated_cost_usd, 8),
+        )
 
 
 class ModelResult(BaseModel):
@@ -111,7 +120,8 @@ class ModelResult(BaseModel):
 class Evaluation(BaseModel):
     model_name: str
     model_id: str
-    score: int | None = None
+    score: int | float | None = None  # a mean of two judgings with judge_swaps=2
+    score_spread: float | None = None  # |first - second| with judge_swaps=2
     reasoning: str = ""
     strengths: list[str] = Field(default_factory=list)
     weaknesses: list[str] = Field(default_factory=list)
@@ -127,6 +137,7 @@ class Comparison(BaseModel):
     judge_model: str = ""
     judge_error: str | None = None
     judge_latency_ms: int = 0
+    position_consistent: bool | None = None
     judge_usage: Usage = Field(default_factory=Usage)
     # The anonymous order the judge saw, e.g. {"Answer A": "local-scenes"}; kept for audit.
     judge_labels: dict[str, str] = Field(default_factory=dict)
@@ -153,6 +164,9 @@ class JudgeSummary(BaseModel):
     mean_latency_ms: float | None = None
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
+    judge_swaps: int = 1
+    # Share of combinations whose best answer stayed best with the order reversed.
+    position_consistency: float | None = None
 
 
 class JobView(BaseModel):

@@ -40,6 +40,7 @@ JOB_SUMMARY_FIELDS = [
     "total_prompts",
     "models",
     "judge_model",
+    "judge_swaps",
     "concurrency",
     "created_at",
     "updated_at",

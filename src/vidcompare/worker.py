@@ -133,6 +133,7 @@ async def _run_combination(
         prompt,
         list(results),
         seed=shuffle_seed(job_id, index),
+        swaps=job.get("judge_swaps", 1),
     )
     return Comparison(
         index=index,
@@ -145,6 +146,7 @@ async def _run_combination(
         judge_error=judged.judge_error,
         judge_latency_ms=judged.latency_ms,
         judge_usage=judged.usage,
+        position_consistent=judged.position_consistent,
         judge_labels=judged.labels,
     )
 

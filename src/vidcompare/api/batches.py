@@ -129,6 +129,7 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
             "total_prompts": len(plan.prompts),
             "models": request.models,
             "judge_model": judge_model,
+            "judge_swaps": request.judge_swaps,
             "concurrency": lanes,
             "plan": plan.to_doc(),
             "stats": {},

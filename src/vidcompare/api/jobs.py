@@ -66,6 +66,10 @@ def _judge_summary(doc: dict[str, Any]) -> JudgeSummary:
         mean_latency_ms=round(totals["latency_ms_sum"] / judged, 1) if judged else None,
         total_tokens=int(totals.get("total_tokens", 0)),
         estimated_cost_usd=round(float(totals.get("estimated_cost_usd", 0.0)), 6),
+        judge_swaps=doc.get("judge_swaps", 1),
+        position_consistency=(
+            round(totals["consistent"] / totals["swapped"], 3) if totals.get("swapped") else None
+        ),
     )
 
 

@@ -154,15 +154,6 @@ def usage_of(model_id: str, response: types.GenerateContentResponse) -> Usage:
     )
 
 
-def add_usage(a: Usage, b: Usage) -> Usage:
-    return Usage(
-        input_tokens=a.input_tokens + b.input_tokens,
-        output_tokens=a.output_tokens + b.output_tokens,
-        total_tokens=a.total_tokens + b.total_tokens,
-        estimated_cost_usd=round(a.estimated_cost_usd + b.estimated_cost_usd, 8),
-    )
-
-
 # --------------------------------------------------------------------- models
 
 
@@ -230,7 +221,7 @@ class GeminiJudge(Judge):
                     config=config,
                 ),
             )
-            usage = add_usage(usage, usage_of(self.judge_id, response))
+            usage = usage + usage_of(self.judge_id, response)
             try:
                 output = JudgeOutput.model_validate_json(response.text or "")
             except ValidationError as exc:

@@ -207,17 +207,26 @@ def format_sentences(facts: VideoFacts) -> list[str]:
 # ------------------------------------------------------------------------ the models
 
 
-class LocalScenesModel(Model):
-    """Structure only: duration, format, and shots found by cut detection."""
+class _LocalModel(Model):
+    """A model that answers from the facts it measured; subclasses write :meth:`answer`."""
 
-    model_id = "local-scenes"
-    display_name = "Local Scenes"
     provider = PROVIDER
 
     async def generate(self, video: VideoSource, prompt: str) -> Generation:
         facts = await _facts_for(video)
         text = self.answer(facts, detect_intents(prompt))
         return Generation(text=text, usage=_usage(prompt, text))
+
+    def answer(self, facts: VideoFacts, intents: frozenset[str]) -> str:
+        raise NotImplementedError
+
+
+class LocalScenesModel(_LocalModel):
+    """Structure only: duration, format, and shots found by cut detection."""
+
+    model_id = "local-scenes"
+    display_name = "Local Scenes"
+    provider = PROVIDER
 
     def answer(self, facts: VideoFacts, intents: frozenset[str]) -> str:
         summary = "summary" in intents
@@ -266,17 +275,12 @@ class LocalScenesModel(Model):
         return sentences
 
 
-class LocalMotionColourModel(Model):
+class LocalMotionColourModel(_LocalModel):
     """Appearance over time, per second: dominant colour, brightness, motion, loudness."""
 
     model_id = "local-motion-colour"
     display_name = "Local Motion & Colour"
     provider = PROVIDER
-
-    async def generate(self, video: VideoSource, prompt: str) -> Generation:
-        facts = await _facts_for(video)
-        text = self.answer(facts, detect_intents(prompt))
-        return Generation(text=text, usage=_usage(prompt, text))
 
     def answer(self, facts: VideoFacts, intents: frozenset[str]) -> str:
         summary = "summary" in intents
