@@ -109,6 +109,8 @@ def test_the_four_models_of_a_combination_are_in_flight_together(client, fake_ge
         [next(iter(three_videos))], ["Describe."], GEMINI, judge_model="local-rubric"
     )
     assert client.wait(accepted.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
+    errors = [r.error for r in client.result(accepted.job_id).comparisons[0].results]
+    assert errors == [None] * 4
     calls = generate_calls(fake_gemini, judge=False)
     assert len(calls) == 4, [(c["model"], c["status"], c["error"]) for c in fake_gemini.calls()]
     assert fake_gemini.max_in_flight() == 4

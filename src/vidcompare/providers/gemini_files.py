@@ -96,7 +96,15 @@ async def _still_known(client: genai.Client, name: str) -> bool:
 
 
 def _forget(ref: firestore.DocumentReference, name: str) -> None:
-    ref.update({"handle": None, "forgotten": firestore.ArrayUnion([name])})
+    """Drop the cached handle ``name`` — unless another worker has already replaced it."""
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> None:
+        handle = (ref.get(field_paths=["handle"], transaction=tx).to_dict() or {}).get("handle")
+        if handle and handle["name"] == name:
+            tx.update(ref, {"handle": None, "forgotten": firestore.ArrayUnion([name])})
+
+    run(firestore_client().transaction())
 
 
 async def _upload(client: genai.Client, video) -> dict:
