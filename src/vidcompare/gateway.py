@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -33,6 +36,7 @@ _HOP_BY_HOP = {
     "host",
 }
 _BLOCK = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class Gateway:
@@ -81,9 +85,29 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--upstreams", required=True, help="name=url,name=url")
+    parser.add_argument(
+        "--sweep-every", type=float, default=30.0, help="seconds between sweeps; 0: never"
+    )
     args = parser.parse_args()
     upstreams = dict(item.split("=", 1) for item in args.upstreams.split(","))
+    if args.sweep_every > 0:
+        threading.Thread(
+            target=_sweep_forever,
+            args=(upstreams["job_status"], args.sweep_every),
+            name="sweep",
+            daemon=True,
+        ).start()
     run_simple(args.host, args.port, Gateway(upstreams), threaded=True)
+
+
+def _sweep_forever(job_status_url: str, every: float) -> None:
+    """What Cloud Scheduler does in production: call the sweep on a timer."""
+    while True:
+        time.sleep(every)
+        try:
+            httpx.post(f"{job_status_url}/internal/sweep", timeout=60.0)
+        except httpx.HTTPError as exc:
+            log.warning("sweep failed: %s", exc)
 
 
 if __name__ == "__main__":

@@ -240,6 +240,13 @@ class VideoList(BaseModel):
     videos: list[VideoInfo]
 
 
+class SweepReport(BaseModel):
+    """``POST /internal/sweep``: what the sweep found and republished."""
+
+    jobs_checked: int = 0
+    republished: dict[str, list[int]] = Field(default_factory=dict)
+
+
 class ComboMessage(BaseModel):
     """The Pub/Sub payload: one combination of one job."""
 

@@ -206,6 +206,7 @@ class Stack:
                     "vidcompare.gateway",
                     "--host=127.0.0.1",
                     f"--port={self.gateway_port}",
+                    f"--sweep-every={function_env.get('VIDCOMPARE_SWEEP_EVERY_S', '30')}",
                     f"--upstreams={upstreams}",
                 ],
                 env=function_env,

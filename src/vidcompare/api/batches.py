@@ -116,6 +116,31 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
     lanes = min(request.concurrency, plan.total)
     if request.dry_run:
         return estimate_batch(plan, request.models, judge_model, lanes, owner=owner)
+    job_id = create_job(request, plan, judge_model=judge_model, lanes=lanes, owner=owner)
+    try:
+        queue.publish_combinations(job_id, list(range(lanes)))
+    except Exception as exc:
+        # The job exists but nothing will ever run it: say so on the job, then fail loudly.
+        store.fail_job(job_id, f"could not queue the batch: {exc}")
+        raise
+    return BatchAccepted(
+        job_id=job_id,
+        status=JobStatus.pending,
+        total_combinations=plan.total,
+        total_videos=len(plan.video_ids),
+        total_prompts=len(plan.prompts),
+        models=request.models,
+        judge_model=judge_model,
+        concurrency=lanes,
+        status_url=f"/api/jobs/{job_id}",
+        result_url=f"/api/jobs/{job_id}/result",
+    )
+
+
+def create_job(
+    request: BatchRequest, plan: Plan, *, judge_model: str, lanes: int, owner: str | None
+) -> str:
+    """Write the job document of a validated batch; returns its id."""
     job_id = str(uuid.uuid4())
     stamp = store.now()
     store.create_job(
@@ -140,21 +165,4 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
             "error": None,
         }
     )
-    try:
-        queue.publish_combinations(job_id, list(range(lanes)))
-    except Exception as exc:
-        # The job exists but nothing will ever run it: say so on the job, then fail loudly.
-        store.fail_job(job_id, f"could not queue the batch: {exc}")
-        raise
-    return BatchAccepted(
-        job_id=job_id,
-        status=JobStatus.pending,
-        total_combinations=plan.total,
-        total_videos=len(plan.video_ids),
-        total_prompts=len(plan.prompts),
-        models=request.models,
-        judge_model=judge_model,
-        concurrency=lanes,
-        status_url=f"/api/jobs/{job_id}",
-        result_url=f"/api/jobs/{job_id}/result",
-    )
+    return job_id

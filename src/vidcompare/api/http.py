@@ -17,6 +17,7 @@ from typing import Any
 import flask
 from pydantic import BaseModel
 
+from vidcompare import sweep
 from vidcompare.api import batches, jobs, videos
 from vidcompare.errors import InvalidRequest, MethodNotAllowed, NotFound, VidcompareError
 from vidcompare.schemas import dump
@@ -86,6 +87,8 @@ ROUTES: tuple[Route, ...] = (
         JOB_STATUS,
         lambda req, p, o: (200, jobs.get_result(p["job_id"], owner=o)),
     ),
+    # Run by Cloud Scheduler in production, by the local gateway on a timer.
+    Route("POST", "/internal/sweep", JOB_STATUS, lambda req, _, o: (200, sweep.sweep())),
     Route(
         "POST",
         "/api/jobs/{job_id}/cancel",

@@ -1,0 +1,79 @@
+"""Mend broken chains: find unfinished jobs that made no progress for a lease time and
+republish, per lane, the first combination that is neither done nor held by a live lease.
+
+A chain breaks when a successor publish fails after its commit and the message is
+never redelivered (or was dropped). Republishing is always safe: a duplicate message
+never runs a combination twice (DESIGN §4). In production Cloud Scheduler calls
+``POST /internal/sweep`` on job_status; the local stack calls it on a timer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from google.cloud import firestore
+
+from vidcompare import queue, store
+from vidcompare.clients import firestore_client
+from vidcompare.config import settings
+from vidcompare.plan import Plan
+from vidcompare.schemas import JobStatus, SweepReport
+
+log = logging.getLogger(__name__)
+
+
+def stalled_jobs(stale_after: dt.timedelta) -> list[dict]:
+    cutoff = store.now() - stale_after
+    jobs = []
+    for status in (JobStatus.pending, JobStatus.running):
+        query = (
+            firestore_client()
+            .collection(store.JOBS)
+            .where(filter=firestore.FieldFilter("status", "==", status.value))
+            .where(filter=firestore.FieldFilter("updated_at", "<", cutoff))
+        )
+        jobs += [s.to_dict() for s in query.stream()]
+    return jobs
+
+
+def missing_links(job: dict, plan: Plan, combos: dict[int, dict]) -> list[int]:
+    """Per lane, the first combination that is not done and not held by a live lease."""
+    now, lanes, missing = store.now(), job["concurrency"], []
+    for lane in range(lanes):
+        for index in range(lane, plan.total, lanes):
+            combo = combos.get(index, {})
+            if combo.get("state") == "done":
+                continue
+            lease = combo.get("lease_expires_at")
+            if combo.get("state") != "running" or lease is None or lease <= now:
+                missing.append(index)
+            break  # the lane's frontier: later combinations wait for this one
+    return missing
+
+
+def sweep(*, stale_after: dt.timedelta | None = None) -> SweepReport:
+    stale_after = stale_after or dt.timedelta(seconds=settings().lease_seconds)
+    report = SweepReport()
+    for job in stalled_jobs(stale_after):
+        job_id = job["job_id"]
+        report.jobs_checked += 1
+        plan = Plan.from_doc(store.get_job(job_id, with_plan=True)["plan"])
+        combos = {
+            snap.get("index"): snap.to_dict()
+            for snap in store.job_ref(job_id)
+            .collection(store.COMPARISONS)
+            .select(["index", "state", "lease_expires_at"])
+            .stream()
+        }
+        if sum(c.get("state") == "done" for c in combos.values()) >= plan.total:
+            store.finish_if_complete(job_id)  # the finishing worker died before finishing
+            continue
+        indexes = missing_links(job, plan, combos)
+        if indexes:
+            queue.publish_combinations(job_id, indexes)
+            report.republished[job_id] = indexes
+            log.warning("job %s stalled; republished combinations %s", job_id, indexes)
+        # Start the stale clock again, so the next sweep gives these messages time.
+        store.job_ref(job_id).update({"updated_at": firestore.SERVER_TIMESTAMP})
+    return report
