@@ -52,8 +52,10 @@ class Registry:
         return sorted(self._judges)
 
     def model(self, model_id: str, *, field: str = "models") -> Model:
+        # Family members are built per lookup, not kept: ids come from requests, and
+        # keeping every id anyone sent would grow without bound.
         if model_id not in self._models and (found := self._from_family(model_id, 0)):
-            self._models[model_id] = found
+            return found
         try:
             return self._models[model_id]
         except KeyError:
@@ -63,7 +65,7 @@ class Registry:
 
     def judge(self, judge_id: str, *, field: str = "judge_model") -> Judge:
         if judge_id not in self._judges and (found := self._from_family(judge_id, 1)):
-            self._judges[judge_id] = found
+            return found
         try:
             return self._judges[judge_id]
         except KeyError:
