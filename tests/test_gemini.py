@@ -198,8 +198,10 @@ def test_the_judge_sees_anonymised_answers_in_a_seeded_shuffled_order(
     assert client.wait(accepted.job_id, poll_seconds=0.2, timeout=90).status.value == "completed"
     result = client.result(accepted.job_id)
 
+    # Every model answered (so the judge must have seen four answers every time).
+    assert [[r.error for r in c.results] for c in result.comparisons] == [[None] * 4] * 4
     judge_calls = generate_calls(fake_gemini, judge=True)
-    assert len(judge_calls) == 4
+    assert len(judge_calls) == 4, [(c["status"], c["prompt"][-200:]) for c in judge_calls]
     by_prompt = {c["prompt"].split("## Question\n")[1].split("\n")[0]: c for c in judge_calls}
     orders = set()
     model_of_text = {t: m for m, t in texts.items()}
