@@ -392,6 +392,18 @@ def _sanitise(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _upload_active(session: _Upload) -> Response:
+    """An upload session's answer while it is still open: how much has arrived."""
+    return Response(
+        "",
+        200,
+        headers={
+            "X-Goog-Upload-Status": "active",
+            "X-Goog-Upload-Size-Received": str(session.received),
+        },
+    )
+
+
 class _Upload:
     def __init__(self, **kw: Any) -> None:
         self.__dict__.update(kw)
@@ -742,14 +754,7 @@ class FakeGeminiApp:
                     self.sessions.pop(upload_id, None)
                 return Response("", 200, headers={"X-Goog-Upload-Status": "cancelled"})
             if "query" in commands:
-                return Response(
-                    "",
-                    200,
-                    headers={
-                        "X-Goog-Upload-Status": "active",
-                        "X-Goog-Upload-Size-Received": str(session.received),
-                    },
-                )
+                return _upload_active(session)
             if "upload" in commands:
                 offset = request.headers.get("X-Goog-Upload-Offset")
                 if offset is not None and int(offset) != session.received:
@@ -766,14 +771,7 @@ class FakeGeminiApp:
                 with self.lock:
                     self._bump("upload_chunks")
             if "finalize" not in commands:
-                return Response(
-                    "",
-                    200,
-                    headers={
-                        "X-Goog-Upload-Status": "active",
-                        "X-Goog-Upload-Size-Received": str(session.received),
-                    },
-                )
+                return _upload_active(session)
             if session.declared is not None and session.declared != session.received:
                 return _error(
                     400,

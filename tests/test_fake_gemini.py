@@ -32,16 +32,10 @@ MODEL = "gemini-2.5-flash"
 Verdict = JudgeOutput
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeGemini() as fake:
-        yield fake
-
-
 @pytest.fixture
-def fake(server: FakeGemini) -> FakeGemini:
-    server.reset()
-    return server
+def fake(fake_gemini: FakeGemini) -> FakeGemini:
+    """The session's fake server (tests/fake_gemini.py's fixture), reset for this test."""
+    return fake_gemini
 
 
 def upload(client: genai.Client, data: bytes = b"\x00\x01fake mp4 bytes") -> types.File:
