@@ -208,3 +208,19 @@ def test_lanes_run_every_combination_once(client, videos):
     assert all(d["attempts"] == 1 for d in docs)
     # Every combination with a successor in its lane chained it.
     assert all(d["next_published"] for d in docs if d["index"] + 3 < 18)
+
+
+def test_messages_that_can_never_succeed_are_dropped_not_retried(client, videos):
+    """The worker acknowledges (returns) instead of raising, so Pub/Sub stops redelivering."""
+    import base64
+    import uuid
+
+    from vidcompare import worker
+
+    garbage = {"message": {"data": base64.b64encode(b"not json").decode(), "messageId": "1"}}
+    assert worker.handle_event(garbage) == "drop: malformed message"
+    assert worker.process(str(uuid.uuid4()), 0) == "drop: job not found"
+    accepted = client.start_batch([videos["green"]], ["How long is it?"], ["local-scenes"])
+    client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    assert worker.process(accepted.job_id, 5) == "drop: combination 5 is outside 0..0"
+    assert worker.process(accepted.job_id, 0) == "drop: job is completed"

@@ -76,7 +76,12 @@ def process(job_id: str, index: int) -> str:
     except NotFound:
         log.warning("dropping combination %s: job %s not found", index, job_id)
         return "drop: job not found"
-    video_id, prompt = plan.combination(index)
+    try:
+        video_id, prompt = plan.combination(index)
+    except IndexError as exc:
+        # Redelivering it would never help: acknowledge and say so.
+        log.error("dropping a message for job %s: %s", job_id, exc)
+        return f"drop: {exc}"
     claim = store.claim_combination(
         job_id,
         index,
