@@ -152,25 +152,19 @@ def list_comparisons(job_id: str) -> list[dict]:
 
 def fail_job(job_id: str, error: str) -> None:
     """Mark a job failed (unless it already finished) with a readable error."""
-    client = firestore_client()
 
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> None:
-        snapshot = job_ref(job_id).get(field_paths=["status"], transaction=tx)
-        if not snapshot.exists or JobStatus(snapshot.get("status")).finished:
-            return
+    def decide(job: dict[str, Any]) -> dict[str, Any] | None:
+        if not job or JobStatus(job["status"]).finished:
+            return None
         stamp = now()
-        tx.update(
-            job_ref(job_id),
-            {
-                "status": JobStatus.failed.value,
-                "error": error,
-                "updated_at": stamp,
-                "finished_at": stamp,
-            },
-        )
+        return {
+            "status": JobStatus.failed.value,
+            "error": error,
+            "updated_at": stamp,
+            "finished_at": stamp,
+        }
 
-    run(client.transaction())
+    _update_if_unchanged(job_ref(job_id), decide)
 
 
 # ------------------------------------------------------------ claiming and commit
@@ -239,7 +233,7 @@ def claim_combination(
             job_ref(job_id),
             lambda job: (
                 {"status": JobStatus.running.value, "started_at": now(), "updated_at": now()}
-                if job["status"] == JobStatus.pending.value
+                if job.get("status") == JobStatus.pending.value
                 else None
             ),
         )
@@ -284,7 +278,7 @@ def finish_if_complete(job_id: str) -> JobStatus:
     """Mark a running job whose every combination is done as completed, exactly once."""
 
     def decide(job: dict[str, Any]) -> dict[str, Any] | None:
-        if job["status"] != JobStatus.running.value:
+        if job.get("status") != JobStatus.running.value:
             return None
         if job["completed_combinations"] < job["total_combinations"]:
             return None
@@ -296,7 +290,9 @@ def finish_if_complete(job_id: str) -> JobStatus:
             "leaderboard": leaderboard_from_stats(job.get("stats") or {}, job["models"]),
         }
 
-    return JobStatus(_update_if_unchanged(job_ref(job_id), decide)["status"])
+    after = _update_if_unchanged(job_ref(job_id), decide)
+    # A job deleted under a running worker has nothing left to chain: treat it as failed.
+    return JobStatus(after.get("status", JobStatus.failed.value))
 
 
 def _update_if_unchanged(
@@ -304,13 +300,14 @@ def _update_if_unchanged(
 ) -> dict[str, Any]:
     """Read, decide, write only if nobody wrote in between (an optimistic transaction).
 
-    Used for the rare job transitions that must happen once (pending → running,
-    running → completed) without holding locks that parallel lanes would wait on.
-    Returns the document as it is afterwards.
+    Used for the job transitions that must happen once (pending → running,
+    running → completed, → failed) without holding locks that parallel lanes would wait on.
+    ``decide`` gets ``{}`` for a missing document. Returns the document afterwards.
     """
     while True:
-        snapshot = ref.get()
-        doc = snapshot.to_dict()
+        # The summary only: the plan can be large and no transition needs it.
+        snapshot = ref.get(field_paths=JOB_SUMMARY_FIELDS)
+        doc = snapshot.to_dict() or {}
         update = decide(doc)
         if update is None:
             return doc
