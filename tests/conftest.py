@@ -26,7 +26,11 @@ pytest_plugins = ["fake_gemini"]
 
 TEST_ENV = {
     # Short leases so that crash-recovery paths are reachable in a test run.
-    "VIDCOMPARE_LEASE_SECONDS": "20",
+    "VIDCOMPARE_LEASE_SECONDS": "10",
+    # Messages held by a killed server come back after this (production: 600).
+    "VIDCOMPARE_ACK_DEADLINE_S": "15",
+    # A poison message fails its job after this many crashed deliveries (production: 5).
+    "VIDCOMPARE_MAX_DELIVERIES": "3",
     # Fast backoff and Files API polling against the fake server.
     "VIDCOMPARE_GEMINI_BACKOFF_S": "0.05",
     "VIDCOMPARE_GEMINI_POLL_S": "0.05",
@@ -34,9 +38,10 @@ TEST_ENV = {
 
 
 @pytest.fixture(scope="session")
-def stack(
+def local_stack(
     tmp_path_factory: pytest.TempPathFactory, fake_gemini_server: FakeGemini
-) -> Iterator[StackInfo]:
+) -> Iterator[Stack]:
+    """The session's Stack itself (for tests that kill and restart its servers)."""
     check_emulators_installed()  # a clear message naming the gcloud components if missing
     state_dir = tmp_path_factory.mktemp("stack")
     # The functions reach "Gemini" through the SDK's own environment, as in production.
@@ -46,7 +51,7 @@ def stack(
     saved = {key: os.environ.get(key) for key in info.env}
     os.environ.update(info.env)
     try:
-        yield info
+        yield local
     finally:
         local.stop()
         for key, value in saved.items():
@@ -54,6 +59,13 @@ def stack(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def stack(local_stack: Stack) -> StackInfo:
+    """Where the session's stack runs: base URL, ports, emulator environment."""
+    assert local_stack.info is not None
+    return local_stack.info
 
 
 @pytest.fixture(scope="session")

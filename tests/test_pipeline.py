@@ -224,3 +224,22 @@ def test_messages_that_can_never_succeed_are_dropped_not_retried(client, videos)
     client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
     assert worker.process(accepted.job_id, 5) == "drop: combination 5 is outside 0..0"
     assert worker.process(accepted.job_id, 0) == "drop: job is completed"
+
+
+def test_a_combination_that_always_crashes_fails_its_job_after_max_deliveries(client, videos):
+    """Poison: each delivery crashes (here: a model id no registry knows, written past
+    validation); after VIDCOMPARE_MAX_DELIVERIES the job is failed, not left hanging."""
+    from vidcompare.api.batches import create_job
+    from vidcompare.plan import Plan
+    from vidcompare.schemas import BatchRequest
+
+    request = BatchRequest(video_ids=[videos["green"]], prompts=["Describe."], models=["x"])
+    job_id = create_job(
+        request, Plan.from_request(request), judge_model="local-rubric", lanes=1, owner="local"
+    )
+    queue.publish_combinations(job_id, [0])
+    job = client.wait(job_id, poll_seconds=0.3, timeout=120)
+    assert job.status.value == "failed"
+    assert job.error.startswith("combination 0 crashed 3 times: InvalidRequest: models: unknown")
+    combo = store.combo_ref(job_id, 0).get().to_dict()
+    assert combo["crashes"] == 3 and combo["attempts"] == 3

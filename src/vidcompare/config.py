@@ -35,6 +35,9 @@ class Settings:
     # A worker holds a combination for this long; a crashed worker's combination
     # becomes claimable again afterwards. Must exceed the function's timeout.
     lease_seconds: float
+    # A combination that crashes the worker this many times fails its job (the local
+    # stand-in for the subscription's dead-letter policy, which the emulator lacks).
+    max_deliveries: int
     default_judge: str
     default_gemini_judge: str
 
@@ -57,6 +60,7 @@ class Settings:
             max_concurrency=_int("VIDCOMPARE_MAX_CONCURRENCY", 8),
             max_upload_bytes=_int("VIDCOMPARE_MAX_UPLOAD_BYTES", 2 * 1024**3),
             lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", 600.0),
+            max_deliveries=_int("VIDCOMPARE_MAX_DELIVERIES", 5),
             default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", "local-rubric"),
             default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "gemini-2.5-flash"),
         )

@@ -12,6 +12,7 @@ The CLI, the demo, the tests and the benchmarks all use this module.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import signal
@@ -110,6 +111,8 @@ class Stack:
         self.extra_env = extra_env or {}
         self._services: list[Service] = []
         self._procs: list[subprocess.Popen] = []
+        self._launch: dict[str, tuple[int, list[str], dict | None]] = {}
+        self.info: StackInfo | None = None
 
     @property
     def info_path(self) -> Path:
@@ -216,7 +219,7 @@ class Stack:
         except BaseException:
             self.stop()
             raise
-        info = StackInfo(
+        self.info = StackInfo(
             base_url=f"http://127.0.0.1:{self.gateway_port}",
             project=self.project,
             bucket=env["VIDCOMPARE_BUCKET"],
@@ -225,12 +228,35 @@ class Stack:
             services=self._services,
             env=env,
         )
-        self.info_path.write_text(info.model_dump_json(indent=2))
-        return info
+        self._record()
+        return self.info
+
+    def _record(self) -> None:
+        assert self.info is not None
+        self.info.services = list(self._services)
+        self.info_path.write_text(self.info.model_dump_json(indent=2))
+
+    def restart(self, *names: str, sig: int = signal.SIGKILL, timeout: float = 60.0) -> None:
+        """Stop the named servers (SIGKILL: a crash) and start them again on their ports."""
+        for name in names:
+            service = next(s for s in self._services if s.name == name)
+            proc = next(p for p in self._procs if p.pid == service.pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            proc.wait(timeout)
+            self._procs.remove(proc)
+            self._services.remove(service)
+        for name in names:
+            self._spawn(name, *self._launch[name])
+        deadline = time.monotonic() + timeout
+        for name in names:
+            self._wait_http(name, deadline)
+        self._record()
 
     def _spawn(self, name: str, port: int, cmd: list[str], env: dict | None = None) -> None:
+        self._launch[name] = (port, cmd, env)
         log_path = self.state_dir / "logs" / f"{name}.log"
-        with open(log_path, "wb") as log:
+        with open(log_path, "ab") as log:  # a restarted server appends to its log
             # A session of its own, so stop() can end the whole tree (gcloud starts java).
             proc = subprocess.Popen(
                 cmd,
@@ -277,8 +303,14 @@ class Stack:
                         "name": subscription,
                         "topic": topic,
                         "push_config": {"push_endpoint": f"http://127.0.0.1:{push_port}/"},
-                        # The push request may take as long as a combination does.
-                        "ack_deadline_seconds": 600,
+                        # The push request may take as long as a combination does (600
+                        # as in production). Lower it locally to get messages back sooner
+                        # from a server that was killed while it held them.
+                        "ack_deadline_seconds": int(env.get("VIDCOMPARE_ACK_DEADLINE_S", 600)),
+                        "retry_policy": {
+                            "minimum_backoff": dt.timedelta(seconds=1),
+                            "maximum_backoff": dt.timedelta(seconds=30),
+                        },
                     }
                 )
             subscriber.close()

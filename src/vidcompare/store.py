@@ -224,6 +224,7 @@ def claim_combination(
                 "claimed_at": stamp,
                 "lease_expires_at": stamp + dt.timedelta(seconds=lease_seconds),
             },
+            merge=True,  # keeps the crash count of earlier deliveries
         )
         return Claim("run", attempts=attempts, job=job)
 
@@ -319,6 +320,31 @@ def _update_if_unchanged(
             return doc | update
         except FailedPrecondition:
             continue  # someone else wrote first: decide again on what they wrote
+
+
+def record_crash(job_id: str, index: int, error: str) -> int:
+    """Count a crashed delivery of an unfinished combination and release its lease.
+
+    Returns the new count (0 for a finished combination: a failed successor publish
+    is not poison, it heals when Pub/Sub does).
+    """
+    client = firestore_client()
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> int:
+        snapshot = combo_ref(job_id, index).get(field_paths=["crashes", "state"], transaction=tx)
+        doc = snapshot.to_dict() if snapshot.exists else {}
+        if doc.get("state") == "done":
+            return 0  # only chaining is left; that heals when Pub/Sub does
+        crashes = int(doc.get("crashes", 0)) + 1
+        update: dict[str, Any] = {"crashes": crashes, "last_crash": error}
+        if doc.get("state") == "running":
+            # The crashed worker holds it no longer: the redelivery may claim it at once.
+            update["lease_expires_at"] = now()
+        tx.set(combo_ref(job_id, index), update, merge=True)
+        return crashes
+
+    return run(client.transaction())
 
 
 def mark_successor_published(job_id: str, index: int) -> None:

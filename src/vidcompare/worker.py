@@ -20,7 +20,13 @@ from typing import Any, TypeVar
 
 from vidcompare import queue, store
 from vidcompare.config import settings
-from vidcompare.errors import InvalidRequest, ModelError, NotFound, PermanentModelError
+from vidcompare.errors import (
+    InvalidRequest,
+    LeaseHeld,
+    ModelError,
+    NotFound,
+    PermanentModelError,
+)
 from vidcompare.judging import judge_combination, shuffle_seed
 from vidcompare.plan import Plan
 from vidcompare.providers.base import Model, VideoSource
@@ -67,7 +73,23 @@ def handle_event(data: dict) -> str:
     except InvalidRequest as exc:
         log.error("dropping a malformed message: %s", exc.message)
         return "drop: malformed message"
-    return process(message.job_id, message.index)
+    try:
+        return process(message.job_id, message.index)
+    except LeaseHeld:
+        raise  # expected: another worker holds it; come back later
+    except Exception as exc:
+        # A crash that would repeat on every delivery must not retry forever.
+        error = f"{type(exc).__name__}: {exc}"
+        failures = store.record_crash(message.job_id, message.index, error)
+        log.exception(
+            "combination %s of job %s crashed (%d)", message.index, message.job_id, failures
+        )
+        if failures < settings().max_deliveries:
+            raise
+        store.fail_job(
+            message.job_id, f"combination {message.index} crashed {failures} times: {error}"
+        )
+        return "drop: poison message"
 
 
 def process(job_id: str, index: int) -> str:
@@ -96,7 +118,7 @@ def process(job_id: str, index: int) -> str:
     lanes = claim.job["concurrency"]
     if claim.action == "run":
         try:
-            comparison = asyncio.run(_run_combination(job_id, index, video_id, prompt, claim.job))
+            comparison = run_async(_run_combination(job_id, index, video_id, prompt, claim.job))
         except (PermanentModelError, NotFound) as exc:
             store.fail_job(job_id, exc.message)
             return f"failed: {exc.message}"

@@ -1,0 +1,70 @@
+"""Full-size fault-injection run (issue 5): 20 jobs × 10 combinations on the local stack,
+every message delivered twice, process_combo SIGKILLed mid-batch, all functions restarted.
+
+    .venv/bin/python benchmarks/faults.py [--jobs 20] [--combinations 10] [--crashes 4]
+
+Prints the figures: jobs, combinations expected / recorded / lost / counted twice,
+model runs per combination, jobs finished, wall time. Exits 1 if anything was lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from fake_gemini import FakeGemini  # noqa: E402
+
+from vidcompare.client import Client  # noqa: E402
+from vidcompare.media.synth import demo_scenes, make_video  # noqa: E402
+from vidcompare.stack import Stack, free_port  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=20)
+    parser.add_argument("--combinations", type=int, default=10)
+    parser.add_argument("--crashes", type=int, default=4)
+    parser.add_argument("--restarts", type=int, default=2)
+    parser.add_argument("--latency-ms", type=int, default=500, help="fake Gemini latency")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder, FakeGemini() as fake:
+        fake.script("*", latency_ms=args.latency_ms)
+        env = fake.env() | {"VIDCOMPARE_LEASE_SECONDS": "10", "VIDCOMPARE_ACK_DEADLINE_S": "15"}
+        stack = Stack(Path(folder) / "stack", gateway_port=free_port(), extra_env=env)
+        info = stack.start()
+        os.environ.update(info.env)
+        from vidcompare.faults import run_fault_suite
+
+        try:
+            with Client(info.base_url) as client:
+                video_ids = []
+                for i, scenes in enumerate(demo_scenes()):
+                    path = Path(folder) / f"video-{i}.mp4"
+                    make_video(path, scenes)
+                    video_ids.append(client.upload(path).video_id)
+            report = run_fault_suite(
+                stack,
+                video_ids,
+                jobs=args.jobs,
+                combinations=args.combinations,
+                models=["gemini-2.5-flash", "local-scenes"],
+                judge_model="local-rubric",
+                crashes=args.crashes,
+                restarts=args.restarts,
+                timeout=900,
+            )
+        finally:
+            stack.stop()
+    print(report.table())
+    lost = report.combinations_lost or report.combinations_counted_twice or report.problems
+    return 1 if lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
