@@ -7,6 +7,7 @@ same order and a different combination a different one.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 import string
@@ -57,9 +58,13 @@ async def _judge_once(
     prompt: str,
     answers: list[AnonymousAnswer],
     labels: dict[str, str],
+    timeout_s: float,
 ) -> tuple[dict[str, LabelVerdict], Verdict]:
     """One judging; its verdicts keyed by model id (labels the judge invented are ignored)."""
-    verdict = await judge.judge(video, prompt, answers)
+    try:
+        verdict = await asyncio.wait_for(judge.judge(video, prompt, answers), timeout_s)
+    except TimeoutError:
+        raise TimeoutError(f"judge timeout: no verdict within {timeout_s:g} s") from None
     by_model = {labels[v.label]: v for v in verdict.evaluations if v.label in labels}
     return by_model, verdict
 
@@ -77,6 +82,7 @@ async def judge_combination(
     *,
     seed: int,
     swaps: int = 1,
+    timeout_s: float = 300.0,
 ) -> JudgedCombination:
     """Judge the answers; with ``swaps=2`` judge again in the reversed order and average."""
     answers, labels = anonymise(results, seed=seed)
@@ -94,7 +100,7 @@ async def judge_combination(
         )
     started = time.perf_counter()
     try:
-        first, verdict = await _judge_once(judge, video, prompt, answers, labels)
+        first, verdict = await _judge_once(judge, video, prompt, answers, labels, timeout_s)
         usage, second = verdict.usage, None
         if swaps == 2 and len(answers) > 1:
             ordered = {r.model_id: r for r in results}
@@ -102,7 +108,7 @@ async def judge_combination(
                 [ordered[m] for m in reversed(labels.values())]
             )
             second, swapped = await _judge_once(
-                judge, video, prompt, reversed_answers, reversed_labels
+                judge, video, prompt, reversed_answers, reversed_labels, timeout_s
             )
             usage = usage + swapped.usage
     except Exception as exc:  # noqa: BLE001 - a judge failure is data; the answers are kept

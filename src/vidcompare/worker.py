@@ -41,16 +41,23 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 MODEL_TIMEOUT_S = float(os.environ.get("VIDCOMPARE_MODEL_TIMEOUT_S", "300"))
 
 
-@functools.cache
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
 def _event_loop() -> asyncio.AbstractEventLoop:
     """One loop per instance, in its own thread, shared by every request thread.
 
-    SDK clients keep connection pools bound to a loop; a loop per message would throw
-    them away (or break them) every combination.
+    SDK clients keep connection pools bound to the loop that first used them; a loop per
+    message, or two loops, deadlock them. The lock makes sure concurrent first
+    requests start exactly one.
     """
-    loop = asyncio.new_event_loop()
-    threading.Thread(target=loop.run_forever, name="vidcompare-loop", daemon=True).start()
-    return loop
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="vidcompare-loop", daemon=True).start()
+        return _loop
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -161,6 +168,7 @@ async def _run_combination(
         list(results),
         seed=shuffle_seed(job_id, index),
         swaps=job.get("judge_swaps", 1),
+        timeout_s=MODEL_TIMEOUT_S,
     )
     return Comparison(
         index=index,
