@@ -189,6 +189,16 @@ def print_result(result: JobResult) -> None:
     console.print(board)
 
 
+@app.command("new-key")
+def new_key(owner: str) -> None:
+    """Make an API key for OWNER. Give the key to its owner; configure only the hash."""
+    from vidcompare.auth import new_key as make_key
+
+    key, digest = make_key()
+    console.print(f"API key for {owner} (shown once): [bold]{key}[/]")
+    console.print(f"add to VIDCOMPARE_API_KEYS (comma-separated): {owner}={digest}")
+
+
 # --------------------------------------------------------------- API commands
 
 

@@ -19,6 +19,15 @@ def _float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def _api_keys(spec: str) -> dict[str, str]:
+    """``owner=sha256hex,owner2=sha256hex`` -> {hash: owner}."""
+    keys = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        owner, _, digest = item.partition("=")
+        keys[digest.strip().lower()] = owner.strip()
+    return keys
+
+
 @dataclass(frozen=True)
 class Settings:
     project: str
@@ -39,6 +48,11 @@ class Settings:
     # stand-in for the subscription's dead-letter policy, which the emulator lacks).
     max_deliveries: int
     default_judge: str
+    # Access: off on the local stack by default; on in production (infra sets it).
+    auth: bool
+    api_keys: dict[str, str]  # sha256(key) hex -> owner; only hashes are configured
+    admins: frozenset[str]  # owners allowed on /internal/* (e.g. the scheduler's account)
+    id_token_audience: str | None
     default_gemini_judge: str
 
     @classmethod
@@ -62,6 +76,12 @@ class Settings:
             lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", 600.0),
             max_deliveries=_int("VIDCOMPARE_MAX_DELIVERIES", 5),
             default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", "local-rubric"),
+            auth=os.environ.get("VIDCOMPARE_AUTH", "off").lower() in ("on", "true", "1"),
+            api_keys=_api_keys(os.environ.get("VIDCOMPARE_API_KEYS", "")),
+            admins=frozenset(
+                a.strip() for a in os.environ.get("VIDCOMPARE_ADMINS", "").split(",") if a.strip()
+            ),
+            id_token_audience=os.environ.get("VIDCOMPARE_ID_TOKEN_AUDIENCE") or None,
             default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "gemini-2.5-flash"),
         )
 

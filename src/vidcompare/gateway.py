@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -63,7 +64,7 @@ class Gateway:
             request.method,
             upstream + request.full_path.rstrip("?"),
             headers=headers,
-            content=_blocks(request) if request.method in ("POST", "PUT", "PATCH") else None,
+            content=_blocks(request) if _has_body(request) else None,
         )
         answer = self.http.send(outgoing, stream=True)
         response = Response(
@@ -73,6 +74,11 @@ class Gateway:
         )
         response.call_on_close(answer.close)
         return response
+
+
+def _has_body(request: Request) -> bool:
+    # Whatever the method: a GET with a body must not arrive with a Content-Length and none.
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
 
 
 def _blocks(request: Request) -> Iterator[bytes]:
@@ -105,7 +111,9 @@ def _sweep_forever(job_status_url: str, every: float) -> None:
     while True:
         time.sleep(every)
         try:
-            httpx.post(f"{job_status_url}/internal/sweep", timeout=60.0)
+            key = os.environ.get("VIDCOMPARE_SWEEP_API_KEY")  # needed when auth is on
+            headers = {"X-API-Key": key} if key else {}
+            httpx.post(f"{job_status_url}/internal/sweep", headers=headers, timeout=60.0)
         except httpx.HTTPError as exc:
             log.warning("sweep failed: %s", exc)
 

@@ -236,8 +236,18 @@ class Stack:
         self.info.services = list(self._services)
         self.info_path.write_text(self.info.model_dump_json(indent=2))
 
-    def restart(self, *names: str, sig: int = signal.SIGKILL, timeout: float = 60.0) -> None:
-        """Stop the named servers (SIGKILL: a crash) and start them again on their ports."""
+    def restart(
+        self,
+        *names: str,
+        sig: int = signal.SIGKILL,
+        timeout: float = 60.0,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        """Stop the named servers (SIGKILL: a crash) and start them again on their ports.
+
+        ``extra_env`` applies to this start only; a later restart goes back to the
+        environment the stack started with.
+        """
         for name in names:
             service = next(s for s in self._services if s.name == name)
             proc = next(p for p in self._procs if p.pid == service.pid)
@@ -247,7 +257,9 @@ class Stack:
             self._procs.remove(proc)
             self._services.remove(service)
         for name in names:
-            self._spawn(name, *self._launch[name])
+            port, cmd, env = self._launch[name]
+            self._spawn(name, port, cmd, (env or os.environ.copy()) | (extra_env or {}))
+            self._launch[name] = (port, cmd, env)
         deadline = time.monotonic() + timeout
         for name in names:
             self._wait_http(name, deadline)

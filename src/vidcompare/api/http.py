@@ -17,7 +17,7 @@ from typing import Any
 import flask
 from pydantic import BaseModel
 
-from vidcompare import sweep
+from vidcompare import auth, sweep
 from vidcompare.api import batches, jobs, videos
 from vidcompare.errors import InvalidRequest, MethodNotAllowed, NotFound, VidcompareError
 from vidcompare.schemas import dump
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[flask.Request, dict[str, str], str | None], tuple[int, BaseModel]]
 
 START_BATCH, JOB_STATUS = "start_batch", "job_status"
-LOCAL_OWNER = "local"
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,11 @@ def _json_body(request: flask.Request) -> Any:
         return json.loads(request.get_data(cache=False) or b"null")
     except ValueError:
         raise InvalidRequest.for_field("body", "is not valid JSON") from None
+
+
+def _sweep(owner: str) -> BaseModel:
+    auth.require_admin(owner)
+    return sweep.sweep()
 
 
 def _started(answer: BaseModel) -> tuple[int, BaseModel]:
@@ -88,7 +92,7 @@ ROUTES: tuple[Route, ...] = (
         lambda req, p, o: (200, jobs.get_result(p["job_id"], owner=o)),
     ),
     # Run by Cloud Scheduler in production, by the local gateway on a timer.
-    Route("POST", "/internal/sweep", JOB_STATUS, lambda req, _, o: (200, sweep.sweep())),
+    Route("POST", "/internal/sweep", JOB_STATUS, lambda req, _, o: (200, _sweep(o))),
     Route(
         "POST",
         "/api/jobs/{job_id}/cancel",
@@ -128,7 +132,7 @@ def serve(request: flask.Request, function: str) -> flask.Response:
         route, params = match(request.method, request.path)
         if route.function != function:
             raise NotFound(f"{request.path} is served by {route.function}, not {function}")
-        status, body = route.handler(request, params, LOCAL_OWNER)
+        status, body = route.handler(request, params, auth.caller(request))
         return flask.Response(json.dumps(dump(body)), status=status, mimetype="application/json")
     except VidcompareError as exc:
         return error_response(exc)

@@ -1,0 +1,79 @@
+"""Access with auth on: API keys (only hashes configured), owners see only their own."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from vidcompare.auth import hash_key
+
+FUNCTIONS = ("start_batch", "job_status")
+ALICE, BOB, SCHEDULER = "vc_alice_key", "vc_bob_key", "vc_scheduler_key"
+
+
+@pytest.fixture(scope="module")
+def auth_on(local_stack):
+    """The session's functions restarted with auth on; auth goes back off afterwards."""
+    keys = f"alice={hash_key(ALICE)},bob={hash_key(BOB)},scheduler={hash_key(SCHEDULER)}"
+    env = {"VIDCOMPARE_AUTH": "on", "VIDCOMPARE_API_KEYS": keys, "VIDCOMPARE_ADMINS": "scheduler"}
+    local_stack.restart(*FUNCTIONS, extra_env=env)
+    try:
+        yield local_stack.info.base_url
+    finally:
+        local_stack.restart(*FUNCTIONS)
+
+
+def as_(key: str | None) -> dict[str, str]:
+    return {"X-API-Key": key} if key else {}
+
+
+def test_every_route_needs_a_valid_key(auth_on):
+    routes = [
+        ("GET", "/api/jobs"),
+        ("GET", "/api/jobs/some-job"),
+        ("GET", "/api/jobs/some-job/result"),
+        ("POST", "/api/jobs/some-job/cancel"),
+        ("GET", "/api/videos"),
+        ("GET", "/api/videos/some-video"),
+        ("POST", "/api/videos?filename=a.mp4"),
+        ("POST", "/api/batch-compare-async"),
+        ("POST", "/internal/sweep"),
+    ]
+    for key in (None, "vc_not_a_key"):
+        for method, path in routes:
+            answer = httpx.request(method, auth_on + path, headers=as_(key), content=b"{}")
+            assert answer.status_code == 401, (key, method, path, answer.text)
+            assert answer.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+def test_owners_see_only_their_own_jobs_and_videos(auth_on, video_files):
+    alice = httpx.Client(base_url=auth_on, headers=as_(ALICE), timeout=60)
+    bob = httpx.Client(base_url=auth_on, headers=as_(BOB), timeout=60)
+    path = video_files["green"]
+    video = alice.post(
+        "/api/videos", params={"filename": path.name}, content=path.read_bytes()
+    ).json()
+    batch = {"video_ids": [video["video_id"]], "prompts": ["How long?"], "models": ["local-scenes"]}
+    job_id = alice.post("/api/batch-compare-async", json=batch).json()["job_id"]
+
+    assert alice.get(f"/api/jobs/{job_id}").status_code == 200
+    assert job_id in [j["job_id"] for j in alice.get("/api/jobs").json()["jobs"]]
+    assert video["video_id"] in [v["video_id"] for v in alice.get("/api/videos").json()["videos"]]
+    # To Bob, Alice's things do not exist.
+    for method, path in [
+        ("GET", f"/api/jobs/{job_id}"),
+        ("GET", f"/api/jobs/{job_id}/result"),
+        ("POST", f"/api/jobs/{job_id}/cancel"),
+        ("GET", f"/api/videos/{video['video_id']}"),
+    ]:
+        assert bob.request(method, path).status_code == 404, (method, path)
+    assert job_id not in [j["job_id"] for j in bob.get("/api/jobs").json()["jobs"]]
+    assert video["video_id"] not in [v["video_id"] for v in bob.get("/api/videos").json()["videos"]]
+    refused = bob.post("/api/batch-compare-async", json=batch)
+    assert refused.status_code == 400 and "unknown video" in refused.json()["error"]["message"]
+
+
+def test_only_an_admin_may_sweep(auth_on):
+    assert httpx.post(auth_on + "/internal/sweep", headers=as_(ALICE)).status_code == 403
+    assert httpx.post(auth_on + "/internal/sweep", headers=as_(SCHEDULER)).status_code == 200
+
