@@ -76,4 +76,3 @@ def test_owners_see_only_their_own_jobs_and_videos(auth_on, video_files):
 def test_only_an_admin_may_sweep(auth_on):
     assert httpx.post(auth_on + "/internal/sweep", headers=as_(ALICE)).status_code == 403
     assert httpx.post(auth_on + "/internal/sweep", headers=as_(SCHEDULER)).status_code == 200
-

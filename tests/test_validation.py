@@ -162,3 +162,13 @@ def test_upload_without_a_filename_is_400(stack):
 def test_unknown_video_is_404(stack):
     answer = httpx.get(f"{stack.base_url}/api/videos/no-such-video")
     assert answer.status_code == 404
+
+
+def test_a_body_over_the_limit_is_413_and_creates_nothing(stack, topic_observer):
+    before = job_count()
+    body = {"video_ids": ["v"], "prompts": ["x" * (2 * 1024 * 1024)], "models": ["local-scenes"]}
+    answer = httpx.post(f"{stack.base_url}/api/batch-compare-async", json=body, timeout=30)
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert job_count() == before
+    assert topic_observer() == 0

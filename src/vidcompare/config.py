@@ -41,6 +41,7 @@ class Settings:
     max_prompt_chars: int
     max_concurrency: int
     max_upload_bytes: int
+    max_body_bytes: int  # a JSON request body
     # A worker holds a combination for this long; a crashed worker's combination
     # becomes claimable again afterwards. Must exceed the function's timeout.
     lease_seconds: float
@@ -73,6 +74,7 @@ class Settings:
             max_prompt_chars=_int("VIDCOMPARE_MAX_PROMPT_CHARS", 2_000),
             max_concurrency=_int("VIDCOMPARE_MAX_CONCURRENCY", 8),
             max_upload_bytes=_int("VIDCOMPARE_MAX_UPLOAD_BYTES", 2 * 1024**3),
+            max_body_bytes=_int("VIDCOMPARE_MAX_BODY_BYTES", 1024 * 1024),
             lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", 600.0),
             max_deliveries=_int("VIDCOMPARE_MAX_DELIVERIES", 5),
             default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", "local-rubric"),

@@ -19,7 +19,14 @@ from pydantic import BaseModel
 
 from vidcompare import auth, sweep
 from vidcompare.api import batches, jobs, videos
-from vidcompare.errors import InvalidRequest, MethodNotAllowed, NotFound, VidcompareError
+from vidcompare.config import settings
+from vidcompare.errors import (
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    VidcompareError,
+)
 from vidcompare.schemas import dump
 
 log = logging.getLogger(__name__)
@@ -42,8 +49,13 @@ class Route:
 
 
 def _json_body(request: flask.Request) -> Any:
+    limit = settings().max_body_bytes
+    # Read at most one byte past the limit: a body without Content-Length is bounded too.
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
     try:
-        return json.loads(request.get_data(cache=False) or b"null")
+        return json.loads(data or b"null")
     except ValueError:
         raise InvalidRequest.for_field("body", "is not valid JSON") from None
 
