@@ -24,7 +24,7 @@ def test_nothing_is_lost_or_counted_twice_under_duplicates_crashes_and_restarts(
         duplicates=True,
         crashes=2,
         restarts=1,
-        timeout=180,
+        timeout=300,
     )
     print("\n" + report.table())
     assert report.problems == []

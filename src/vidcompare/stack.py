@@ -321,7 +321,7 @@ class Stack:
                         "ack_deadline_seconds": int(env.get("VIDCOMPARE_ACK_DEADLINE_S", 600)),
                         "retry_policy": {
                             "minimum_backoff": dt.timedelta(seconds=1),
-                            "maximum_backoff": dt.timedelta(seconds=30),
+                            "maximum_backoff": dt.timedelta(seconds=10),
                         },
                     }
                 )
