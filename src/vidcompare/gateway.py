@@ -53,16 +53,22 @@ class Gateway:
         if request.path == "/healthz":
             return Response('{"ok": true}', mimetype="application/json")
         try:
+            if request.path == "/openapi.json":
+                upstream = self.upstreams["job_status"]  # job_status serves the spec
+                return self._forward(request, upstream)
             route, _ = match(request.method, request.path)
         except VidcompareError as exc:
             return Response(
                 json.dumps(exc.to_body()), status=exc.http_status, mimetype="application/json"
             )
-        upstream = self.upstreams[route.function]
+        return self._forward(request, self.upstreams[route.function])
+
+    def _forward(self, request: Request, upstream: str) -> Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         outgoing = self.http.build_request(
             request.method,
-            upstream + request.full_path.rstrip("?"),
+            # The path as it came, still percent-encoded: decoded, it may not be a URL.
+            upstream + (request.environ.get("RAW_URI") or request.full_path.rstrip("?")),
             headers=headers,
             content=_blocks(request) if _has_body(request) else None,
         )

@@ -12,6 +12,7 @@ redelivers it), and only the commit that makes ``done == total`` finishes the jo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +22,11 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from vidcompare.clients import firestore_client
-from vidcompare.errors import Conflict, LeaseHeld, NotFound
+from vidcompare.errors import Conflict, InvalidRequest, LeaseHeld, NotFound
 from vidcompare.leaderboard import judge_delta, leaderboard_from_stats, stats_delta
-from vidcompare.schemas import JobStatus
+from vidcompare.schemas import SAFE_ID_PATTERN, JobStatus
 
+_SAFE_ID = re.compile(SAFE_ID_PATTERN)
 JOBS = "jobs"
 COMPARISONS = "comparisons"
 VIDEOS = "videos"
@@ -62,8 +64,15 @@ def combo_id(index: int) -> str:
     return f"{index:08d}"
 
 
+def _safe_id(kind: str, value: str) -> str:
+    # Not every string is a document id ("..", "a/b", "__x__"); none of ours look like that.
+    if not _SAFE_ID.match(value):
+        raise NotFound(f"{kind} {value!r} not found")
+    return value
+
+
 def job_ref(job_id: str) -> firestore.DocumentReference:
-    return firestore_client().collection(JOBS).document(job_id)
+    return firestore_client().collection(JOBS).document(_safe_id("job", job_id))
 
 
 def combo_ref(job_id: str, index: int) -> firestore.DocumentReference:
@@ -71,7 +80,7 @@ def combo_ref(job_id: str, index: int) -> firestore.DocumentReference:
 
 
 def video_ref(video_id: str) -> firestore.DocumentReference:
-    return firestore_client().collection(VIDEOS).document(video_id)
+    return firestore_client().collection(VIDEOS).document(_safe_id("video", video_id))
 
 
 # --------------------------------------------------------------------------- jobs
@@ -102,9 +111,11 @@ def list_jobs(
     query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
     query = query.order_by("job_id", direction=firestore.Query.DESCENDING)
     if page_token:
+        if not _SAFE_ID.match(page_token):
+            raise InvalidRequest.for_field("page_token", "is not a page token from this API")
         cursor = job_ref(page_token).get(field_paths=["created_at", "job_id"])
         if not cursor.exists:
-            raise NotFound(f"page_token {page_token!r} does not name a job")
+            raise InvalidRequest.for_field("page_token", "is not a page token from this API")
         query = query.start_after(cursor)
     docs = [s.to_dict() for s in query.select(JOB_SUMMARY_FIELDS).limit(limit + 1).stream()]
     next_token = docs[limit - 1]["job_id"] if len(docs) > limit else None

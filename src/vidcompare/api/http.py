@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import flask
@@ -27,7 +27,19 @@ from vidcompare.errors import (
     PayloadTooLarge,
     VidcompareError,
 )
-from vidcompare.schemas import dump
+from vidcompare.schemas import (
+    BatchAccepted,
+    BatchRequest,
+    CancelAnswer,
+    DryRunAnswer,
+    JobList,
+    JobResult,
+    JobView,
+    SweepReport,
+    VideoInfo,
+    VideoList,
+    dump,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +54,19 @@ class Route:
     template: str  # e.g. "/api/jobs/{job_id}/result"
     function: str
     handler: Handler
+    # For the OpenAPI spec: what it answers, what it takes.
+    summary: str = ""
+    responses: dict[int, type[BaseModel]] = field(default_factory=dict)
+    body: type[BaseModel] | None = None  # a JSON body
+    raw_body: bool = False  # a video's bytes (or a multipart form)
+    query: tuple[str, ...] = ()
 
     @property
     def regex(self) -> re.Pattern[str]:
-        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template) + "/?$")
+        # A parameter is one path segment without control characters.
+        segment = r"[^/\x00-\x1f\x7f]+"
+        pattern = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>{segment})", self.template)
+        return re.compile(f"^{pattern}/?$")
 
 
 def _json_body(request: flask.Request) -> Any:
@@ -76,40 +97,77 @@ ROUTES: tuple[Route, ...] = (
         "/api/batch-compare-async",
         START_BATCH,
         lambda req, _, owner: _started(batches.start_batch(_json_body(req), owner=owner)),
+        "Start a batch (202), or estimate it with dry_run (200)",
+        {202: BatchAccepted, 200: DryRunAnswer},
+        body=BatchRequest,
     ),
-    Route("POST", "/api/videos", START_BATCH, lambda req, _, o: (201, videos.upload(req, o))),
-    Route("GET", "/api/videos", JOB_STATUS, lambda req, _, o: (200, videos.list_videos(o))),
+    Route(
+        "POST",
+        "/api/videos",
+        START_BATCH,
+        lambda req, _, o: (201, videos.upload(req, o)),
+        "Upload a video (streamed to the bucket)",
+        {201: VideoInfo},
+        raw_body=True,
+        query=("filename",),
+    ),
+    Route(
+        "GET",
+        "/api/videos",
+        JOB_STATUS,
+        lambda req, _, o: (200, videos.list_videos(o)),
+        "List your videos",
+        {200: VideoList},
+    ),
     Route(
         "GET",
         "/api/videos/{video_id}",
         JOB_STATUS,
         lambda req, p, o: (200, videos.get_video(p["video_id"], o)),
+        "One video",
+        {200: VideoInfo},
     ),
     Route(
         "GET",
         "/api/jobs",
         JOB_STATUS,
         lambda req, _, o: (200, jobs.list_jobs(req.args.to_dict(), owner=o)),
+        "List your jobs, newest first",
+        {200: JobList},
+        query=("limit", "page_token", "status"),
     ),
     Route(
         "GET",
         "/api/jobs/{job_id}",
         JOB_STATUS,
         lambda req, p, o: (200, jobs.get_job(p["job_id"], owner=o)),
+        "A job's progress (and its result once completed)",
+        {200: JobView},
     ),
     Route(
         "GET",
         "/api/jobs/{job_id}/result",
         JOB_STATUS,
         lambda req, p, o: (200, jobs.get_result(p["job_id"], owner=o)),
+        "The comparisons done so far",
+        {200: JobResult},
     ),
-    # Run by Cloud Scheduler in production, by the local gateway on a timer.
-    Route("POST", "/internal/sweep", JOB_STATUS, lambda req, _, o: (200, _sweep(o))),
     Route(
         "POST",
         "/api/jobs/{job_id}/cancel",
         JOB_STATUS,
         lambda req, p, o: (200, jobs.cancel(p["job_id"], owner=o)),
+        "Cancel a pending or running job (idempotent; 409 once finished)",
+        {200: CancelAnswer},
+    ),
+    # Run by Cloud Scheduler in production, by the local gateway on a timer.
+    Route(
+        "POST",
+        "/internal/sweep",
+        JOB_STATUS,
+        lambda req, _, o: (200, _sweep(o)),
+        "Republish what stalled jobs are missing (admins only)",
+        {200: SweepReport},
     ),
 )
 
@@ -140,6 +198,10 @@ def serve(request: flask.Request, function: str) -> flask.Response:
     """Answer ``request`` with the routes that belong to ``function``."""
     if request.path in ("/healthz", "/_health"):
         return flask.Response('{"ok": true}', mimetype="application/json")
+    if request.path == "/openapi.json" and request.method == "GET":
+        from vidcompare.api.openapi import spec  # only built when asked for
+
+        return flask.Response(json.dumps(spec()), mimetype="application/json")
     try:
         route, params = match(request.method, request.path)
         if route.function != function:

@@ -1,0 +1,43 @@
+"""The OpenAPI spec lists exactly the served routes, and fuzzing the API finds no 5xx."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from vidcompare.api.http import ROUTES
+from vidcompare.api.openapi import spec
+
+
+def test_the_served_spec_has_exactly_the_routes_the_functions_serve(stack):
+    served = httpx.get(f"{stack.base_url}/openapi.json").json()
+    assert served == spec()
+    operations = {(m.upper(), path) for path, ops in served["paths"].items() for m in ops}
+    assert operations == {(r.method, r.template) for r in ROUTES}
+    for route in ROUTES:
+        operation = served["paths"][route.template][route.method.lower()]
+        assert {int(s) for s in operation["responses"]} >= set(route.responses)
+
+
+@pytest.fixture(scope="module")
+def api_schema(stack):
+    return schemathesis.openapi.from_url(f"{stack.base_url}/openapi.json")
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.template}")
+def test_fuzzed_requests_never_get_a_server_error(api_schema, route):
+    operation = api_schema[route.template][route.method]
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def call(case) -> None:
+        response = case.call(timeout=30)
+        assert response.status_code < 500, (case.method, case.path, response.text[:300])
+        if response.status_code >= 400:
+            assert set(response.json()["error"]) == {"code", "message", "details"}
+
+    call()
