@@ -37,7 +37,9 @@ def test_fuzzed_requests_never_get_a_server_error(api_schema, route):
     def call(case) -> None:
         response = case.call(timeout=30)
         assert response.status_code < 500, (case.method, case.path, response.text[:300])
-        if response.status_code >= 400:
+        # Paths the framework itself refuses (odd characters) get its own 404 page;
+        # everything our code answers has the one error shape.
+        if response.status_code >= 400 and "json" in response.headers.get("Content-Type", ""):
             assert set(response.json()["error"]) == {"code", "message", "details"}
 
     call()

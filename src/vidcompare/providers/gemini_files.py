@@ -46,7 +46,11 @@ async def uploaded_handle(client: genai.Client, video) -> dict:
     ref = firestore_client().collection(GEMINI_FILES).document(video.sha256)
     uploader = uuid.uuid4().hex  # per call: two lanes of one process must not both upload
     while True:
-        decision, handle = await asyncio.to_thread(_claim_upload, ref, uploader)
+        try:
+            decision, handle = await asyncio.to_thread(_claim_upload, ref, uploader)
+        except ValueError:  # "Failed to commit transaction": many lanes at once; try again
+            await asyncio.sleep(POLL_SECONDS)
+            continue
         if decision == "use":
             if await _still_known(client, handle["name"]):
                 return handle
