@@ -90,17 +90,23 @@ def test_batch_of_four_gemini_models_uploads_each_video_once(client, fake_gemini
     assert len(fake_gemini.uploads()) == 3
 
 
-def test_a_handle_the_api_forgot_is_replaced(client, fake_gemini, three_videos):
+def test_a_handle_the_api_forgot_is_replaced_once_by_all_lanes_at_once(
+    client, fake_gemini, three_videos
+):
     video_id = next(iter(three_videos))
     first = client.start_batch([video_id], ["Describe."], ["gemini-2.5-flash"])
     client.wait(first.job_id, poll_seconds=0.2, timeout=60)
     uploaded = len(fake_gemini.uploads())
     fake_gemini.expire()  # the Files API forgets every file, as after 48 h
-    second = client.start_batch([video_id], ["Describe."], ["gemini-2.5-flash"])
-    job = client.wait(second.job_id, poll_seconds=0.2, timeout=60)
+    # 4 lanes x 4 models meet the forgotten handle together: they contend on one cache
+    # document, and exactly one of them uploads again.
+    prompts = [f"Describe part {i}." for i in range(4)]
+    second = client.start_batch([video_id], prompts, GEMINI, concurrency=4)
+    job = client.wait(second.job_id, poll_seconds=0.2, timeout=90)
     assert job.status.value == "completed", job.error
     assert len(fake_gemini.uploads()) == uploaded + 1
-    assert client.result(second.job_id).comparisons[0].results[0].error is None
+    errors = [r.error for c in client.result(second.job_id).comparisons for r in c.results]
+    assert errors == [None] * 16
 
 
 def test_the_four_models_of_a_combination_are_in_flight_together(client, fake_gemini, three_videos):

@@ -14,7 +14,10 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import random
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from google import genai
 from google.cloud import firestore
@@ -31,6 +34,7 @@ GEMINI_FILES = "gemini_files"
 EXPIRY_MARGIN = dt.timedelta(hours=1)
 UPLOAD_LEASE = dt.timedelta(minutes=15)
 UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
+T = TypeVar("T")
 POLL_SECONDS = float(os.environ.get("VIDCOMPARE_GEMINI_POLL_S", "1.0"))
 
 
@@ -46,15 +50,11 @@ async def uploaded_handle(client: genai.Client, video) -> dict:
     ref = firestore_client().collection(GEMINI_FILES).document(video.sha256)
     uploader = uuid.uuid4().hex  # per call: two lanes of one process must not both upload
     while True:
-        try:
-            decision, handle = await asyncio.to_thread(_claim_upload, ref, uploader)
-        except ValueError:  # "Failed to commit transaction": many lanes at once; try again
-            await asyncio.sleep(POLL_SECONDS)
-            continue
+        decision, handle = await _transact(_claim_upload, ref, uploader)
         if decision == "use":
             if await _still_known(client, handle["name"]):
                 return handle
-            await asyncio.to_thread(_forget, ref, handle["name"])
+            await _transact(_forget, ref, handle["name"])
             continue
         if decision == "wait":
             await asyncio.sleep(POLL_SECONDS)
@@ -66,6 +66,16 @@ async def uploaded_handle(client: genai.Client, video) -> dict:
             raise
         await asyncio.to_thread(_remember, ref, video.video_id, handle)
         return handle
+
+
+async def _transact(run: Callable[..., T], *args: Any) -> T:
+    """Run a Firestore transaction off the loop; one that lost to other lanes (every
+    model of every lane meets on this document) is tried again after a jittered pause."""
+    while True:
+        try:
+            return await asyncio.to_thread(run, *args)
+        except ValueError:  # "Failed to commit transaction in 5 attempts."
+            await asyncio.sleep(random.uniform(0.05, POLL_SECONDS))
 
 
 def _claim_upload(ref: firestore.DocumentReference, uploader: str) -> tuple[str, dict]:
