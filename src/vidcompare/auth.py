@@ -43,7 +43,10 @@ def caller(request: flask.Request) -> str:
             if hmac.compare_digest(known, digest):
                 return owner
         raise Unauthenticated("the API key is not valid")
-    authorization = request.headers.get("Authorization", "")
+    # Behind API Gateway the caller's own token arrives here; the gateway's replaces it.
+    authorization = request.headers.get("X-Forwarded-Authorization") or request.headers.get(
+        "Authorization", ""
+    )
     if authorization.startswith("Bearer "):
         return _id_token_owner(authorization.removeprefix("Bearer ").strip())
     raise Unauthenticated("send an API key in X-API-Key or a Google ID token as a Bearer token")
@@ -55,7 +58,7 @@ def _id_token_owner(token: str) -> str:
 
     try:
         claims = id_token.verify_oauth2_token(
-            token, google_requests.Request(), audience=settings().id_token_audience
+            token, google_requests.Request(), audience=settings().id_token_audiences
         )
     except ValueError as exc:
         raise Unauthenticated(f"the ID token is not valid: {exc}") from None

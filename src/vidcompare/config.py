@@ -53,8 +53,11 @@ class Settings:
     auth: bool
     api_keys: dict[str, str]  # sha256(key) hex -> owner; only hashes are configured
     admins: frozenset[str]  # owners allowed on /internal/* (e.g. the scheduler's account)
-    id_token_audience: str | None
+    id_token_audiences: tuple[str, ...] | None  # any of them; None: the token's own is not checked
     default_gemini_judge: str
+    # Jobs, their comparisons and videos carry ``expire_at`` this far ahead; Firestore's
+    # TTL policy (infra/) deletes them after it, and the bucket's lifecycle rule the files.
+    retention_days: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -83,8 +86,13 @@ class Settings:
             admins=frozenset(
                 a.strip() for a in os.environ.get("VIDCOMPARE_ADMINS", "").split(",") if a.strip()
             ),
-            id_token_audience=os.environ.get("VIDCOMPARE_ID_TOKEN_AUDIENCE") or None,
+            id_token_audiences=tuple(
+                a.strip() for a in os.environ.get("VIDCOMPARE_ID_TOKEN_AUDIENCE", "").split(",")
+            )
+            if os.environ.get("VIDCOMPARE_ID_TOKEN_AUDIENCE")
+            else None,
             default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "gemini-2.5-flash"),
+            retention_days=_int("VIDCOMPARE_RETENTION_DAYS", 90),
         )
 
 

@@ -22,6 +22,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from vidcompare.clients import firestore_client
+from vidcompare.config import settings
 from vidcompare.errors import Conflict, InvalidRequest, LeaseHeld, NotFound
 from vidcompare.leaderboard import judge_delta, leaderboard_from_stats, stats_delta
 from vidcompare.schemas import SAFE_ID_PATTERN, JobStatus
@@ -52,11 +53,17 @@ JOB_SUMMARY_FIELDS = [
     "stats",
     "judge_stats",
     "leaderboard",
+    "expire_at",
 ]
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def expiry(start: dt.datetime) -> dt.datetime:
+    """When a document made at ``start`` may go: the field Firestore's TTL policy reads."""
+    return start + dt.timedelta(days=settings().retention_days)
 
 
 def combo_id(index: int) -> str:
@@ -234,6 +241,8 @@ def claim_combination(
                 "attempts": attempts,
                 "claimed_at": stamp,
                 "lease_expires_at": stamp + dt.timedelta(seconds=lease_seconds),
+                # Gone with its job (a TTL deletion does not reach subcollections).
+                "expire_at": job.get("expire_at") or expiry(stamp),
             },
             merge=True,  # keeps the crash count of earlier deliveries
         )

@@ -90,7 +90,10 @@ def store_upload(
         has_audio=facts.has_audio,
         created_at=store.now(),
     )
-    store.create_video(info.model_dump() | {"owner": owner, "object_name": blob.name})
+    store.create_video(
+        info.model_dump()
+        | {"owner": owner, "object_name": blob.name, "expire_at": store.expiry(info.created_at)}
+    )
     return info
 
 

@@ -163,6 +163,7 @@ def create_job(
             "started_at": None,
             "finished_at": None,
             "error": None,
+            "expire_at": store.expiry(stamp),
         }
     )
     return job_id

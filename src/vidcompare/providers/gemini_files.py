@@ -35,6 +35,8 @@ EXPIRY_MARGIN = dt.timedelta(hours=1)
 UPLOAD_LEASE = dt.timedelta(minutes=15)
 UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
 T = TypeVar("T")
+TRANSACTION_ATTEMPTS = 12
+_video_locks: dict[tuple[int, str], asyncio.Lock] = {}
 POLL_SECONDS = float(os.environ.get("VIDCOMPARE_GEMINI_POLL_S", "1.0"))
 
 
@@ -47,6 +49,15 @@ async def video_part(client: genai.Client, video) -> types.Part:
 
 async def uploaded_handle(client: genai.Client, video) -> dict:
     """The video's live Files API handle, uploading it first if there is none."""
+    # The lanes and models of one instance take turns per video: transactions on one
+    # document from many threads at once deadlock the Firestore emulator until its lock
+    # timeout, and gain nothing (the first to look uploads, the others reuse its handle).
+    key = (id(asyncio.get_running_loop()), video.sha256)
+    async with _video_locks.setdefault(key, asyncio.Lock()):
+        return await _uploaded_handle(client, video)
+
+
+async def _uploaded_handle(client: genai.Client, video) -> dict:
     ref = firestore_client().collection(GEMINI_FILES).document(video.sha256)
     uploader = uuid.uuid4().hex  # per call: two lanes of one process must not both upload
     while True:
@@ -69,13 +80,16 @@ async def uploaded_handle(client: genai.Client, video) -> dict:
 
 
 async def _transact(run: Callable[..., T], *args: Any) -> T:
-    """Run a Firestore transaction off the loop; one that lost to other lanes (every
-    model of every lane meets on this document) is tried again after a jittered pause."""
-    while True:
+    """Run a one-attempt Firestore transaction off the loop; one that lost to another
+    instance is tried again after a random pause, so that contenders fall out of step."""
+    for attempt in range(TRANSACTION_ATTEMPTS):
         try:
             return await asyncio.to_thread(run, *args)
-        except ValueError:  # "Failed to commit transaction in 5 attempts."
-            await asyncio.sleep(random.uniform(0.05, POLL_SECONDS))
+        except ValueError:  # "Failed to commit transaction in 1 attempts."
+            if attempt == TRANSACTION_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
+    raise AssertionError("unreachable")
 
 
 def _claim_upload(ref: firestore.DocumentReference, uploader: str) -> tuple[str, dict]:
@@ -95,7 +109,7 @@ def _claim_upload(ref: firestore.DocumentReference, uploader: str) -> tuple[str,
         tx.set(ref, {"uploading_until": now + UPLOAD_LEASE, "uploader": uploader}, merge=True)
         return "upload", {}
 
-    return run(firestore_client().transaction())
+    return run(firestore_client().transaction(max_attempts=1))
 
 
 async def _still_known(client: genai.Client, name: str) -> bool:
@@ -118,7 +132,7 @@ def _forget(ref: firestore.DocumentReference, name: str) -> None:
         if handle and handle["name"] == name:
             tx.update(ref, {"handle": None, "forgotten": firestore.ArrayUnion([name])})
 
-    run(firestore_client().transaction())
+    run(firestore_client().transaction(max_attempts=1))
 
 
 async def _upload(client: genai.Client, video) -> dict:
