@@ -1,4 +1,5 @@
-"""The OpenAPI spec lists exactly the served routes, and fuzzing the API finds no 5xx."""
+"""The OpenAPI spec lists exactly the served routes; fuzzing the API finds no 5xx, and a
+request the API rejects creates nothing."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from vidcompare import store
 from vidcompare.api.http import ROUTES
 from vidcompare.api.openapi import spec
+from vidcompare.clients import bucket, firestore_client
+
+
+def _count(collection: str) -> int:
+    return firestore_client().collection(collection).count().get()[0][0].value
+
+
+def created_so_far() -> tuple[int, int, int]:
+    """Jobs, videos and stored video files: what a rejected request must not add to."""
+    return _count(store.JOBS), _count(store.VIDEOS), sum(1 for _ in bucket().list_blobs())
 
 
 def test_the_served_spec_has_exactly_the_routes_the_functions_serve(stack):
@@ -35,8 +47,13 @@ def test_fuzzed_requests_never_get_a_server_error(api_schema, route):
         max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
     def call(case) -> None:
+        before = created_so_far() if route.method == "POST" else None
         response = case.call(timeout=30)
         assert response.status_code < 500, (case.method, case.path, response.text[:300])
+        if before is not None and response.status_code >= 400:
+            # Rejected: no job, no video document, no file in the bucket (and so nothing
+            # published: a combination is only published for a job that exists).
+            assert created_so_far() == before, (case.method, case.path, response.status_code)
         # Paths the framework itself refuses (odd characters) get its own 404 page;
         # everything our code answers has the one error shape.
         content_type = " ".join(response.headers.get("content-type", []))  # lists of values
