@@ -91,11 +91,11 @@ def test_cli_demo_runs_on_the_running_stack(stack, tmp_path):
     job_id = result["job_id"]
     url = ["--url", stack.base_url]
     status = runner.invoke(app, ["status", job_id, *url])
-    assert status.exit_code == 0 and '"completed"' in status.output
+    assert status.exit_code == 0 and "status       completed\n" in status.stdout
     as_json = runner.invoke(app, ["result", job_id, "--format", "json", *url])
-    assert json.loads(as_json.output)["job_id"] == job_id
+    assert json.loads(as_json.stdout) == result
     refused = runner.invoke(app, ["cancel", job_id, *url])
     assert refused.exit_code == 1
-    assert "already completed" in refused.output
+    assert "already completed" in refused.stderr
     missing = runner.invoke(app, ["status", "no-such-job", *url])
-    assert missing.exit_code == 1 and "not found" in missing.output
+    assert missing.exit_code == 1 and "not found" in missing.stderr

@@ -1,25 +1,44 @@
-"""The ``vidcompare`` command: run the local stack, the demo, and talk to a deployment."""
+"""The ``vidcompare`` command: run the local stack and the demo, and drive a deployment.
+
+Every API command talks to ``--url`` (or ``VIDCOMPARE_URL``), else to the local stack
+recorded in ``.vidcompare/stack.json`` by ``vidcompare up``, else http://127.0.0.1:8000;
+``--api-key`` (or ``VIDCOMPARE_API_KEY``) when auth is on. A refusal prints the server's
+error (code, message, details) on stderr and exits 1.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from vidcompare.client import APIError, Client
-from vidcompare.schemas import JobResult, JobView
+from vidcompare import report
+from vidcompare.client import APIError, Client, Unreachable
+from vidcompare.schemas import JobResult, JobStatus, JobView
 from vidcompare.stack import DEFAULT_STATE_DIR, Stack, StackError, load_info, running_info
 
-app = typer.Typer(help="Compare video-understanding models in batches.", no_args_is_help=True)
-console = Console()
-T = TypeVar("T")
+app = typer.Typer(
+    help="Compare video-understanding models in batches: N videos × M prompts × up to 4 "
+    "models, scored by a judge, run in the background.",
+    epilog="Start with `vidcompare demo`, or `vidcompare up` and then upload, batch, result.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_show_locals=False,  # locals would show API keys
+)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 DEMO_PROMPTS = [
     "Describe what happens in this video, with timestamps.",
@@ -27,26 +46,186 @@ DEMO_PROMPTS = [
 ]
 DEMO_MODELS = ["local-scenes", "local-motion-colour"]
 
+
+class ResultFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", envvar="VIDCOMPARE_URL", help="Base URL of the API."),
+    typer.Option(
+        "--url",
+        envvar="VIDCOMPARE_URL",
+        help="Base URL of the API. Default: the running local stack (`vidcompare up`).",
+        show_default=False,
+    ),
 ]
 KeyOption = Annotated[
     str | None,
-    typer.Option("--api-key", envvar="VIDCOMPARE_API_KEY", help="API key, if auth is on."),
+    typer.Option(
+        "--api-key",
+        envvar="VIDCOMPARE_API_KEY",
+        help="API key, when auth is on.",
+        show_default=False,
+    ),
 ]
 StateOption = Annotated[
     Path, typer.Option("--state-dir", help="Where the local stack records itself.")
 ]
-
-
-def _client(url: str | None, api_key: str | None) -> Client:
-    return Client(url, api_key=api_key)
+FormatOption = Annotated[
+    ResultFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (for people), json (the API's answer), csv (one row per combination "
+        "and model, for spreadsheets) or md (Markdown tables).",
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the result to this file instead of stdout."),
+]
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    errors.print(Text.assemble(("error:", "bold red"), " ", message))
     return typer.Exit(code=1)
+
+
+def _api_failure(exc: APIError) -> typer.Exit:
+    """The server's refusal as people read it: code (status), message, then each detail."""
+    lines = [f"{exc.code} ({exc.status}): {exc.message}" if exc.status else exc.message]
+    for detail in exc.details:
+        if isinstance(detail, dict) and "message" in detail:
+            where = detail.get("field") or detail.get("location") or ""
+            detail = f"{where}: {detail['message']}" if where else detail["message"]
+        if str(detail) not in exc.message:  # our server's message already names each field
+            lines.append(f"  - {detail}")
+    if isinstance(exc, Unreachable):
+        lines.append(
+            "  is the stack up? Start it with `vidcompare up`, or pass --url / set VIDCOMPARE_URL."
+        )
+    return _fail("\n".join(lines))
+
+
+@contextmanager
+def _session(url: str | None, api_key: str | None) -> Iterator[Client]:
+    """A client of the chosen deployment; an APIError inside becomes message + exit 1."""
+    if url is None and (local := running_info(DEFAULT_STATE_DIR)) is not None:
+        url = local.base_url
+    with Client(url, api_key=api_key) as client:
+        try:
+            yield client
+        except APIError as exc:
+            raise _api_failure(exc) from None
+
+
+def _print_table(table: report.TextTable) -> None:
+    shown = Table(title=table.title, title_justify="left", title_style="bold")
+    for column in table.columns:
+        justify = "right" if column in report.NUMERIC_COLUMNS else "left"
+        shown.add_column(column, justify=justify, no_wrap=column in report.ID_COLUMNS)
+    for row in table.rows:
+        shown.add_row(*(Text(cell) for cell in row))  # cells are data, never rich markup
+    console.print(shown)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        errors.print(f"wrote {output}")
+
+
+def _check_output(fmt: ResultFormat, output: Path | None) -> None:
+    if output is not None and fmt is ResultFormat.table:
+        raise typer.BadParameter("--output needs --format json, csv or md", param_hint="--output")
+
+
+def show_result(result: JobResult, fmt: ResultFormat, output: Path | None = None) -> None:
+    """A result in the chosen format (table: on the console; the others: text)."""
+    if fmt is ResultFormat.table:
+        console.print(report.result_heading(result), markup=False, highlight=False)
+        for table in (
+            report.results_table(result),
+            report.summaries_table(result),
+            report.leaderboard_table(result),
+        ):
+            _print_table(table)
+        return
+    render = {
+        ResultFormat.json: report.to_json,
+        ResultFormat.csv: report.to_csv,
+        ResultFormat.md: report.to_markdown,
+    }[fmt]
+    _emit(render(result), output)
+
+
+def follow(client: Client, job_id: str, *, poll_seconds: float) -> JobView:
+    """Wait for a job: a live bar (percent, message, ETA) on a terminal, else a line a change."""
+    if not console.is_terminal:
+        seen: list[str] = []
+
+        def log(job: JobView) -> None:
+            line = report.progress_line(job)
+            if line not in seen[-1:]:
+                seen.append(line)
+                console.print(line, markup=False, highlight=False)
+
+        return client.wait(job_id, poll_seconds=poll_seconds, on_progress=log)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[eta]}"),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("Queued", total=100, eta="")
+
+        def show(job: JobView) -> None:
+            progress.update(
+                task,
+                completed=job.progress,
+                description=job.progress_message,
+                eta=report.eta_text(job),
+                refresh=True,
+            )
+
+        return client.wait(job_id, poll_seconds=poll_seconds, on_progress=show)
+
+
+def read_pairs(path: Path) -> list[dict[str, str]]:
+    """``{video_id, prompt}`` pairs from a JSON file (a list, or ``{"pairs": [...]}``) or a
+    CSV file with a ``video_id,prompt`` header.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from None
+    if path.suffix.lower() == ".csv" or not text.lstrip().startswith(("[", "{")):
+        items: Any = list(csv.DictReader(io.StringIO(text, newline="")))
+    else:
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"{path} is not valid JSON: {exc}") from None
+        if isinstance(items, dict) and "pairs" in items:
+            items = items["pairs"]
+    if not isinstance(items, list) or not items:
+        raise typer.BadParameter(f"{path} holds no pairs; expected a list of {{video_id, prompt}}")
+    pairs = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) and item[k].strip() for k in ("video_id", "prompt")
+        ):
+            raise typer.BadParameter(f"{path}: pair {number} needs a video_id and a prompt")
+        pairs.append({"video_id": item["video_id"].strip(), "prompt": item["prompt"]})
+    return pairs
 
 
 # ------------------------------------------------------------------- local stack
@@ -57,7 +236,11 @@ def up(
     port: Annotated[int, typer.Option(help="Port of the local gateway.")] = 8000,
     state_dir: StateOption = DEFAULT_STATE_DIR,
 ) -> None:
-    """Start the local stack (emulators, functions, gateway) and leave it running."""
+    """Start the local stack (emulators, functions, gateway) and leave it running.
+
+    The other commands find it through `.vidcompare/stack.json`; stop it with
+    `vidcompare down`.
+    """
     if (info := running_info(state_dir)) is not None:
         console.print(f"already up at [bold]{info.base_url}[/]")
         return
@@ -86,7 +269,11 @@ def demo(
     out: Annotated[Path | None, typer.Option(help="Where to write the result JSON.")] = None,
     state_dir: StateOption = DEFAULT_STATE_DIR,
 ) -> None:
-    """Run 2 synthetic videos × 2 prompts × 2 offline models on the local stack."""
+    """Run 2 synthetic videos × 2 prompts × 2 offline models on the local stack.
+
+    Uses the running stack, or starts one for the demo and stops it afterwards.
+    No API key needed.
+    """
     from vidcompare.media.synth import demo_scenes, make_video
 
     started = time.perf_counter()
@@ -102,7 +289,7 @@ def demo(
             )
         demo_dir = Path(state_dir) / "demo"
         demo_dir.mkdir(parents=True, exist_ok=True)
-        with Client(info.base_url) as client:
+        with _session(info.base_url, None) as client:
             video_ids = []
             for name, scenes in zip(("city-dusk", "ocean-day"), demo_scenes(), strict=True):
                 path = demo_dir / f"{name}.mp4"
@@ -118,80 +305,29 @@ def demo(
                 f"job [bold]{accepted.job_id}[/]: {accepted.total_combinations} combinations "
                 f"running in the background"
             )
-            job = _follow(client, accepted.job_id, poll_seconds=0.3)
+            job = follow(client, accepted.job_id, poll_seconds=0.3)
             result = client.result(accepted.job_id)
-        print_result(result)
+        show_result(result, ResultFormat.table)
         out = out or demo_dir / f"result-{accepted.job_id}.json"
-        out.write_text(result.model_dump_json(indent=2))
+        out.write_text(report.to_json(result))
         console.print(
             f"job {job.status.value}; result written to [bold]{out}[/]; "
             f"demo took {time.perf_counter() - started:.1f} s"
         )
-    except (StackError, APIError) as exc:
+    except StackError as exc:
         raise _fail(str(exc)) from None
     finally:
         if stack is not None:
             stack.stop()
 
 
-def _follow(client: Client, job_id: str, *, poll_seconds: float) -> JobView:
-    """A live progress bar until the job finishes."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[eta]}"),
-    )
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task("queued", total=100, eta="")
-
-        def show(job: JobView) -> None:
-            eta = f"ETA {job.eta_seconds:.0f} s" if job.eta_seconds else ""
-            progress.update(task, completed=job.progress, description=job.progress_message, eta=eta)
-
-        return client.wait(job_id, poll_seconds=poll_seconds, on_progress=show)
-
-
-def print_result(result: JobResult) -> None:
-    for comparison in result.comparisons:
-        table = Table(
-            title=f"#{comparison.index + 1} {comparison.video_id} — {comparison.prompt}",
-            title_justify="left",
-            show_lines=True,
-        )
-        for column in ("model", "score", "latency", "answer / error"):
-            table.add_column(column)
-        scores = {e.model_id: e for e in comparison.evaluation}
-        for r in comparison.results:
-            score = scores.get(r.model_id)
-            table.add_row(
-                r.model_name,
-                str(score.score) if score and score.score is not None else "—",
-                f"{r.latency_ms} ms",
-                (r.response or f"[red]{r.error}[/]")[:400],
-            )
-        console.print(table)
-        if comparison.overall_summary:
-            console.print(f"[italic]{comparison.overall_summary}[/]\n")
-    board = Table(title="Leaderboard", title_justify="left")
-    for column in ("rank", "model", "mean score", "wins", "mean latency", "errors"):
-        board.add_column(column)
-    for row in result.leaderboard:
-        board.add_row(
-            str(row.rank),
-            row.model_name,
-            "—" if row.mean_score is None else f"{row.mean_score:.2f}",
-            f"{row.wins:g}",
-            "—" if row.mean_latency_ms is None else f"{row.mean_latency_ms:.0f} ms",
-            str(row.errors),
-        )
-    console.print(board)
-
-
 @app.command("new-key")
-def new_key(owner: str) -> None:
-    """Make an API key for OWNER. Give the key to its owner; configure only the hash."""
+def new_key(owner: Annotated[str, typer.Argument(help="Who the key is for, e.g. alice.")]) -> None:
+    """Make an API key for OWNER. Give the key to its owner; configure only the hash.
+
+    The hash goes into `VIDCOMPARE_API_KEYS` (`alice=<sha256>,bob=<sha256>`) of the
+    deployment; the key is shown once.
+    """
     from vidcompare.auth import new_key as make_key
 
     key, digest = make_key()
@@ -202,50 +338,242 @@ def new_key(owner: str) -> None:
 # --------------------------------------------------------------- API commands
 
 
-def _api(url: str | None, api_key: str | None, call: Callable[[Client], T]) -> T:
-    """``call(client)``; the server's error message and exit code 1 if it refuses."""
-    with _client(url, api_key) as client:
+@app.command()
+def upload(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Video files (mp4, mov, webm, …).", exists=True, dir_okay=False),
+    ],
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Upload video files (streamed); prints one `VIDEO_ID<TAB>FILE` line each.
+
+    Example: `vidcompare upload clip1.mp4 clip2.mp4`
+    """
+    with _session(url, api_key) as client:
+        for path in files:
+            video = client.upload(path)
+            typer.echo(f"{video.video_id}\t{path}")
+
+
+@app.command()
+def videos(
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
+) -> None:
+    """List your uploaded videos: id, file, size, duration, resolution, audio."""
+    with _session(url, api_key) as client:
+        found = client.videos()
+    if as_json:
+        typer.echo(json.dumps([v.model_dump(mode="json") for v in found], indent=2))
+    else:
+        _print_table(report.videos_table(found))
+
+
+@app.command()
+def batch(
+    video: Annotated[
+        list[str] | None,
+        typer.Option("--video", "-v", help="A video id (repeat for more).", show_default=False),
+    ] = None,
+    prompt: Annotated[
+        list[str] | None,
+        typer.Option("--prompt", "-p", help="A prompt (repeat for more).", show_default=False),
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="A model id (repeat, up to 4): local-scenes, local-motion-colour, "
+            "gemini-2.5-flash, …",
+            show_default=False,
+        ),
+    ] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON or CSV file of {video_id, prompt} pairs to run instead of videos × prompts.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            "-j",
+            help="Judge model. Default: gemini-2.5-flash with Gemini models, else local-rubric.",
+            show_default=False,
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Combinations run in parallel (default 1).", show_default=False),
+    ] = None,
+    judge_swaps: Annotated[
+        int | None,
+        typer.Option(help="2: judge again with the answers reversed.", show_default=False),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Estimate calls, time and cost; start nothing.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", "-w", help="Follow the progress, then print the result.")
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between polls with --wait.")] = 2.0,
+    fmt: FormatOption = ResultFormat.table,
+    output: OutputOption = None,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Start a batch: every video × every prompt (or the --pairs) × every model.
+
+    The batch runs in the background; with `--wait` a progress bar follows it (percent,
+    `Processing combination k/N...`, ETA) and the result is printed at the end.
+
+    Examples:
+
+    * `vidcompare batch -v clip1-3f9a1c2b -p "How many cuts?" -m local-scenes --wait`
+    * `vidcompare batch --pairs pairs.csv -m gemini-2.5-flash --judge gemini-2.5-flash --dry-run`
+    * `vidcompare batch --pairs pairs.json -m local-scenes --wait --format csv -o result.csv`
+    """
+    _check_output(fmt, output)
+    spec: dict[str, Any] = {"models": model or []}
+    if pairs is not None:
+        spec["pairs"] = read_pairs(pairs)
+    if video or prompt or pairs is None:
+        spec |= {"video_ids": video or [], "prompts": prompt or []}
+    options = {"judge_model": judge, "concurrency": concurrency, "judge_swaps": judge_swaps}
+    spec |= {key: value for key, value in options.items() if value is not None}
+    with _session(url, api_key) as client:
+        if dry_run:
+            estimate = client.estimate(**spec)
+            if fmt is ResultFormat.json:
+                _emit(report.to_json(estimate), output)
+            else:
+                _print_table(report.estimate_table(estimate))
+            return
+        accepted = client.start_batch(**spec)
+        if not wait:
+            if fmt is ResultFormat.json:
+                _emit(report.to_json(accepted), output)
+                return
+            console.print(
+                f"job [bold]{accepted.job_id}[/] started: {accepted.total_combinations} "
+                f"combinations × {len(accepted.models)} models, judge {accepted.judge_model}, "
+                f"concurrency {accepted.concurrency}",
+                highlight=False,
+            )
+            console.print(
+                f"follow it: vidcompare status {accepted.job_id} · "
+                f"vidcompare result {accepted.job_id}",
+                highlight=False,
+            )
+            return
+        errors.print(f"job {accepted.job_id}: {accepted.total_combinations} combinations")
         try:
-            return call(client)
-        except APIError as exc:
-            raise _fail(exc.message) from None
+            job = follow(client, accepted.job_id, poll_seconds=poll)
+        except KeyboardInterrupt:
+            raise _fail(
+                f"stopped following; job {accepted.job_id} runs on in the background "
+                f"(vidcompare status {accepted.job_id}, vidcompare cancel {accepted.job_id})"
+            ) from None
+        answer = client.result(accepted.job_id)
+    show_result(answer, fmt, output)
+    if job.status is not JobStatus.completed:
+        raise _fail(f"job {job.job_id} {job.status.value}: {job.error or job.progress_message}")
 
 
 @app.command()
-def upload(files: list[Path], url: UrlOption = None, api_key: KeyOption = None) -> None:
-    """Upload video files; prints their video ids."""
-    for path in files:
-        video = _api(url, api_key, lambda client, path=path: client.upload(path))
-        console.print(f"{video.video_id}\t{path}")
+def status(
+    job: Annotated[str, typer.Argument(help="The job id (`vidcompare jobs` lists them).")],
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
+) -> None:
+    """Show a job's status, progress, ETA, tokens and cost.
+
+    Example: `vidcompare status JOB --json`
+    """
+    with _session(url, api_key) as client:
+        view = client.job(job)
+    if as_json:
+        typer.echo(view.model_dump_json(indent=2, exclude={"result"}))
+        return
+    for label, value in report.job_fields(view):
+        console.print(Text.assemble((f"{label:<13}", "bold"), value))
 
 
 @app.command()
-def status(job_id: str, url: UrlOption = None, api_key: KeyOption = None) -> None:
-    """Show a job's progress."""
-    job = _api(url, api_key, lambda client: client.job(job_id))
-    console.print_json(job.model_dump_json(exclude={"result"}))
+def jobs(
+    status: Annotated[
+        JobStatus | None,
+        typer.Option("--status", "-s", help="Only jobs in this state.", show_default=False),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many jobs (1–100).")] = 20,
+    page_token: Annotated[
+        str | None,
+        typer.Option(help="Continue a list (printed after a full page).", show_default=False),
+    ] = None,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
+) -> None:
+    """List your jobs, newest first: status, progress, combinations, models.
+
+    Example: `vidcompare jobs --status running --limit 5`
+    """
+    with _session(url, api_key) as client:
+        found = client.jobs(
+            status=status.value if status else None, limit=limit, page_token=page_token
+        )
+    if as_json:
+        typer.echo(found.model_dump_json(indent=2))
+        return
+    _print_table(report.jobs_table(found.jobs))
+    if found.next_page_token:
+        console.print(f"more: --page-token {found.next_page_token}", highlight=False)
 
 
 @app.command()
 def result(
-    job_id: str,
+    job: Annotated[str, typer.Argument(help="The job id (`vidcompare jobs` lists them).")],
+    fmt: FormatOption = ResultFormat.table,
+    output: OutputOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
-    """Print a job's result (the comparisons done so far while it runs)."""
-    answer = _api(url, api_key, lambda client: client.result(job_id))
-    if fmt == "json":
-        print(json.dumps(answer.model_dump(mode="json"), indent=2))
-    else:
-        print_result(answer)
+    """Print a job's result: every combination and model, the judge's summaries, the
+    leaderboard (while the job runs: what is done so far).
+
+    Examples:
+
+    * `vidcompare result JOB`
+    * `vidcompare result JOB --format csv -o result.csv` (one row per combination and model)
+    * `vidcompare result JOB --format md > result.md`
+    """
+    _check_output(fmt, output)
+    with _session(url, api_key) as client:
+        answer = client.result(job)
+    show_result(answer, fmt, output)
 
 
 @app.command()
-def cancel(job_id: str, url: UrlOption = None, api_key: KeyOption = None) -> None:
-    """Cancel a pending or running job."""
-    answer = _api(url, api_key, lambda client: client.cancel(job_id))
-    console.print(f"{answer.job_id}: {answer.status.value}")
+def cancel(
+    job: Annotated[str, typer.Argument(help="The job id (`vidcompare jobs` lists them).")],
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Cancel a pending or running job; it stops within one combination.
+
+    Cancelling twice is fine; a finished job cannot be cancelled (exit 1).
+    """
+    with _session(url, api_key) as client:
+        answer = client.cancel(job)
+    console.print(f"{answer.job_id}: {answer.status.value}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -1,52 +1,288 @@
-"""A Python client for the vidcompare HTTP API (httpx), used by the CLI, tests and notebooks.
+"""Python clients for the vidcompare HTTP API: :class:`Client` (sync) and :class:`AsyncClient`.
 
-from vidcompare.client import Client
-vc = Client("http://127.0.0.1:8000")
-video = vc.upload("clip.mp4")
-job = vc.start_batch([video.video_id], ["Describe the video"], ["local-scenes"])
-vc.wait(job.job_id, on_progress=lambda j: print(j.progress_message))
-result = vc.result(job.job_id)
+Both speak httpx and share one request builder and one answer parser (the ``_calls``
+below); they differ only in how they send. Every answer is a pydantic model from
+:mod:`vidcompare.schemas`::
+
+    from vidcompare.client import Client
+
+    with Client() as vc:  # VIDCOMPARE_URL / VIDCOMPARE_API_KEY, else http://127.0.0.1:8000
+        video = vc.upload("clip.mp4")
+        job = vc.start_batch([video.video_id], ["Describe the video"], ["local-scenes"])
+        vc.wait(job.job_id, on_progress=lambda j: print(j.progress, j.progress_message))
+        result = vc.result(job.job_id)
+
+    async with AsyncClient() as vc:  # the same methods, awaited
+        job = await vc.start_batch(pairs=[{"video_id": "clip1-3f9a1c2b", "prompt": "Cuts?"}],
+                                   models=["local-scenes"])
+        await vc.wait(job.job_id)
+
+Errors: every refusal of the server raises an :class:`APIError` carrying its body::
+
+    APIError                  status, code, message, details
+    ├── ClientError     4xx   the request was refused: a bad field (details name it),
+    │                         an unknown job or video, a finished job cancelled, …
+    ├── ServerError     5xx
+    └── Unreachable       0   nobody answered at the base URL (code "UNREACHABLE")
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
+from urllib.parse import quote
 
 import httpx
 
 from vidcompare.schemas import (
     BatchAccepted,
     CancelAnswer,
+    DryRunAnswer,
     JobList,
     JobResult,
     JobView,
+    Pair,
     VideoInfo,
     VideoList,
 )
 
+__all__ = [
+    "DEFAULT_URL",
+    "APIError",
+    "AsyncClient",
+    "Batch",
+    "BatchOptions",
+    "Client",
+    "ClientError",
+    "ServerError",
+    "Unreachable",
+    "WaitOptions",
+]
+
 DEFAULT_URL = "http://127.0.0.1:8000"
+UPLOAD_CHUNK_BYTES = 1024 * 1024
+T = TypeVar("T")
+ProgressCallback = Callable[[JobView], object]
+
+
+# ----------------------------------------------------------------------- errors
 
 
 class APIError(Exception):
-    """The server answered with an error body ``{"error": {code, message, details}}``."""
+    """The server refused a call (``{"error": {code, message, details}}``), or nobody answered."""
 
-    def __init__(self, status: int, code: str, message: str, details: list | None = None):
+    def __init__(
+        self, status: int, code: str, message: str, details: list[Any] | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
-        self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.status, self.code, self.message = status, code, message
+        self.details: list[Any] = details or []
+
+    @staticmethod
+    def from_response(response: httpx.Response) -> APIError:
+        """The error a failed answer stands for: its JSON error body, else its text."""
+        try:
+            error = response.json()["error"]
+            code, message = str(error["code"]), str(error["message"])
+            details = error.get("details") or []
+        except (ValueError, KeyError, TypeError):
+            code, message, details = "HTTP_ERROR", response.text[:500], []
+        kind = ServerError if response.status_code >= 500 else ClientError
+        return kind(response.status_code, code, message, details)
 
 
-class Client:
+class ClientError(APIError):
+    """A 4xx answer: the request was refused."""
+
+
+class ServerError(APIError):
+    """A 5xx answer."""
+
+
+class Unreachable(APIError):
+    """No answer at all from the base URL (refused connection, DNS, timeout)."""
+
+    def __init__(self, base_url: str, exc: Exception) -> None:
+        reason = str(exc) or type(exc).__name__
+        super().__init__(0, "UNREACHABLE", f"{base_url} did not answer ({reason})")
+
+
+# ---------------------------------------------------- requests and their answers
+
+
+@dataclass(frozen=True)
+class _Call(Generic[T]):
+    """One API call: what to send, and how to read the answer."""
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def request_args(self, content: Any = None) -> dict[str, Any]:
+        args: dict[str, Any] = {"params": self.params, "headers": self.headers}
+        if self.json is not None:
+            args["json"] = self.json
+        if content is not None:
+            args["content"] = content
+        return {"method": self.method, "url": self.path} | args
+
+    def answer(self, response: httpx.Response) -> T:
+        if response.is_error:
+            raise APIError.from_response(response)
+        return self.parse(response.json())
+
+
+class BatchOptions(TypedDict, total=False):
+    """Optional fields of a batch (``BatchRequest`` in :mod:`vidcompare.schemas`)."""
+
+    pairs: Sequence[Pair | dict[str, str]]  # explicit pairs instead of videos × prompts
+    judge_model: str  # default: gemini-2.5-flash with Gemini models, else local-rubric
+    concurrency: int  # parallel chains of combinations (default 1, at most 8)
+    judge_swaps: int  # 2: judge again with the answers in reversed order (default 1)
+
+
+class Batch(BatchOptions, total=False):
+    """A whole batch, by keyword: ``video_ids`` × ``prompts`` (or ``pairs``) × ``models``."""
+
+    video_ids: Sequence[str] | None
+    prompts: Sequence[str] | None
+    models: Sequence[str] | None
+
+
+class WaitOptions(TypedDict, total=False):
+    poll_seconds: float  # between two polls (default 2)
+    timeout: float | None  # TimeoutError after this many seconds (default: wait for ever)
+    on_progress: ProgressCallback | None  # called with the JobView of every poll
+
+
+def _segment(item_id: str) -> str:
+    """An id as one path segment: ``a/b`` must not reach another route."""
+    return quote(item_id, safe="")
+
+
+class _Calls:
+    """Every call of the API, built once for both clients."""
+
+    @staticmethod
+    def upload(path: Path, content_type: str | None) -> _Call[VideoInfo]:
+        headers = {
+            "Content-Type": content_type or "application/octet-stream",
+            "Content-Length": str(path.stat().st_size),
+        }
+        params = {"filename": path.name}
+        return _Call("POST", "/api/videos", VideoInfo.model_validate, params, headers=headers)
+
+    @staticmethod
+    def videos() -> _Call[list[VideoInfo]]:
+        return _Call("GET", "/api/videos", lambda body: VideoList.model_validate(body).videos)
+
+    @staticmethod
+    def video(video_id: str) -> _Call[VideoInfo]:
+        return _Call("GET", f"/api/videos/{_segment(video_id)}", VideoInfo.model_validate)
+
+    @staticmethod
+    def batch_body(batch: Batch, *, dry_run: bool = False) -> dict[str, Any]:
+        """The JSON body of a batch; the server validates it (a 400 names the bad field)."""
+        body: dict[str, Any] = {key: value for key, value in batch.items() if value is not None}
+        body["models"] = list(batch.get("models") or [])
+        if "pairs" in body:
+            body["pairs"] = [
+                p.model_dump() if isinstance(p, Pair) else dict(p) for p in body["pairs"]
+            ]
+        else:
+            body["video_ids"] = list(batch.get("video_ids") or [])
+            body["prompts"] = list(batch.get("prompts") or [])
+        return body | ({"dry_run": True} if dry_run else {})
+
+    @staticmethod
+    def start_batch(batch: Batch) -> _Call[BatchAccepted]:
+        body = _Calls.batch_body(batch)
+        return _Call("POST", "/api/batch-compare-async", BatchAccepted.model_validate, json=body)
+
+    @staticmethod
+    def estimate(batch: Batch) -> _Call[DryRunAnswer]:
+        body = _Calls.batch_body(batch, dry_run=True)
+        return _Call("POST", "/api/batch-compare-async", DryRunAnswer.model_validate, json=body)
+
+    @staticmethod
+    def job(job_id: str) -> _Call[JobView]:
+        return _Call("GET", f"/api/jobs/{_segment(job_id)}", JobView.model_validate)
+
+    @staticmethod
+    def jobs(status: str | None, limit: int, page_token: str | None) -> _Call[JobList]:
+        params: dict[str, Any] = {"limit": limit}
+        params |= {"status": status} if status else {}
+        params |= {"page_token": page_token} if page_token else {}
+        return _Call("GET", "/api/jobs", JobList.model_validate, params)
+
+    @staticmethod
+    def result(job_id: str) -> _Call[JobResult]:
+        return _Call("GET", f"/api/jobs/{_segment(job_id)}/result", JobResult.model_validate)
+
+    @staticmethod
+    def cancel(job_id: str) -> _Call[CancelAnswer]:
+        return _Call("POST", f"/api/jobs/{_segment(job_id)}/cancel", CancelAnswer.model_validate)
+
+
+class _Poll:
+    """The rules of ``wait``: report every poll, stop when finished, give up at the deadline."""
+
+    def __init__(
+        self,
+        job_id: str,
+        poll_seconds: float = 2.0,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.job_id, self.seconds, self.timeout = job_id, poll_seconds, timeout
+        self.on_progress = on_progress
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+
+    def finished(self, job: JobView) -> bool:
+        if self.on_progress is not None:
+            self.on_progress(job)
+        if job.status.finished:
+            return True
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TimeoutError(f"job {self.job_id} still {job.status.value} after {self.timeout} s")
+        return False
+
+
+class _Settings:
+    """Where and as whom both clients call: arguments, else the environment, else local."""
+
+    def __init__(self, base_url: str | None, api_key: str | None, timeout: float) -> None:
+        self.base_url = (base_url or os.environ.get("VIDCOMPARE_URL") or DEFAULT_URL).rstrip("/")
+        api_key = api_key or os.environ.get("VIDCOMPARE_API_KEY")
+        self.http_args: dict[str, Any] = {
+            "base_url": self.base_url,
+            "headers": {"X-API-Key": api_key} if api_key else {},
+            "timeout": timeout,
+        }
+
+
+# ----------------------------------------------------------------------- clients
+
+
+class Client(_Settings):
+    """Sync client. ``base_url`` defaults to ``VIDCOMPARE_URL``, then the local stack's
+    default ``http://127.0.0.1:8000``; ``api_key`` to ``VIDCOMPARE_API_KEY`` (sent as
+    ``X-API-Key``). The underlying ``httpx.Client`` is ``self.http``.
+    """
+
     def __init__(
         self, base_url: str | None = None, *, api_key: str | None = None, timeout: float = 60.0
     ) -> None:
-        self.base_url = (base_url or os.environ.get("VIDCOMPARE_URL") or DEFAULT_URL).rstrip("/")
-        api_key = api_key or os.environ.get("VIDCOMPARE_API_KEY")
-        headers = {"X-API-Key": api_key} if api_key else {}
-        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        super().__init__(base_url, api_key, timeout)
+        self.http = httpx.Client(**self.http_args)
 
     def close(self) -> None:
         self.http.close()
@@ -57,104 +293,142 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, call: _Call[T], content: Any = None) -> T:
         try:
-            response = self.http.request(method, path, **kwargs)
+            response = self.http.request(**call.request_args(content))
         except httpx.TransportError as exc:
-            raise APIError(0, "UNREACHABLE", f"{self.base_url} did not answer: {exc}") from exc
-        if response.is_error:
-            try:
-                error = response.json()["error"]
-            except (ValueError, KeyError, TypeError):
-                error = {"code": "HTTP_ERROR", "message": response.text[:500]}
-            raise APIError(
-                response.status_code, error["code"], error["message"], error.get("details")
-            )
-        return response.json()
-
-    # ------------------------------------------------------------------ videos
+            raise Unreachable(self.base_url, exc) from exc
+        return call.answer(response)
 
     def upload(self, path: str | Path, *, content_type: str | None = None) -> VideoInfo:
-        """Upload a video file; the bytes are streamed, not read into memory."""
+        """Upload a video file (streamed, never read whole into memory); its ``VideoInfo``."""
         path = Path(path)
-        headers = {"Content-Type": content_type or "application/octet-stream"}
         with path.open("rb") as stream:
-            data = self._call(
-                "POST",
-                "/api/videos",
-                params={"filename": path.name},
-                content=stream,
-                headers=headers | {"Content-Length": str(path.stat().st_size)},
-            )
-        return VideoInfo.model_validate(data)
+            return self._send(_Calls.upload(path, content_type), stream)
 
     def videos(self) -> list[VideoInfo]:
-        return VideoList.model_validate(self._call("GET", "/api/videos")).videos
+        """The caller's uploaded videos."""
+        return self._send(_Calls.videos())
 
     def video(self, video_id: str) -> VideoInfo:
-        return VideoInfo.model_validate(self._call("GET", f"/api/videos/{video_id}"))
-
-    # -------------------------------------------------------------------- jobs
+        return self._send(_Calls.video(video_id))
 
     def start_batch(
         self,
-        video_ids: list[str] | None = None,
-        prompts: list[str] | None = None,
-        models: list[str] | None = None,
-        *,
-        pairs: list[dict[str, str]] | None = None,
-        judge_model: str | None = None,
-        concurrency: int = 1,
-        judge_swaps: int = 1,
+        video_ids: Sequence[str] | None = None,
+        prompts: Sequence[str] | None = None,
+        models: Sequence[str] | None = None,
+        **options: Unpack[BatchOptions],
     ) -> BatchAccepted:
-        body: dict[str, Any] = {
-            "models": models or [],
-            "concurrency": concurrency,
-            "judge_swaps": judge_swaps,
-        }
-        if pairs is not None:
-            body["pairs"] = pairs
-        else:
-            body |= {"video_ids": video_ids or [], "prompts": prompts or []}
-        if judge_model:
-            body["judge_model"] = judge_model
-        return BatchAccepted.model_validate(
-            self._call("POST", "/api/batch-compare-async", json=body)
-        )
+        """Start ``video_ids`` × ``prompts`` (or ``pairs=[{video_id, prompt}, …]``) × ``models``
+        in the background and answer at once with the job id. ``options``:
+        :class:`BatchOptions` (``pairs``, ``judge_model``, ``concurrency``, ``judge_swaps``).
+        """
+        batch = Batch(video_ids=video_ids, prompts=prompts, models=models, **options)
+        return self._send(_Calls.start_batch(batch))
+
+    def estimate(self, **batch: Unpack[Batch]) -> DryRunAnswer:
+        """What ``start_batch`` with the same keywords would take: model and judge calls,
+        seconds and dollars (a dry run, validated like a batch; nothing is created).
+        """
+        return self._send(_Calls.estimate(batch))
 
     def job(self, job_id: str) -> JobView:
-        return JobView.model_validate(self._call("GET", f"/api/jobs/{job_id}"))
+        """A job's status and progress (with its result inline once completed)."""
+        return self._send(_Calls.job(job_id))
 
     def jobs(
         self, *, status: str | None = None, limit: int = 20, page_token: str | None = None
     ) -> JobList:
-        params = {"limit": limit} | ({"status": status} if status else {})
-        if page_token:
-            params["page_token"] = page_token
-        return JobList.model_validate(self._call("GET", "/api/jobs", params=params))
+        """The caller's jobs, newest first; ``next_page_token`` continues the list."""
+        return self._send(_Calls.jobs(status, limit, page_token))
 
     def result(self, job_id: str) -> JobResult:
-        return JobResult.model_validate(self._call("GET", f"/api/jobs/{job_id}/result"))
+        """A job's comparisons and leaderboard (those done so far while it runs)."""
+        return self._send(_Calls.result(job_id))
 
     def cancel(self, job_id: str) -> CancelAnswer:
-        return CancelAnswer.model_validate(self._call("POST", f"/api/jobs/{job_id}/cancel"))
+        """Cancel a pending or running job (idempotent; 409 once it has finished)."""
+        return self._send(_Calls.cancel(job_id))
 
-    def wait(
-        self,
-        job_id: str,
-        *,
-        poll_seconds: float = 2.0,
-        timeout: float | None = None,
-        on_progress: Callable[[JobView], None] | None = None,
-    ) -> JobView:
-        """Poll until the job has finished (completed, failed or cancelled)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            job = self.job(job_id)
-            if on_progress is not None:
-                on_progress(job)
-            if job.status.finished:
-                return job
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} still {job.status.value} after {timeout} s")
-            time.sleep(poll_seconds)
+    def wait(self, job_id: str, **how: Unpack[WaitOptions]) -> JobView:
+        """Poll until the job has finished (completed, failed or cancelled) and return it.
+        ``how``: :class:`WaitOptions` (``poll_seconds``, ``timeout``, ``on_progress``, which
+        gets the ``JobView`` of every poll).
+        """
+        poll = _Poll(job_id, **how)
+        while not poll.finished(job := self.job(job_id)):
+            time.sleep(poll.seconds)
+        return job
+
+
+class AsyncClient(_Settings):
+    """The async twin of :class:`Client`: the same constructor and methods, awaited;
+    ``start_batch`` takes its fields by keyword. ``self.http`` is an ``httpx.AsyncClient``;
+    close with ``aclose`` or ``async with``.
+    """
+
+    def __init__(
+        self, base_url: str | None = None, *, api_key: str | None = None, timeout: float = 60.0
+    ) -> None:
+        super().__init__(base_url, api_key, timeout)
+        self.http = httpx.AsyncClient(**self.http_args)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _send(self, call: _Call[T], content: Any = None) -> T:
+        try:
+            response = await self.http.request(**call.request_args(content))
+        except httpx.TransportError as exc:
+            raise Unreachable(self.base_url, exc) from exc
+        return call.answer(response)
+
+    async def upload(self, path: str | Path, *, content_type: str | None = None) -> VideoInfo:
+        path = Path(path)
+        return await self._send(_Calls.upload(path, content_type), _chunks(path))
+
+    async def videos(self) -> list[VideoInfo]:
+        return await self._send(_Calls.videos())
+
+    async def video(self, video_id: str) -> VideoInfo:
+        return await self._send(_Calls.video(video_id))
+
+    async def start_batch(self, **batch: Unpack[Batch]) -> BatchAccepted:
+        return await self._send(_Calls.start_batch(batch))
+
+    async def estimate(self, **batch: Unpack[Batch]) -> DryRunAnswer:
+        return await self._send(_Calls.estimate(batch))
+
+    async def job(self, job_id: str) -> JobView:
+        return await self._send(_Calls.job(job_id))
+
+    async def jobs(
+        self, *, status: str | None = None, limit: int = 20, page_token: str | None = None
+    ) -> JobList:
+        return await self._send(_Calls.jobs(status, limit, page_token))
+
+    async def result(self, job_id: str) -> JobResult:
+        return await self._send(_Calls.result(job_id))
+
+    async def cancel(self, job_id: str) -> CancelAnswer:
+        return await self._send(_Calls.cancel(job_id))
+
+    async def wait(self, job_id: str, **how: Unpack[WaitOptions]) -> JobView:
+        poll = _Poll(job_id, **how)
+        while not poll.finished(job := await self.job(job_id)):
+            await asyncio.sleep(poll.seconds)
+        return job
+
+
+async def _chunks(path: Path) -> AsyncIterator[bytes]:
+    """A file's bytes for an async upload, read off the event loop a chunk at a time."""
+    with path.open("rb") as stream:
+        while chunk := await asyncio.to_thread(stream.read, UPLOAD_CHUNK_BYTES):
+            yield chunk
