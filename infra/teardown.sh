@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
 [ -x "$PYTHON" ] || { make -s .venv/bin/.installed && PYTHON=.venv/bin/python; }
-exec "$PYTHON" -m vidcompare.deploy teardown "$@"
+exec "$PYTHON" -m vidcompare.cli teardown "$@"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
 import pytest
 
 from vidcompare.auth import hash_key
+from vidcompare.stack import free_port
 
 FUNCTIONS = ("start_batch", "job_status")
 ALICE, BOB, SCHEDULER = "vc_alice_key", "vc_bob_key", "vc_scheduler_key"
@@ -76,3 +81,35 @@ def test_owners_see_only_their_own_jobs_and_videos(auth_on, video_files):
 def test_only_an_admin_may_sweep(auth_on):
     assert httpx.post(auth_on + "/internal/sweep", headers=as_(ALICE)).status_code == 403
     assert httpx.post(auth_on + "/internal/sweep", headers=as_(SCHEDULER)).status_code == 200
+
+
+def test_up_with_auth_prints_a_key_that_opens_the_api(tmp_path):
+    """`vidcompare up --auth`: a stack of its own that refuses callers without the key."""
+
+    def cli(*args: str, key: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "VIDCOMPARE_API_KEY"}
+        env |= {"VIDCOMPARE_API_KEY": key} if key else {}
+        return subprocess.run(
+            [sys.executable, "-m", "vidcompare.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=180,
+        )
+
+    state = str(tmp_path / "authed")
+    started = cli("up", "--auth", "--port", str(free_port()), "--state-dir", state)
+    try:
+        assert started.returncode == 0, started.stderr
+        exports = [ln for ln in started.stdout.splitlines() if ln.startswith("export ")]
+        key = exports[0].removeprefix("export VIDCOMPARE_API_KEY=")
+        assert key.startswith("vc_")
+        url = next(ln.split()[-3] for ln in started.stdout.splitlines() if " is up at " in ln)
+        refused = cli("jobs", "--url", url)
+        assert refused.returncode == 1
+        assert "UNAUTHENTICATED (401)" in refused.stderr
+        assert cli("jobs", "--url", url, key=key).returncode == 0
+        swept = httpx.post(f"{url}/internal/sweep", headers=as_(key), timeout=30)
+        assert swept.status_code == 200  # the printed key is an admin's
+    finally:
+        assert cli("down", "--state-dir", state).returncode == 0

@@ -24,7 +24,6 @@ import pytest
 from google.cloud import pubsub_v1
 
 from vidcompare.api.http import ROUTES
-from vidcompare.deploy.__main__ import main as deploy_main
 from vidcompare.deploy.api_gateway import gateway_spec
 from vidcompare.deploy.stage import pinned_requirements, repo_root, stage_functions
 from vidcompare.stack import free_port
@@ -39,15 +38,20 @@ def dry_run() -> list[str]:
     return _dry_run("--dry-run")
 
 
-def _dry_run(*extra: str) -> list[str]:
-    out = subprocess.run(
-        [sys.executable, "-m", "vidcompare.deploy", "deploy", P, "--region=europe-west1", *extra],
+def _cli(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run `vidcompare ARGS` as a user would; its stdout."""
+    return subprocess.run(
+        [sys.executable, "-m", "vidcompare.cli", *args],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
+        env=env,
     ).stdout
-    return out.splitlines()
+
+
+def _dry_run(*extra: str) -> list[str]:
+    return _cli("deploy", P, "--region=europe-west1", *extra).splitlines()
 
 
 def _one(lines: list[str], *needles: str) -> str:
@@ -217,19 +221,12 @@ def test_the_dry_run_calls_nothing(tmp_path):
     fake.chmod(0o755)
     env = os.environ | {"PATH": f"{fake.parent}:{os.environ['PATH']}"}
     for action in ("deploy", "teardown"):
-        subprocess.run(
-            [sys.executable, "-m", "vidcompare.deploy", action, P, "--region=r", "--dry-run"],
-            check=True,
-            capture_output=True,
-            env=env,
-            cwd=ROOT,
-        )
+        _cli(action, P, "--region=r", "--dry-run", env=env)
     assert not calls.exists()
 
 
-def test_teardown_removes_what_deploy_made_and_keeps_data_unless_asked(capsys):
-    assert deploy_main(["teardown", P, "--region=europe-west1", "--dry-run"]) == 0
-    kept = capsys.readouterr().out.splitlines()
+def test_teardown_removes_what_deploy_made_and_keeps_data_unless_asked():
+    kept = _cli("teardown", P, "--region=europe-west1", "--dry-run").splitlines()
     for needles in [
         ("functions delete vidcompare-process-combo", "--gen2"),
         ("functions delete vidcompare-start-batch",),
@@ -245,8 +242,7 @@ def test_teardown_removes_what_deploy_made_and_keeps_data_unless_asked(capsys):
     ]:
         assert _one(kept, *needles).startswith("if exists"), needles
     assert not any("storage rm" in t or "databases delete" in t for t in kept)
-    assert deploy_main(["teardown", P, "--region=europe-west1", "--dry-run", "--delete-data"]) == 0
-    gone = capsys.readouterr().out
+    gone = _cli("teardown", P, "--region=europe-west1", "--dry-run", "--delete-data")
     assert "gcloud storage rm --recursive gs://acme-eval-vidcompare-videos" in gone
     assert "gcloud firestore databases delete '--database=(default)'" in gone
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from vidcompare import report
+from vidcompare import auth, report
 from vidcompare.client import APIError, Client, Unreachable
 from vidcompare.schemas import JobResult, JobStatus, JobView
 from vidcompare.stack import DEFAULT_STATE_DIR, Stack, StackError, load_info, running_info
@@ -235,21 +236,92 @@ def read_pairs(path: Path) -> list[dict[str, str]]:
 def up(
     port: Annotated[int, typer.Option(help="Port of the local gateway.")] = 8000,
     state_dir: StateOption = DEFAULT_STATE_DIR,
+    with_auth: Annotated[
+        bool,
+        typer.Option(
+            "--auth",
+            help="Require an API key, as in production; prints a fresh admin key to use.",
+        ),
+    ] = False,
 ) -> None:
     """Start the local stack (emulators, functions, gateway) and leave it running.
 
     The other commands find it through `.vidcompare/stack.json`; stop it with
-    `vidcompare down`.
+    `vidcompare down`. Auth is off unless `--auth` is given.
     """
     if (info := running_info(state_dir)) is not None:
         console.print(f"already up at [bold]{info.base_url}[/]")
         return
+    env: dict[str, str] = {}
+    if with_auth:
+        key, digest = auth.new_key()
+        env = {
+            "VIDCOMPARE_AUTH": "on",
+            "VIDCOMPARE_API_KEYS": f"{auth.LOCAL_OWNER}={digest}",
+            "VIDCOMPARE_ADMINS": auth.LOCAL_OWNER,
+            "VIDCOMPARE_SWEEP_API_KEY": key,  # the gateway's sweep timer calls as admin
+        }
     try:
         with console.status("starting the emulators and functions..."):
-            info = Stack(state_dir, gateway_port=port).start()
+            info = Stack(state_dir, gateway_port=port, extra_env=env).start()
     except StackError as exc:
         raise _fail(str(exc)) from None
     console.print(f"vidcompare is up at [bold]{info.base_url}[/]  (logs: {state_dir}/logs)")
+    if with_auth:
+        console.print(f"auth is on; your key (owner {auth.LOCAL_OWNER!r}, an admin), shown once:")
+        typer.echo(f"export VIDCOMPARE_API_KEY={env['VIDCOMPARE_SWEEP_API_KEY']}")
+
+
+@app.command()
+def deploy(
+    project: Annotated[str, typer.Option(help="Google Cloud project id.")],
+    region: Annotated[str, typer.Option(help="Region, e.g. europe-west1.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print every gcloud command; run none.")
+    ] = False,
+    name: Annotated[str, typer.Option(help="Prefix of every resource name.")] = "vidcompare",
+    retention_days: Annotated[int, typer.Option(help="Days jobs and videos are kept.")] = 90,
+) -> None:
+    """Deploy to Google Cloud with gcloud (idempotent; see infra/README.md).
+
+    Example: `GEMINI_API_KEY=… VIDCOMPARE_API_KEYS=alice=<sha256> vidcompare deploy
+    --project my-project --region europe-west1`
+    """
+    from vidcompare.deploy import Target, prepare_deploy, run_script
+
+    target = Target(project=project, region=region, name=name, retention_days=retention_days)
+    _run_or_print(prepare_deploy(target), dry_run, run_script)
+
+
+@app.command()
+def teardown(
+    project: Annotated[str, typer.Option(help="Google Cloud project id.")],
+    region: Annotated[str, typer.Option(help="Region of the deployment.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print every gcloud command; run none.")
+    ] = False,
+    name: Annotated[str, typer.Option(help="Prefix of every resource name.")] = "vidcompare",
+    delete_data: Annotated[
+        bool, typer.Option("--delete-data", help="Also the videos bucket and Firestore.")
+    ] = False,
+) -> None:
+    """Remove what `vidcompare deploy` created (data only with --delete-data)."""
+    from vidcompare.deploy import Target, run_script, teardown_script
+
+    script = teardown_script(
+        Target(project=project, region=region, name=name), delete_data=delete_data
+    )
+    _run_or_print(script, dry_run, run_script)
+
+
+def _run_or_print(script: str, dry_run: bool, run_script) -> None:
+    if dry_run:
+        typer.echo(script, nl=False)
+        return
+    if shutil.which("gcloud") is None:
+        raise _fail("gcloud is not installed: https://cloud.google.com/sdk/docs/install")
+    if (status := run_script(script)) != 0:
+        raise typer.Exit(status)
 
 
 @app.command()

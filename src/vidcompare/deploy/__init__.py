@@ -1,7 +1,7 @@
 """Deploy vidcompare to Google Cloud with the gcloud CLI, and tear it down again.
 
-    python -m vidcompare.deploy deploy --project P --region R [--dry-run]
-    python -m vidcompare.deploy teardown --project P --region R [--dry-run] [--delete-data]
+    vidcompare deploy --project P --region R [--dry-run]
+    vidcompare teardown --project P --region R [--dry-run] [--delete-data]
 
 (``infra/deploy.sh`` and ``infra/teardown.sh`` take the same flags.) A deploy stages
 each function as a self-contained directory under ``build/deploy/``, writes the

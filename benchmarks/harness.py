@@ -1,0 +1,116 @@
+"""What every benchmark shares: one local stack with a fake Gemini of known latency.
+
+The stack is the real one (emulators, functions-framework servers, gateway); model
+calls go through the real google-genai SDK to ``tests/fake_gemini.py``, whose fixed
+latency makes the ideal wall time of a batch known in advance.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from fake_gemini import FakeGemini  # noqa: E402
+
+from vidcompare.client import Client  # noqa: E402
+from vidcompare.clients import firestore_client  # noqa: E402
+from vidcompare.media.synth import SceneSpec, make_video  # noqa: E402
+from vidcompare.stack import Stack, free_port  # noqa: E402
+
+GEMINI = ["gemini-3-pro-preview", "gemini-3-flash-preview", "gemini-2.5-pro", "gemini-2.5-flash"]
+
+
+@dataclass
+class Figure:
+    """One line of benchmarks/RESULTS.md."""
+
+    name: str
+    value: str
+    target: str
+    met: bool | None = None  # None: no target, a figure to know
+
+
+@dataclass
+class Bench:
+    stack: Stack
+    fake: FakeGemini
+    client: Client
+    folder: Path
+
+    def videos(self, count: int, *, seconds: float = 1.0, tag: str = "v") -> list[str]:
+        """``count`` small synthetic videos with distinct bytes, uploaded; their ids."""
+        ids = []
+        for i in range(count):
+            path = self.folder / f"{tag}-{i}.mp4"
+            colour = ((37 * i) % 256, (91 * i) % 256, (153 * i) % 256)
+            make_video(
+                path, [SceneSpec(colour, seconds / 2), SceneSpec((250, 250, 250), seconds / 2)]
+            )
+            ids.append(self.client.upload(path).video_id)
+        return ids
+
+    def combos(self, job_id: str) -> list[dict]:
+        ref = firestore_client().collection("jobs").document(job_id).collection("comparisons")
+        return sorted((s.to_dict() for s in ref.stream()), key=lambda d: d["index"])
+
+    def job_doc(self, job_id: str) -> dict:
+        return firestore_client().collection("jobs").document(job_id).get().to_dict()
+
+    def wait(self, job_id: str, *, timeout: float = 600, on_poll=None) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.client.job(job_id)
+            if on_poll:
+                on_poll(job)
+            if job.status.value in ("completed", "failed", "cancelled"):
+                return self.job_doc(job_id)
+            time.sleep(0.1)
+        raise TimeoutError(f"job {job_id} did not finish in {timeout} s")
+
+
+@contextmanager
+def bench_stack(extra_env: dict[str, str] | None = None) -> Iterator[Bench]:
+    with tempfile.TemporaryDirectory() as folder, FakeGemini() as fake:
+        env = fake.env() | {"VIDCOMPARE_GEMINI_POLL_S": "0.05"} | (extra_env or {})
+        stack = Stack(Path(folder) / "stack", gateway_port=free_port(), extra_env=env)
+        info = stack.start()
+        saved = dict(os.environ)
+        os.environ.update(info.env)
+        try:
+            with Client(info.base_url, timeout=600) as client:
+                yield Bench(stack, fake, client, Path(folder))
+        finally:
+            stack.stop()
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def p50_p95(values: list[float]) -> str:
+    return f"p50 {ms(statistics.median(values))}, p95 {ms(percentile(values, 95))}"
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    with open("/proc/meminfo") as info:
+        mem_gib = int(info.readline().split()[1]) / 1024**2
+    python = platform.python_version()
+    return f"{platform.machine()}, {cores} cores, {mem_gib:.0f} GiB, Python {python}"
