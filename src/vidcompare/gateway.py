@@ -2,7 +2,8 @@
 
 It looks a path up in the same route table the functions use and forwards the
 request to that function's server, streaming bodies both ways (a large upload never
-sits in the gateway's memory).
+sits in the gateway's memory). It also serves the web page: ``GET /`` and its files
+under ``/static/`` (from the ``vidcompare.web`` package).
 
     python -m vidcompare.gateway --port 8000 \
         --upstreams start_batch=http://127.0.0.1:8101,job_status=http://127.0.0.1:8102
@@ -22,8 +23,9 @@ import httpx
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
+from vidcompare import web
 from vidcompare.api.http import match
-from vidcompare.errors import VidcompareError
+from vidcompare.errors import MethodNotAllowed, NotFound, VidcompareError
 
 _HOP_BY_HOP = {
     "connection",
@@ -37,6 +39,17 @@ _HOP_BY_HOP = {
     "host",
 }
 _BLOCK = 1024 * 1024
+_STATIC_PREFIX = "/static/"
+# The page talks only to its own origin; nothing from elsewhere, and no framing.
+_PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    ),
+}
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +66,8 @@ class Gateway:
         if request.path == "/healthz":
             return Response('{"ok": true}', mimetype="application/json")
         try:
+            if request.path in ("/", "/index.html") or request.path.startswith(_STATIC_PREFIX):
+                return _page(request)
             if request.path == "/openapi.json":
                 upstream = self.upstreams["job_status"]  # job_status serves the spec
                 return self._forward(request, upstream)
@@ -80,6 +95,20 @@ class Gateway:
         )
         response.call_on_close(answer.close)
         return response
+
+
+def _page(request: Request) -> Response:
+    """The web page and its files; anything else under /static/ is a 404."""
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(f"{request.method} is not allowed on {request.path}; use GET")
+    name = request.path.removeprefix(_STATIC_PREFIX) if request.path != "/" else "index.html"
+    found = web.asset(name.removeprefix("/"))
+    if found is None:
+        raise NotFound(f"no such file: {request.path}")
+    content, content_type = found
+    response = Response(content, content_type=content_type, headers=_PAGE_HEADERS)
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _has_body(request: Request) -> bool:
