@@ -23,7 +23,8 @@ API surface (any version prefix ``v1``, ``v1beta``, ``v1alpha``: google-genai 3.
 Control API (JSON in, JSON out)::
 
     GET  /_fake/health                  {"ok": true}
-    POST /_fake/reset                   {"log_only": false} -> forget files, scripts, config, log
+    POST /_fake/reset                   {"log_only": false, "keep_files": false} -> forget
+                                        files (unless keep_files), scripts, config, log
     POST /_fake/script                  {"model": "<id>" | "*", "clear": false, <script fields>}
     GET  /_fake/script                  every stored script
     POST /_fake/config                  {<config fields>}
@@ -426,7 +427,7 @@ class FakeGeminiApp:
 
     # state ------------------------------------------------------------------
 
-    def _reset(self, *, log_only: bool) -> None:
+    def _reset(self, *, log_only: bool, keep_files: bool = False) -> None:
         self.calls: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.counters: dict[str, Any] = {
@@ -454,9 +455,10 @@ class FakeGeminiApp:
         if not log_only:
             self.scripts: dict[str, dict[str, Any]] = {}
             self.config: dict[str, Any] = copy.deepcopy(CONFIG_DEFAULTS)
-            self.files: dict[str, dict[str, Any]] = {}
             self.uploads: list[dict[str, Any]] = []
             self.sessions: dict[str, _Upload] = {}
+            if not keep_files or not hasattr(self, "files"):
+                self.files: dict[str, dict[str, Any]] = {}
             self.rng = random.Random(self.config["seed"])
 
     def _bump(self, name: str, key: str | None = None, by: int = 1) -> None:
@@ -1125,7 +1127,10 @@ class FakeGeminiApp:
                 return _json({"ok": True})
             case ("POST", "/reset"):
                 with self.lock:
-                    self._reset(log_only=bool(body.get("log_only")))
+                    self._reset(
+                        log_only=bool(body.get("log_only")),
+                        keep_files=bool(body.get("keep_files")),
+                    )
                 return _json({"ok": True})
             case ("GET", "/script"):
                 with self.lock:
@@ -1365,9 +1370,9 @@ class FakeGemini:
     def health(self) -> bool:
         return bool(self._call("GET", "health")["ok"])
 
-    def reset(self, *, log_only: bool = False) -> None:
+    def reset(self, *, log_only: bool = False, keep_files: bool = False) -> None:
         """Forget files, scripts, config and log (or only the log and counters)."""
-        self._call("POST", "reset", json={"log_only": log_only})
+        self._call("POST", "reset", json={"log_only": log_only, "keep_files": keep_files})
 
     def script(self, model: str = "*", *, clear: bool = False, **fields: Any) -> dict[str, Any]:
         """Script a model (or "*"): latency_ms, fail=[429, 500, ...], fail_rate, text,
@@ -1445,8 +1450,10 @@ if pytest is not None:
 
     @pytest.fixture
     def fake_gemini(fake_gemini_server: FakeGemini) -> FakeGemini:
-        """The session's fake, reset for this test."""
-        fake_gemini_server.reset()
+        """The session's fake with this test's scripts, config and log; files uploaded by
+        earlier tests live on, as the real Files API keeps them (48 h) while workers
+        remember their handles."""
+        fake_gemini_server.reset(keep_files=True)
         return fake_gemini_server
 
 

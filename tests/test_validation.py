@@ -14,18 +14,28 @@ from vidcompare.clients import firestore_client
 
 @pytest.fixture
 def topic_observer(stack):
-    """A pull subscription on the combos topic: sees every message published from now on."""
+    """Pull subscriptions on the combos topic's shards: see every message published from now
+    on."""
     subscriber = pubsub_v1.SubscriberClient()
-    topic = f"projects/{stack.project}/topics/{stack.topic}"
-    name = f"projects/{stack.project}/subscriptions/observer-{uuid.uuid4().hex[:8]}"
-    subscriber.create_subscription(request={"name": name, "topic": topic})
+    tag = uuid.uuid4().hex[:8]
+    names = []
+    for topic in stack.topics:
+        name = f"projects/{stack.project}/subscriptions/observer-{topic}-{tag}"
+        subscriber.create_subscription(
+            request={"name": name, "topic": f"projects/{stack.project}/topics/{topic}"}
+        )
+        names.append(name)
 
     def published() -> int:
-        answer = subscriber.pull(request={"subscription": name, "max_messages": 100}, timeout=2.0)
-        return len(answer.received_messages)
+        pulls = [
+            subscriber.pull(request={"subscription": name, "max_messages": 100}, timeout=2.0)
+            for name in names
+        ]
+        return sum(len(answer.received_messages) for answer in pulls)
 
     yield published
-    subscriber.delete_subscription(request={"subscription": name})
+    for name in names:
+        subscriber.delete_subscription(request={"subscription": name})
     subscriber.close()
 
 

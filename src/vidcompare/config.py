@@ -28,10 +28,19 @@ def _api_keys(spec: str) -> dict[str, str]:
     return keys
 
 
+def topic_names(topic: str, shards: int) -> list[str]:
+    """Every shard of ``topic``; the first is the topic itself."""
+    return [topic] + [f"{topic}-{shard}" for shard in range(1, shards)]
+
+
 @dataclass(frozen=True)
 class Settings:
     project: str
     topic: str
+    # Combination i goes to topic shard i % topic_shards ("combos", "combos-1", ...).
+    # Production: 1. The local stack: several, because the Pub/Sub emulator pushes at most
+    # two messages of one subscription at a time, which would cap parallel lanes at two.
+    topic_shards: int
     bucket: str
     # Limits on a batch request; every one is a 400 naming the field when exceeded.
     max_combinations: int
@@ -69,6 +78,7 @@ class Settings:
         return cls(
             project=project,
             topic=os.environ.get("VIDCOMPARE_TOPIC", "combos"),
+            topic_shards=max(1, _int("VIDCOMPARE_TOPIC_SHARDS", 1)),
             bucket=os.environ.get("VIDCOMPARE_BUCKET", f"{project}-videos"),
             max_combinations=_int("VIDCOMPARE_MAX_COMBINATIONS", 10_000),
             max_videos=_int("VIDCOMPARE_MAX_VIDEOS", 1_000),

@@ -53,23 +53,28 @@ class FaultReport:
 
 @contextlib.contextmanager
 def duplicate_deliveries(info: StackInfo) -> Iterator[None]:
-    """A second push subscription to process_combo: every message arrives twice."""
+    """A second push subscription to process_combo per topic shard: every message
+    arrives twice."""
     subscriber = pubsub_v1.SubscriberClient()
-    name = f"projects/{info.project}/subscriptions/process-combo-push-duplicate"
     endpoint = f"http://127.0.0.1:{info.service('process_combo').port}/"
-    subscriber.create_subscription(
-        request={
-            "name": name,
-            "topic": f"projects/{info.project}/topics/{info.topic}",
-            "push_config": {"push_endpoint": endpoint},
-            "ack_deadline_seconds": int(info.env.get("VIDCOMPARE_ACK_DEADLINE_S", 600)),
-        }
-    )
+    names = []
+    for topic in info.topics:
+        name = f"projects/{info.project}/subscriptions/{topic}-push-duplicate"
+        subscriber.create_subscription(
+            request={
+                "name": name,
+                "topic": f"projects/{info.project}/topics/{topic}",
+                "push_config": {"push_endpoint": endpoint},
+                "ack_deadline_seconds": int(info.env.get("VIDCOMPARE_ACK_DEADLINE_S", 600)),
+            }
+        )
+        names.append(name)
     try:
         yield
     finally:
-        with contextlib.suppress(PubSubNotFound):
-            subscriber.delete_subscription(request={"subscription": name})
+        for name in names:
+            with contextlib.suppress(PubSubNotFound):
+                subscriber.delete_subscription(request={"subscription": name})
         subscriber.close()
 
 

@@ -9,20 +9,22 @@ from typing import Any
 from pydantic import ValidationError
 
 from vidcompare.clients import publisher
-from vidcompare.config import settings
+from vidcompare.config import settings, topic_names
 from vidcompare.errors import InvalidRequest
 from vidcompare.schemas import ComboMessage
 
 
-def topic_path() -> str:
-    return publisher().topic_path(settings().project, settings().topic)
+def topic_path(index: int) -> str:
+    config = settings()
+    name = topic_names(config.topic, config.topic_shards)[index % config.topic_shards]
+    return publisher().topic_path(config.project, name)
 
 
 def publish_combinations(job_id: str, indexes: list[int], *, timeout: float = 30.0) -> None:
     """Publish one message per index and wait until Pub/Sub has them all."""
     futures = [
         publisher().publish(
-            topic_path(),
+            topic_path(i),
             ComboMessage(job_id=job_id, index=i).model_dump_json().encode(),
             job_id=job_id,
             index=str(i),

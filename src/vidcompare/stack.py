@@ -25,10 +25,14 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel
 
+from vidcompare.config import topic_names
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = Path(os.environ.get("VIDCOMPARE_FUNCTIONS_DIR", REPO_ROOT / "functions"))
 DEFAULT_STATE_DIR = Path(".vidcompare")
 DEFAULT_PROJECT = "vidcompare-local"
+# The emulator pushes two messages per subscription at a time: 4 shards, 8 lanes at once.
+LOCAL_TOPIC_SHARDS = 4
 COMPONENTS_HINT = (
     "The local stack needs the Google Cloud CLI with the Firestore and Pub/Sub emulators "
     "and Java 17+. Install them with\n"
@@ -55,7 +59,8 @@ class StackInfo(BaseModel):
     project: str
     bucket: str
     topic: str
-    subscription: str
+    topics: list[str]  # the topic's shards (VIDCOMPARE_TOPIC_SHARDS), each pushed to the worker
+    subscriptions: list[str]
     services: list[Service]
     env: dict[str, str]  # what a client process needs to reach the emulators
 
@@ -138,6 +143,7 @@ class Stack:
             "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{ports['storage']}",
             "VIDCOMPARE_BUCKET": f"{self.project}-videos",
             "VIDCOMPARE_TOPIC": "combos",
+            "VIDCOMPARE_TOPIC_SHARDS": str(LOCAL_TOPIC_SHARDS),
         } | self.extra_env
         try:
             self._spawn(
@@ -180,7 +186,7 @@ class Stack:
             deadline = time.monotonic() + timeout
             for name in ("firestore", "pubsub", "storage"):
                 self._wait_http(name, deadline)
-            subscription = self._create_resources(env, ports["process_combo"])
+            subscriptions = self._create_resources(env, ports["process_combo"])
             function_env = os.environ | env
             for name in ("start_batch", "job_status", "process_combo"):
                 self._spawn(
@@ -224,7 +230,8 @@ class Stack:
             project=self.project,
             bucket=env["VIDCOMPARE_BUCKET"],
             topic=env["VIDCOMPARE_TOPIC"],
-            subscription=subscription,
+            topics=topic_names(env["VIDCOMPARE_TOPIC"], int(env["VIDCOMPARE_TOPIC_SHARDS"])),
+            subscriptions=subscriptions,
             services=self._services,
             env=env,
         )
@@ -295,8 +302,8 @@ class Stack:
             time.sleep(0.1)
         raise StackError(f"{name} did not answer on port {service.port}; see {service.log}")
 
-    def _create_resources(self, env: dict[str, str], push_port: int) -> str:
-        """Topic, push subscription and bucket, through the real client libraries."""
+    def _create_resources(self, env: dict[str, str], push_port: int) -> list[str]:
+        """Topics, push subscriptions and bucket, through the real client libraries."""
         saved = {key: os.environ.get(key) for key in env}
         os.environ.update(env)
         try:
@@ -305,30 +312,37 @@ class Stack:
 
             publisher = pubsub_v1.PublisherClient()
             subscriber = pubsub_v1.SubscriberClient()
-            topic = publisher.topic_path(self.project, env["VIDCOMPARE_TOPIC"])
-            subscription = subscriber.subscription_path(self.project, "process-combo-push")
-            with contextlib.suppress(AlreadyExists):
-                publisher.create_topic(name=topic)
-            with contextlib.suppress(AlreadyExists):
-                subscriber.create_subscription(
-                    request={
-                        "name": subscription,
-                        "topic": topic,
-                        "push_config": {"push_endpoint": f"http://127.0.0.1:{push_port}/"},
-                        # The push request may take as long as a combination does (600
-                        # as in production). Lower it locally to get messages back sooner
-                        # from a server that was killed while it held them.
-                        "ack_deadline_seconds": int(env.get("VIDCOMPARE_ACK_DEADLINE_S", 600)),
-                        "retry_policy": {
-                            "minimum_backoff": dt.timedelta(seconds=1),
-                            "maximum_backoff": dt.timedelta(seconds=10),
-                        },
-                    }
+            subscriptions = []
+            shards = topic_names(env["VIDCOMPARE_TOPIC"], int(env["VIDCOMPARE_TOPIC_SHARDS"]))
+            for shard, name in enumerate(shards):
+                topic = publisher.topic_path(self.project, name)
+                suffix = f"-{shard}" if shard else ""
+                subscription = subscriber.subscription_path(
+                    self.project, f"process-combo-push{suffix}"
                 )
+                with contextlib.suppress(AlreadyExists):
+                    publisher.create_topic(name=topic)
+                with contextlib.suppress(AlreadyExists):
+                    subscriber.create_subscription(
+                        request={
+                            "name": subscription,
+                            "topic": topic,
+                            "push_config": {"push_endpoint": f"http://127.0.0.1:{push_port}/"},
+                            # The push request may take as long as a combination does (600
+                            # as in production). Lower it locally to get messages back
+                            # sooner from a server that was killed while it held them.
+                            "ack_deadline_seconds": int(env.get("VIDCOMPARE_ACK_DEADLINE_S", 600)),
+                            "retry_policy": {
+                                "minimum_backoff": dt.timedelta(seconds=1),
+                                "maximum_backoff": dt.timedelta(seconds=10),
+                            },
+                        }
+                    )
+                subscriptions.append(subscription)
             subscriber.close()
             with contextlib.suppress(Conflict):
                 storage.Client(project=self.project).create_bucket(env["VIDCOMPARE_BUCKET"])
-            return subscription
+            return subscriptions
         finally:
             for key, value in saved.items():
                 if value is None:

@@ -199,6 +199,10 @@ class Claim:
     job: dict = field(default_factory=dict)
 
 
+# What a claim reads of a combination (never its results, which can be large).
+_CLAIM_FIELDS = ["state", "lease_expires_at", "worker", "attempts", "next_published"]
+
+
 def claim_combination(
     job_id: str, index: int, *, worker: str, lease_seconds: float, video_id: str, prompt: str
 ) -> Claim:
@@ -211,15 +215,23 @@ def claim_combination(
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> Claim:
-        job_snap = job_ref(job_id).get(field_paths=JOB_SUMMARY_FIELDS, transaction=tx)
-        if not job_snap.exists:
+        # Both documents in one read: this is on the path from one combination to the next.
+        refs = {job_ref(job_id).path: "job", combo_ref(job_id, index).path: "combo"}
+        snaps = {
+            refs[s.reference.path]: s
+            for s in client.get_all(
+                [job_ref(job_id), combo_ref(job_id, index)],
+                field_paths=JOB_SUMMARY_FIELDS + _CLAIM_FIELDS,
+                transaction=tx,
+            )
+        }
+        if not snaps["job"].exists:
             return Claim("drop", reason="job not found")
-        job = job_snap.to_dict()
+        job = {k: v for k, v in snaps["job"].to_dict().items() if k in JOB_SUMMARY_FIELDS}
         status = JobStatus(job["status"])
         if status.finished:
             return Claim("drop", reason=f"job is {status.value}", job=job)
-        combo_snap = combo_ref(job_id, index).get(transaction=tx)
-        combo = combo_snap.to_dict() if combo_snap.exists else {}
+        combo = snaps["combo"].to_dict() if snaps["combo"].exists else {}
         if combo.get("state") == "done":
             return Claim("chain", next_published=bool(combo.get("next_published")), job=job)
         stamp = now()

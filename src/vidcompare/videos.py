@@ -7,6 +7,7 @@ through a ranged ``BlobReader``, and local models get a cached file on disk.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import mimetypes
 import re
@@ -122,8 +123,14 @@ def _local_copy(object_name: str, sha256: str, suffix: str) -> Path:
     return target
 
 
+@functools.lru_cache(maxsize=1024)
+def _video_doc(video_id: str) -> dict:
+    # What a worker needs of a video never changes once it is uploaded: one read each.
+    return store.get_video(video_id)
+
+
 def video_source(video_id: str) -> VideoSource:
-    doc = store.get_video(video_id)
+    doc = _video_doc(video_id)
     suffix = PurePosixPath(doc["object_name"]).suffix
     return VideoSource(
         video_id=video_id,

@@ -136,9 +136,22 @@ def process(job_id: str, index: int) -> str:
         if claim.next_published:
             return outcome
     # Also on a redelivery: the worker that committed may have died before these steps.
-    if store.finish_if_complete(job_id) is JobStatus.running:
-        _chain(job_id, index, lanes, plan.total)
+    if _may_be_last(claim.job, lanes):
+        if store.finish_if_complete(job_id) is not JobStatus.running:
+            return outcome
+    _chain(job_id, index, lanes, plan.total)
     return outcome
+
+
+def _may_be_last(job_at_claim: dict, lanes: int) -> bool:
+    """Whether this commit can have completed the job.
+
+    Each lane has one combination in flight at a time (its successor is published only
+    after it commits), so after the claim at most ``lanes`` more can be counted. Before
+    that the job cannot be complete, and reading it again is skipped: a cancel is seen by
+    the successor's claim.
+    """
+    return job_at_claim["completed_combinations"] + lanes >= job_at_claim["total_combinations"]
 
 
 def _chain(job_id: str, index: int, lanes: int, total: int) -> None:
@@ -204,3 +217,8 @@ async def _call_model(model: Model, video: VideoSource, prompt: str) -> ModelRes
         result.error = f"{type(exc).__name__}: {exc}"
     result.latency_ms = round((time.perf_counter() - started) * 1000)
     return result
+
+
+# Import the providers when the instance starts (google-genai alone takes ~0.5 s), not
+# inside its first combination.
+default_registry()

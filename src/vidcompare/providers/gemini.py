@@ -35,7 +35,7 @@ from vidcompare.providers.base import (
     Verdict,
     VideoSource,
 )
-from vidcompare.providers.gemini_files import video_part
+from vidcompare.providers.gemini_files import forget_verified, video_part
 from vidcompare.schemas import Usage
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,45 @@ def usage_of(model_id: str, response: types.GenerateContentResponse) -> Usage:
     )
 
 
+def _refused_the_file(exc: BaseException | None) -> bool:
+    # "File files/x was not found." / "You do not have permission to access the File x..."
+    return (
+        isinstance(exc, errors.ClientError)
+        and exc.code in (400, 403, 404)
+        and "file" in (exc.message or "").lower()
+    )
+
+
+async def generate_about(
+    model_id: str,
+    video: VideoSource,
+    text: str,
+    *,
+    config: types.GenerateContentConfig | None = None,
+) -> types.GenerateContentResponse:
+    """One generateContent call on the video and ``text``.
+
+    A handle this instance trusted without asking (see gemini_files) may have expired
+    since: when the API refuses the file, it is looked up (and uploaded) again, once.
+    """
+    client = genai_client()
+    for attempt in (1, 2):
+        part = await call_gemini(model_id, lambda: video_part(client, video))
+        try:
+            return await call_gemini(
+                model_id,
+                lambda part=part: client.aio.models.generate_content(
+                    model=model_id, contents=[part, text], config=config
+                ),
+            )
+        except PermanentModelError as exc:
+            if attempt == 2 or not _refused_the_file(exc.__cause__):
+                raise
+            log.info("%s: the API refused the cached file of %s", model_id, video.video_id)
+            forget_verified(video.sha256)
+    raise AssertionError("unreachable")
+
+
 # --------------------------------------------------------------------- models
 
 
@@ -165,14 +204,7 @@ class GeminiModel(Model):
         self.display_name = display_name(model_id)
 
     async def generate(self, video: VideoSource, prompt: str) -> Generation:
-        client = genai_client()
-        part = await call_gemini(self.model_id, lambda: video_part(client, video))
-        response = await call_gemini(
-            self.model_id,
-            lambda: client.aio.models.generate_content(
-                model=self.model_id, contents=[part, prompt]
-            ),
-        )
+        response = await generate_about(self.model_id, video, prompt)
         text = response.text
         if not text:
             reason = response.candidates[0].finish_reason if response.candidates else None
@@ -205,21 +237,14 @@ class GeminiJudge(Judge):
     async def judge(
         self, video: VideoSource, prompt: str, answers: list[AnonymousAnswer]
     ) -> Verdict:
-        client = genai_client()
-        part = await call_gemini(self.judge_id, lambda: video_part(client, video))
         config = types.GenerateContentConfig(
             response_mime_type="application/json", response_schema=JudgeOutput, temperature=0.0
         )
         expected = {a.label for a in answers}
         problem, usage = "", Usage()
         for _ in range(2):  # one retry on malformed output
-            response = await call_gemini(
-                self.judge_id,
-                lambda: client.aio.models.generate_content(
-                    model=self.judge_id,
-                    contents=[part, judge_prompt(prompt, answers)],
-                    config=config,
-                ),
+            response = await generate_about(
+                self.judge_id, video, judge_prompt(prompt, answers), config=config
             )
             usage = usage + usage_of(self.judge_id, response)
             try:

@@ -37,6 +37,11 @@ UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
 T = TypeVar("T")
 TRANSACTION_ATTEMPTS = 12
 _video_locks: dict[tuple[int, str], asyncio.Lock] = {}
+# Handles this instance checked with the API lately (sha256 -> handle, when): reused
+# without a Firestore read or a files.get. A call the API refuses for its file drops the
+# entry (forget_verified), and the next lookup checks again.
+VERIFIED_FOR = dt.timedelta(minutes=5)
+_verified: dict[str, tuple[dict, dt.datetime]] = {}
 POLL_SECONDS = float(os.environ.get("VIDCOMPARE_GEMINI_POLL_S", "1.0"))
 
 
@@ -49,12 +54,33 @@ async def video_part(client: genai.Client, video) -> types.Part:
 
 async def uploaded_handle(client: genai.Client, video) -> dict:
     """The video's live Files API handle, uploading it first if there is none."""
+    if handle := _recently_verified(video.sha256):
+        return handle  # the hot path: no Firestore transaction, no files.get
     # The lanes and models of one instance take turns per video: transactions on one
     # document from many threads at once deadlock the Firestore emulator until its lock
     # timeout, and gain nothing (the first to look uploads, the others reuse its handle).
     key = (id(asyncio.get_running_loop()), video.sha256)
     async with _video_locks.setdefault(key, asyncio.Lock()):
-        return await _uploaded_handle(client, video)
+        if handle := _recently_verified(video.sha256):
+            return handle
+        handle = await _uploaded_handle(client, video)
+        _verified[video.sha256] = (handle, store.now())
+        return handle
+
+
+def _recently_verified(sha256: str) -> dict | None:
+    handle, checked_at = _verified.get(sha256, (None, None))
+    if handle is None or checked_at is None:
+        return None
+    now = store.now()
+    if now - checked_at > VERIFIED_FOR or handle["expires_at"] <= now + EXPIRY_MARGIN:
+        return None
+    return handle
+
+
+def forget_verified(sha256: str) -> None:
+    """The API refused this instance's handle for ``sha256``: look it up again next time."""
+    _verified.pop(sha256, None)
 
 
 async def _uploaded_handle(client: genai.Client, video) -> dict:
