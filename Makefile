@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format up down clean
+.PHONY: demo test lint format up down clean bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed lint
 	$(BIN)/python -m pytest -q
+
+# Benchmarks on the real local stack: writes benchmarks/RESULTS.md and progress.png.
+bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	cd benchmarks && ../$(BIN)/python run_all.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src functions tests benchmarks

@@ -272,14 +272,20 @@ def up(
         typer.echo(f"export VIDCOMPARE_API_KEY={env['VIDCOMPARE_SWEEP_API_KEY']}")
 
 
+ProjectOption = Annotated[str, typer.Option(help="Google Cloud project id.")]
+RegionOption = Annotated[str, typer.Option(help="Region, e.g. europe-west1.")]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Print every gcloud command; run none.")
+]
+NameOption = Annotated[str, typer.Option(help="Prefix of every resource name.")]
+
+
 @app.command()
 def deploy(
-    project: Annotated[str, typer.Option(help="Google Cloud project id.")],
-    region: Annotated[str, typer.Option(help="Region, e.g. europe-west1.")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print every gcloud command; run none.")
-    ] = False,
-    name: Annotated[str, typer.Option(help="Prefix of every resource name.")] = "vidcompare",
+    project: ProjectOption,
+    region: RegionOption,
+    dry_run: DryRunOption = False,
+    name: NameOption = "vidcompare",
     retention_days: Annotated[int, typer.Option(help="Days jobs and videos are kept.")] = 90,
 ) -> None:
     """Deploy to Google Cloud with gcloud (idempotent; see infra/README.md).
@@ -295,12 +301,10 @@ def deploy(
 
 @app.command()
 def teardown(
-    project: Annotated[str, typer.Option(help="Google Cloud project id.")],
-    region: Annotated[str, typer.Option(help="Region of the deployment.")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print every gcloud command; run none.")
-    ] = False,
-    name: Annotated[str, typer.Option(help="Prefix of every resource name.")] = "vidcompare",
+    project: ProjectOption,
+    region: RegionOption,
+    dry_run: DryRunOption = False,
+    name: NameOption = "vidcompare",
     delete_data: Annotated[
         bool, typer.Option("--delete-data", help="Also the videos bucket and Firestore.")
     ] = False,
