@@ -31,12 +31,19 @@ def main() -> int:
     parser.add_argument("--crashes", type=int, default=4)
     parser.add_argument("--restarts", type=int, default=2)
     parser.add_argument("--latency-ms", type=int, default=500, help="fake Gemini latency")
+    parser.add_argument("--state-dir", help="keep the stack's logs here (default: a temp dir)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder, FakeGemini() as fake:
         fake.script("*", latency_ms=args.latency_ms)
-        env = fake.env() | {"VIDCOMPARE_LEASE_SECONDS": "10", "VIDCOMPARE_ACK_DEADLINE_S": "15"}
-        stack = Stack(Path(folder) / "stack", gateway_port=free_port(), extra_env=env)
+        env = fake.env() | {
+            "VIDCOMPARE_LEASE_SECONDS": "10",
+            "VIDCOMPARE_ACK_DEADLINE_S": "15",
+            "VIDCOMPARE_UPLOAD_LEASE_S": "5",
+            "VIDCOMPARE_GEMINI_POLL_S": "0.05",
+        }
+        state = Path(args.state_dir) if args.state_dir else Path(folder) / "stack"
+        stack = Stack(state, gateway_port=free_port(), extra_env=env)
         info = stack.start()
         os.environ.update(info.env)
         from vidcompare.faults import run_fault_suite

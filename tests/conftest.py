@@ -34,6 +34,8 @@ TEST_ENV = {
     # Fast backoff and Files API polling against the fake server.
     "VIDCOMPARE_GEMINI_BACKOFF_S": "0.05",
     "VIDCOMPARE_GEMINI_POLL_S": "0.05",
+    # An upload whose worker was killed is taken over after this (production: 60 s).
+    "VIDCOMPARE_UPLOAD_LEASE_S": "5",
 }
 
 

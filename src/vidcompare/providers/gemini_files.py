@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 GEMINI_FILES = "gemini_files"
 # Don't start a call with a handle that expires within this margin.
 EXPIRY_MARGIN = dt.timedelta(hours=1)
-UPLOAD_LEASE = dt.timedelta(minutes=15)
+# An uploader holds the upload for this long and renews it while it works, so that the
+# upload of a worker that died is taken over soon instead of blocking the video.
+UPLOAD_LEASE = dt.timedelta(seconds=float(os.environ.get("VIDCOMPARE_UPLOAD_LEASE_S", "60")))
 UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
 T = TypeVar("T")
 TRANSACTION_ATTEMPTS = 12
@@ -97,7 +99,7 @@ async def _uploaded_handle(client: genai.Client, video) -> dict:
             await asyncio.sleep(POLL_SECONDS)
             continue
         try:
-            handle = await _upload(client, video)
+            handle = await _upload_renewing_lease(client, video, ref)
         except BaseException:
             await asyncio.to_thread(ref.update, {"uploading_until": None})
             raise
@@ -159,6 +161,16 @@ def _forget(ref: firestore.DocumentReference, name: str) -> None:
             tx.update(ref, {"handle": None, "forgotten": firestore.ArrayUnion([name])})
 
     run(firestore_client().transaction(max_attempts=1))
+
+
+async def _upload_renewing_lease(client: genai.Client, video, ref) -> dict:
+    upload = asyncio.ensure_future(_upload(client, video))
+    while True:
+        done, _ = await asyncio.wait({upload}, timeout=UPLOAD_LEASE.total_seconds() / 3)
+        if done:
+            return upload.result()
+        renewed = {"uploading_until": store.now() + UPLOAD_LEASE}
+        await asyncio.to_thread(ref.update, renewed)
 
 
 async def _upload(client: genai.Client, video) -> dict:
