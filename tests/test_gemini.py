@@ -6,7 +6,9 @@ The functions reach the fake (tests/fake_gemini.py) through the SDK's own enviro
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -307,3 +309,22 @@ def test_judge_swaps_expose_a_judge_that_prefers_the_first_position(
         m: (score_for(m), 0) for m in models
     }
     assert comparison.position_consistent is True and result.judge.position_consistency == 1.0
+
+
+def test_an_upload_left_by_a_dead_worker_is_taken_over_when_its_lease_ends(
+    client, fake_gemini, tmp_path
+):
+    # A worker took the upload of these bytes and died: its lease (5 s in the tests,
+    # renewed while an upload runs) is all that is left in the cache document.
+    path = tmp_path / "orphan.mp4"
+    make_video(path, [SceneSpec((10, 120, 200), 0.75), SceneSpec((200, 120, 10), 0.75)])
+    video = client.upload(path)
+    ref = firestore_client().collection("gemini_files").document(video.sha256)
+    ref.set({"uploading_until": store.now() + dt.timedelta(seconds=3), "uploader": "dead"})
+    started = time.monotonic()
+    accepted = client.start_batch([video.video_id], ["Describe."], ["gemini-2.5-flash"])
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed", job.error
+    assert client.result(accepted.job_id).comparisons[0].results[0].error is None
+    assert time.monotonic() - started >= 2.5  # it waited for the lease, then uploaded
+    assert [u["sha256"] for u in fake_gemini.uploads()] == [video.sha256]
