@@ -43,6 +43,7 @@ def test_every_route_needs_a_valid_key(auth_on):
         ("POST", "/api/videos?filename=a.mp4"),
         ("POST", "/api/batch-compare-async"),
         ("POST", "/internal/sweep"),
+        ("GET", "/api/models"),
     ]
     for key in (None, "vc_not_a_key"):
         for method, path in routes:
@@ -76,6 +77,12 @@ def test_owners_see_only_their_own_jobs_and_videos(auth_on, video_files):
     assert video["video_id"] not in [v["video_id"] for v in bob.get("/api/videos").json()["videos"]]
     refused = bob.post("/api/batch-compare-async", json=batch)
     assert refused.status_code == 400 and "unknown video" in refused.json()["error"]["message"]
+
+
+def test_any_valid_key_may_read_the_model_list(auth_on):
+    answer = httpx.get(auth_on + "/api/models", headers=as_(BOB), timeout=30)
+    assert answer.status_code == 200
+    assert "local-scenes" in [m["model_id"] for m in answer.json()["models"]]
 
 
 def test_only_an_admin_may_sweep(auth_on):

@@ -416,6 +416,65 @@ def test_cancel_a_job_from_the_jobs_list(
     shot(page, "04-cancelled")
 
 
+def test_models_and_judges_are_the_apis(page: Page, api: httpx.Client) -> None:
+    catalog = api.get("/api/models").json()
+    page.goto("/")
+    labels = page.locator("#model-list label.pick")
+    expect(labels).to_have_count(len(catalog["models"]))
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll("#model-list label.pick")].map((label) => [
+            label.dataset.modelId,
+            label.querySelector("input").value,
+            label.querySelector(".pick-title").firstChild.textContent,
+            label.querySelector(".tag").textContent,
+        ])"""
+    )
+    assert shown == [
+        [m["model_id"], m["model_id"], m["display_name"], "offline" if m["offline"] else "Gemini"]
+        for m in catalog["models"]
+    ]
+    # A fresh profile starts with the offline models chosen.
+    checked = page.locator("#model-list input:checked")
+    expect(checked).to_have_count(len(OFFLINE))
+    assert [box.get_attribute("value") for box in checked.all()] == list(OFFLINE)
+    expect(page.locator("#model-hint")).to_have_text(
+        f"Choose up to {catalog['max_models']} models ({len(OFFLINE)} chosen); "
+        "they run in parallel."
+    )
+    # The judges: automatic, the server's two defaults, then the others; names as the models'.
+    options = page.locator("#judge-select option")
+    expect(options).to_have_count(1 + len(catalog["judges"]))
+    values = [o.get_attribute("value") for o in options.all()]
+    assert values[:3] == ["", catalog["default_judge"], catalog["gemini_judge"]]
+    assert sorted(values[1:]) == sorted(j["judge_id"] for j in catalog["judges"])
+    labels_by_id = dict(zip(values, options.all_inner_texts(), strict=True))
+    assert labels_by_id["local-rubric"] == "Local Rubric Judge (offline)"
+    assert labels_by_id["gemini-3-pro-preview"] == "Gemini 3 Pro"
+    assert labels_by_id[""] == "Automatic (Local Rubric Judge; Gemini 2.5 Flash with Gemini models)"
+
+
+def test_a_model_list_that_cannot_load_is_said_and_retried(page: Page, api: httpx.Client) -> None:
+    # The browser cannot reach /api/models (the rest of the API answers): a readable
+    # message in the models step, Run stays off; "Try again" loads it once it is back.
+    page.route("**/api/models", lambda route: route.abort())
+    page.goto("/")
+    error = page.locator("#models-error-text")
+    expect(error).to_have_text(
+        re.compile(r"^Could not load the list of models: Cannot reach the server at .+\?$")
+    )
+    expect(page.locator("#run-summary")).to_have_text(
+        "The list of models could not be loaded (see Models)."
+    )
+    expect(page.locator("#run-button")).to_be_disabled()
+    expect(page.locator("#judge-select")).to_be_disabled()
+    page.unroute("**/api/models")
+    page.locator("#model-list").get_by_role("button", name="Try again").click()
+    models = api.get("/api/models").json()["models"]
+    expect(page.locator("#model-list input")).to_have_count(len(models))
+    expect(error).to_have_count(0)
+    expect(page.locator("#judge-select")).to_be_enabled()
+
+
 def test_errors_are_shown_as_the_servers_message(
     page: Page, api: httpx.Client, videos: dict[str, str], tmp_path: Path
 ) -> None:
@@ -514,6 +573,10 @@ def test_api_key_is_asked_for_on_401_and_kept(page: Page, auth_on: str, api: htt
         f"The server says: {refused['error']['message']}"
     )
     shot(page, "07-api-key")
+    # The model list is refused too, and says why where the models would be.
+    expect(page.locator("#models-error-text")).to_have_text(
+        f"Could not load the list of models: {refused['error']['message']}"
+    )
     page.fill("#key-input", "vc_wrong_key")
     page.click("#key-save")
     expect(dialog).to_be_visible()  # asked again: the key was refused
@@ -521,6 +584,8 @@ def test_api_key_is_asked_for_on_401_and_kept(page: Page, auth_on: str, api: htt
     page.click("#key-save")
     expect(dialog).to_be_hidden()
     expect(page.locator("#jobs-empty")).to_be_visible()  # the key's owner has no jobs yet
+    models = api.get("/api/models", headers={"X-API-Key": auth_on}).json()["models"]
+    expect(page.locator("#model-list input")).to_have_count(len(models))
     expect(page.locator("#video-count")).to_have_text("No videos yet — upload one above.")
     assert page.evaluate("localStorage.getItem('vidcompare.apiKey')") == auth_on
     expect(page.locator("#api-key-button")).to_have_class(re.compile(r"\bhas-key\b"))

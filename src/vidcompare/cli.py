@@ -27,7 +27,7 @@ from rich.text import Text
 
 from vidcompare import auth, report
 from vidcompare.client import APIError, Client, Unreachable
-from vidcompare.schemas import JobResult, JobStatus, JobView
+from vidcompare.schemas import JobResult, JobStatus, JobView, ModelCatalog
 from vidcompare.stack import DEFAULT_STATE_DIR, Stack, StackError, load_info, running_info
 
 app = typer.Typer(
@@ -446,6 +446,46 @@ def videos(
         typer.echo(json.dumps([v.model_dump(mode="json") for v in found], indent=2))
     else:
         _print_table(report.videos_table(found))
+
+
+def _runs(offline: bool) -> str:
+    return "offline" if offline else "needs key"
+
+
+def models_tables(catalog: ModelCatalog) -> list[report.TextTable]:
+    """``vidcompare models``: the models, then the judges, one row each."""
+    columns = ["id", "name", "provider", "runs"]
+    models = [[m.model_id, m.display_name, m.provider, _runs(m.offline)] for m in catalog.models]
+    judges = [[j.judge_id, j.display_name, j.provider, _runs(j.offline)] for j in catalog.judges]
+    return [
+        report.TextTable("Models", columns, models),
+        report.TextTable("Judges", columns, judges),
+    ]
+
+
+@app.command()
+def models(
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
+) -> None:
+    """List the models and judges the server knows: id (for `--model` / `--judge`), name,
+    provider, and whether it runs offline or needs a key (Gemini: an API key or Vertex AI).
+
+    Example: `vidcompare models --json`
+    """
+    with _session(url, api_key) as client:
+        catalog = client.models()
+    if as_json:
+        typer.echo(catalog.model_dump_json(indent=2))
+        return
+    for table in models_tables(catalog):
+        _print_table(table)
+    console.print(
+        f"default judge: {catalog.default_judge} ({catalog.gemini_judge} when a Gemini model "
+        f"runs) · at most {catalog.max_models} models per batch",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -46,6 +46,7 @@ from vidcompare.schemas import (
     JobList,
     JobResult,
     JobView,
+    ModelCatalog,
     Pair,
     VideoInfo,
     VideoList,
@@ -170,6 +171,10 @@ def _segment(item_id: str) -> str:
 
 class _Calls:
     """Every call of the API, built once for both clients."""
+
+    @staticmethod
+    def models() -> _Call[ModelCatalog]:
+        return _Call("GET", "/api/models", ModelCatalog.model_validate)
 
     @staticmethod
     def upload(path: Path, content_type: str | None) -> _Call[VideoInfo]:
@@ -300,6 +305,11 @@ class Client(_Settings):
             raise Unreachable(self.base_url, exc) from exc
         return call.answer(response)
 
+    def models(self) -> ModelCatalog:
+        """The models and judges the server knows (ids for ``models`` and ``judge_model``),
+        its default judges and the most models a batch may run."""
+        return self._send(_Calls.models())
+
     def upload(self, path: str | Path, *, content_type: str | None = None) -> VideoInfo:
         """Upload a video file (streamed, never read whole into memory); its ``VideoInfo``."""
         path = Path(path)
@@ -389,6 +399,9 @@ class AsyncClient(_Settings):
         except httpx.TransportError as exc:
             raise Unreachable(self.base_url, exc) from exc
         return call.answer(response)
+
+    async def models(self) -> ModelCatalog:
+        return await self._send(_Calls.models())
 
     async def upload(self, path: str | Path, *, content_type: str | None = None) -> VideoInfo:
         path = Path(path)

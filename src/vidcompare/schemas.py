@@ -247,6 +247,34 @@ class SweepReport(BaseModel):
     republished: dict[str, list[int]] = Field(default_factory=dict)
 
 
+class ModelInfo(BaseModel):
+    """A model the server can run: its id for ``models[]``, and how to show it."""
+
+    model_id: str
+    display_name: str
+    provider: str
+    offline: bool  # runs on the server itself, no API key or cloud model needed
+
+
+class JudgeInfo(BaseModel):
+    """A judge the server can use: its id for ``judge_model``, and how to show it."""
+
+    judge_id: str
+    display_name: str
+    provider: str
+    offline: bool
+
+
+class ModelCatalog(BaseModel):
+    """``GET /api/models``: the registry's models and judges, in registration order."""
+
+    models: list[ModelInfo]
+    judges: list[JudgeInfo]
+    default_judge: str  # the judge of a batch of offline models when none is named
+    gemini_judge: str  # the judge of a batch with a Gemini model when none is named
+    max_models: int  # the most models one batch may run
+
+
 class ComboMessage(BaseModel):
     """The Pub/Sub payload: one combination of one job."""
 

@@ -18,7 +18,7 @@ import flask
 from pydantic import BaseModel
 
 from vidcompare import auth, sweep
-from vidcompare.api import batches, jobs, videos
+from vidcompare.api import batches, jobs, models, videos
 from vidcompare.config import settings
 from vidcompare.errors import (
     InvalidRequest,
@@ -35,6 +35,7 @@ from vidcompare.schemas import (
     JobList,
     JobResult,
     JobView,
+    ModelCatalog,
     SweepReport,
     VideoInfo,
     VideoList,
@@ -159,6 +160,14 @@ ROUTES: tuple[Route, ...] = (
         lambda req, p, o: (200, jobs.cancel(p["job_id"], owner=o)),
         "Cancel a pending or running job (idempotent; 409 once finished)",
         {200: CancelAnswer},
+    ),
+    Route(
+        "GET",
+        "/api/models",
+        JOB_STATUS,
+        lambda req, _, o: (200, models.catalog()),
+        "The models and judges a batch may name, the default judges and the model limit",
+        {200: ModelCatalog},
     ),
     # Run by Cloud Scheduler in production, by the local gateway on a timer.
     Route(

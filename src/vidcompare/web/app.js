@@ -13,29 +13,17 @@
   const API = ((metaApi && metaApi.content) || "").replace(/\/+$/, "");
   const POLL_MS = 2000;
   const JOBS_REFRESH_MS = 5000;
-  const MAX_MODELS = 4;
+  const DEFAULT_MAX_MODELS = 4; // until GET /api/models says
   const KEY_STORE = "vidcompare.apiKey";
   const FORM_STORE = "vidcompare.form";
   const FINISHED = new Set(["completed", "failed", "cancelled"]);
 
-  // The registry's models (src/vidcompare/providers/registry.py) and their display names.
-  const MODELS = [
-    { id: "local-scenes", name: "Local Scenes", offline: true, note: "shots and cuts, measured with PyAV" },
-    { id: "local-motion-colour", name: "Local Motion & Colour", offline: true, note: "colour, motion and loudness over time" },
-    { id: "gemini-3-pro-preview", name: "Gemini 3 Pro", note: "needs a Gemini API key or Vertex AI" },
-    { id: "gemini-3-flash-preview", name: "Gemini 3 Flash", note: "needs a Gemini API key or Vertex AI" },
-    { id: "gemini-2.5-pro", name: "Gemini 2.5 Pro", note: "needs a Gemini API key or Vertex AI" },
-    { id: "gemini-2.5-flash", name: "Gemini 2.5 Flash", note: "needs a Gemini API key or Vertex AI" },
-  ];
-  const JUDGES = [
-    { id: "", name: "Automatic (the server's default)" },
-    { id: "local-rubric", name: "Local Rubric Judge (offline)" },
-    { id: "gemini-2.5-flash", name: "Gemini 2.5 Flash" },
-    { id: "gemini-2.5-pro", name: "Gemini 2.5 Pro" },
-    { id: "gemini-3-flash-preview", name: "Gemini 3 Flash" },
-    { id: "gemini-3-pro-preview", name: "Gemini 3 Pro" },
-  ];
-  const JUDGE_NAMES = { "local-rubric": "Local Rubric Judge" };
+  // The models and judges come from GET /api/models (the server's provider registry); only
+  // how each provider is described is kept here.
+  const PROVIDERS = {
+    local: { tag: "offline", note: "measured from the video itself, no key needed" },
+    gemini: { tag: "Gemini", note: "needs a Gemini API key or Vertex AI" },
+  };
   const PRESETS = [
     ["Describe", "Describe what happens in the video, with timestamps."],
     ["Scene cuts", "When are the scene cuts?"],
@@ -50,7 +38,11 @@
     videos: [], // VideoInfo[] from GET /api/videos
     selected: new Set(), // chosen video ids
     prompts: [""],
-    models: new Set(["local-scenes", "local-motion-colour"]),
+    catalog: null, // ModelCatalog from GET /api/models
+    catalogError: "",
+    catalogSeq: 0,
+    models: new Set(), // chosen model ids (the offline ones once the catalog is in)
+    formModels: null, // the saved choice, applied when the catalog arrives
     judge: "",
     concurrency: "1",
     jobId: null,
@@ -145,10 +137,27 @@
     return new Date(then).toLocaleDateString();
   }
 
+  function catalogModels() {
+    return state.catalog ? state.catalog.models : [];
+  }
+
+  function maxModels() {
+    return state.catalog ? state.catalog.max_models : DEFAULT_MAX_MODELS;
+  }
+
+  function providerOf(item) {
+    const known = PROVIDERS[item.provider];
+    if (known) return known;
+    return item.offline
+      ? { tag: "offline", note: "runs on the server, no key needed" }
+      : { tag: item.provider, note: `needs ${item.provider} credentials on the server` };
+  }
+
   function modelName(id) {
-    const found = MODELS.find((m) => m.id === id);
-    if (found) return found.name;
-    if (JUDGE_NAMES[id]) return JUDGE_NAMES[id];
+    const model = catalogModels().find((m) => m.model_id === id);
+    if (model) return model.display_name;
+    const judge = state.catalog && state.catalog.judges.find((j) => j.judge_id === id);
+    if (judge) return judge.display_name;
     if (id && id.startsWith("gemini-")) {
       const words = id.slice(7).split("-").map((w) => (/^\d/.test(w) ? w : w[0].toUpperCase() + w.slice(1)));
       return `Gemini ${words.join(" ")}`;
@@ -270,7 +279,7 @@
     const form = {
       batch: state.batch,
       prompts: state.prompts,
-      models: [...state.models],
+      models: state.catalog ? [...state.models] : state.formModels,
       judge: state.judge,
       concurrency: state.concurrency,
     };
@@ -286,10 +295,9 @@
     if (!form) return;
     if (typeof form.batch === "boolean") state.batch = form.batch;
     if (Array.isArray(form.prompts) && form.prompts.length) state.prompts = form.prompts.map(String);
-    if (Array.isArray(form.models)) {
-      state.models = new Set(form.models.filter((id) => MODELS.some((m) => m.id === id)).slice(0, MAX_MODELS));
-    }
-    if (typeof form.judge === "string" && JUDGES.some((j) => j.id === form.judge)) state.judge = form.judge;
+    // Models and judge are checked against the catalog once it arrives (applyCatalog).
+    if (Array.isArray(form.models)) state.formModels = form.models.map(String);
+    if (typeof form.judge === "string") state.judge = form.judge;
     if (form.concurrency) state.concurrency = String(form.concurrency);
   }
 
@@ -307,7 +315,9 @@
     const body = {
       video_ids: chosenVideos(),
       prompts: chosenPrompts(),
-      models: MODELS.map((m) => m.id).filter((id) => state.models.has(id)),
+      models: catalogModels()
+        .map((m) => m.model_id)
+        .filter((id) => state.models.has(id)),
       concurrency: Number.parseInt(state.concurrency, 10) || 1,
     };
     if (state.judge) body.judge_model = state.judge;
@@ -321,7 +331,7 @@
     $("file-input").multiple = state.batch;
     $("mode-hint").textContent = state.batch
       ? "Batch mode: every selected video × every prompt is one combination; each runs all selected models in parallel and the judge scores them."
-      : "Single comparison: one video and one prompt, answered by up to 4 models side by side and scored by the judge.";
+      : `Single comparison: one video and one prompt, answered by up to ${maxModels()} models side by side and scored by the judge.`;
     $("video-actions").hidden = !state.batch || !state.videos.length;
     $("add-prompt").hidden = !state.batch;
     if (!state.batch && state.selected.size > 1) {
@@ -567,33 +577,84 @@
   }
 
   // ------------------------------------------------------------------ models
+  /** GET /api/models: the models and judges to offer. A failure is said in the models step. */
+  async function loadModels() {
+    const seq = ++state.catalogSeq;
+    state.catalogError = "";
+    renderModels();
+    try {
+      const catalog = await api("GET", "/api/models");
+      if (seq !== state.catalogSeq) return;
+      if (!catalog || !Array.isArray(catalog.models) || !Array.isArray(catalog.judges)) {
+        throw new ApiError("The server's answer is not a model list.", 0, "");
+      }
+      state.catalog = catalog;
+      applyCatalog();
+    } catch (error) {
+      if (seq !== state.catalogSeq) return;
+      state.catalogError = `Could not load the list of models: ${error.message}`;
+    }
+    renderModels();
+    renderJudges();
+    renderMode();
+    updateRun();
+  }
+
+  /** Keep only the chosen models and judge the server knows; first visit: the offline models. */
+  function applyCatalog() {
+    const known = catalogModels().map((m) => m.model_id);
+    const wanted = state.formModels || catalogModels().filter((m) => m.offline).map((m) => m.model_id);
+    state.models = new Set(wanted.filter((id) => known.includes(id)).slice(0, maxModels()));
+    state.formModels = null;
+    if (state.judge && !state.catalog.judges.some((j) => j.judge_id === state.judge)) state.judge = "";
+  }
+
   function renderModels() {
     const list = $("model-list");
+    const hint = $("model-hint");
+    if (!state.catalog) {
+      list.replaceChildren(
+        state.catalogError
+          ? h(
+              "div",
+              { class: "models-error", role: "alert" },
+              h("span", { id: "models-error-text" }, state.catalogError),
+              " ",
+              h("button", { type: "button", class: "link-button", onclick: loadModels }, "Try again"),
+            )
+          : h("p", { class: "muted models-loading" }, "Loading the models…"),
+      );
+      hint.textContent = `Choose up to ${maxModels()} models; they run in parallel.`;
+      hint.classList.remove("limit");
+      return;
+    }
     list.replaceChildren();
-    const full = state.models.size >= MAX_MODELS;
-    for (const model of MODELS) {
-      const checked = state.models.has(model.id);
+    const max = maxModels();
+    const full = state.models.size >= max;
+    for (const model of catalogModels()) {
+      const checked = state.models.has(model.model_id);
       const disabled = full && !checked;
+      const provider = providerOf(model);
       list.append(
         h(
           "label",
           {
             class: `pick${checked ? " checked" : ""}${disabled ? " disabled" : ""}`,
-            dataset: { modelId: model.id },
-            title: disabled ? `At most ${MAX_MODELS} models per batch` : model.note,
+            dataset: { modelId: model.model_id },
+            title: disabled ? `At most ${max} models per batch` : provider.note,
           },
           h("input", {
             type: "checkbox",
-            value: model.id,
+            value: model.model_id,
             checked,
             disabled,
             onchange: (event) => {
-              if (event.target.checked && state.models.size >= MAX_MODELS) {
+              if (event.target.checked && state.models.size >= max) {
                 event.target.checked = false;
                 return;
               }
-              if (event.target.checked) state.models.add(model.id);
-              else state.models.delete(model.id);
+              if (event.target.checked) state.models.add(model.model_id);
+              else state.models.delete(model.model_id);
               renderModels();
               updateRun();
             },
@@ -604,25 +665,57 @@
             h(
               "span",
               { class: "pick-title" },
-              model.name,
-              h("span", { class: `tag${model.offline ? " tag-offline" : ""}` }, model.offline ? "offline" : "Gemini"),
+              model.display_name,
+              h("span", { class: `tag${model.offline ? " tag-offline" : ""}` }, provider.tag),
             ),
-            h("span", { class: "pick-sub" }, `${model.id} · ${model.note}`),
+            h("span", { class: "pick-sub" }, `${model.model_id} · ${provider.note}`),
           ),
         ),
       );
     }
-    const hint = $("model-hint");
     hint.textContent = full
-      ? `${MAX_MODELS} of ${MAX_MODELS} models chosen — that is the most a batch can run.`
-      : `Choose up to ${MAX_MODELS} models (${state.models.size} chosen); they run in parallel.`;
+      ? `${max} of ${max} models chosen — that is the most a batch can run.`
+      : `Choose up to ${max} models (${state.models.size} chosen); they run in parallel.`;
     hint.classList.toggle("limit", full);
+  }
+
+  /** A judge by its model's name when it has one ("Gemini 2.5 Flash", not "… (judge)"). */
+  function judgeName(judge) {
+    const model = catalogModels().find((m) => m.model_id === judge.judge_id);
+    return model ? model.display_name : judge.display_name;
+  }
+
+  function judgeLabel(judge) {
+    return judge.offline ? `${judgeName(judge)} (offline)` : judgeName(judge);
+  }
+
+  /** The judge select: automatic, then the server's default judges, then the others. */
+  function renderJudges() {
+    const select = $("judge-select");
+    const catalog = state.catalog;
+    select.disabled = !catalog;
+    if (!catalog) {
+      select.replaceChildren(h("option", { value: "" }, "Automatic (the server's default)"));
+      return;
+    }
+    const byId = new Map(catalog.judges.map((j) => [j.judge_id, j]));
+    const first = [catalog.default_judge, catalog.gemini_judge].filter((id) => byId.has(id));
+    const order = [...new Set([...first, ...byId.keys()])];
+    const name = (id) => (byId.has(id) ? judgeName(byId.get(id)) : id);
+    const automatic =
+      catalog.default_judge === catalog.gemini_judge
+        ? `Automatic (${name(catalog.default_judge)})`
+        : `Automatic (${name(catalog.default_judge)}; ${name(catalog.gemini_judge)} with Gemini models)`;
+    select.replaceChildren(
+      h("option", { value: "" }, automatic),
+      ...order.map((id) => h("option", { value: id }, judgeLabel(byId.get(id)))),
+    );
+    select.value = state.judge;
   }
 
   function bindModels() {
     const select = $("judge-select");
-    for (const judge of JUDGES) select.append(h("option", { value: judge.id }, judge.name));
-    select.value = state.judge;
+    renderJudges();
     select.addEventListener("change", () => {
       state.judge = select.value;
       updateRun();
@@ -636,6 +729,17 @@
   }
 
   // ------------------------------------------------------------------ run button, estimate
+  /** What is still needed before Run, as the summary says it; "" when nothing is. */
+  function missingStep(videos, prompts, models) {
+    if (!state.catalog) {
+      return state.catalogError ? "The list of models could not be loaded (see Models)." : "Loading the models…";
+    }
+    if (!videos) return state.batch ? "Select at least one video." : "Select a video.";
+    if (!prompts) return "Write a prompt (or pick a preset).";
+    if (!models) return "Choose at least one model.";
+    return "";
+  }
+
   function updateRun() {
     saveForm();
     const videos = chosenVideos().length;
@@ -646,17 +750,11 @@
     button.textContent = state.batch
       ? `Run ${videos} × ${prompts} = ${total} ${total === 1 ? "Comparison" : "Comparisons"}`
       : "Run Comparison";
-    const missing = !videos
-      ? state.batch
-        ? "Select at least one video."
-        : "Select a video."
-      : !prompts
-        ? "Write a prompt (or pick a preset)."
-        : !models
-          ? "Choose at least one model."
-          : "";
+    const missing = missingStep(videos, prompts, models);
     button.disabled = Boolean(missing);
-    const names = MODELS.filter((m) => state.models.has(m.id)).map((m) => m.name);
+    const names = catalogModels()
+      .filter((m) => state.models.has(m.model_id))
+      .map((m) => m.display_name);
     $("run-summary").textContent =
       missing ||
       `${plural(videos, "video")} × ${plural(prompts, "prompt")}, each through ${names.join(", ")}` +
@@ -1153,6 +1251,7 @@
 
   // ------------------------------------------------------------------ start
   function reloadAll() {
+    if (!state.catalog) loadModels();
     refreshVideos();
     refreshJobs();
     if (state.jobId) {
@@ -1204,12 +1303,16 @@
       if (document.visibilityState === "visible") refreshJobs();
     }, JOBS_REFRESH_MS);
 
+    const models = loadModels();
     refreshVideos();
     refreshJobs();
     const id = jobFromUrl();
     if (id) {
       state.scrollToJob = true; // opened from a link: show the job, not the form
-      attachJob(id);
+      // After the model list (loaded or not), so the job shows the models' names.
+      models.finally(() => {
+        if (state.jobId === null && jobFromUrl() === id) attachJob(id);
+      });
     }
   }
 
