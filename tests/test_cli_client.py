@@ -430,6 +430,9 @@ COMMAND_HELP = {
     "new-key": ["Make an API key", "VIDCOMPARE_API_KEYS"],
     "upload": ["Upload video files", "vidcompare upload clip1.mp4"],
     "videos": ["List your uploaded videos", "--json", "--url", "--api-key"],
+    "models": ["--json", "--url", "--api-key"],
+    "deploy": ["--project", "--region", "--dry-run", "infra/README.md"],
+    "teardown": ["--project", "--region", "--dry-run", "--delete-data"],
     "batch": [
         "Start a batch",
         "--video",

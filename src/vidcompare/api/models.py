@@ -27,9 +27,7 @@ def catalog(registry: Registry | None = None, config: Settings | None = None) ->
     registry = registry or default_registry()
     config = config or settings()
     # Registration order, not the ids' sorted order: providers list their models best first.
-    # (The registry keeps them in insertion order; it has no public ordered listing.)
-    models = list(registry._models.values())
-    judges = list(registry._judges.values())
+    models, judges = registry.models, registry.judges
     return ModelCatalog(
         models=[
             ModelInfo(

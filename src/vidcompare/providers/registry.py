@@ -44,6 +44,16 @@ class Registry:
         return self.model(model_id).provider
 
     @property
+    def models(self) -> list[Model]:
+        """The models added one by one, in the order their providers added them."""
+        return list(self._models.values())
+
+    @property
+    def judges(self) -> list[Judge]:
+        """The judges added one by one, in the order their providers added them."""
+        return list(self._judges.values())
+
+    @property
     def model_ids(self) -> list[str]:
         return sorted(self._models)
 
