@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import typer
+from cli_tables import table_rows
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -46,19 +47,6 @@ def run_script(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=180, check=False
     )
-
-
-def table_rows(text: str, title: str) -> list[list[str]]:
-    """The body rows of the rich table printed under ``title`` (one line a row)."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip() == title)
-    rows = []
-    for line in lines[start + 1 :]:
-        if not line.startswith(("┏", "┃", "┡", "│", "└")):
-            break
-        if line.startswith("│"):
-            rows.append([cell.strip() for cell in line.split("│")[1:-1]])
-    return rows
 
 
 def raw_result(stack, job_id: str) -> dict:

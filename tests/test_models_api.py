@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import httpx
+from cli_tables import table_rows
 from typer.testing import CliRunner
 
 from vidcompare import cli
@@ -115,18 +116,6 @@ def test_sync_and_async_clients(stack) -> None:
     assert asyncio.run(fetch()) == catalog
 
 
-def _table_rows(text: str, title: str) -> list[list[str]]:
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip() == title)
-    rows = []
-    for line in lines[start + 1 :]:
-        if not line.startswith(("┏", "┃", "┡", "│", "└")):
-            break
-        if line.startswith("│"):
-            rows.append([cell.strip() for cell in line.split("│")[1:-1]])
-    return rows
-
-
 def test_cli_models_prints_tables_and_json(stack) -> None:
     env = os.environ | {"COLUMNS": "200"}
     shown = subprocess.run(
@@ -139,8 +128,8 @@ def test_cli_models_prints_tables_and_json(stack) -> None:
     )
     assert shown.returncode == 0, shown.stderr
     runs = {True: "offline", False: "needs key"}
-    assert _table_rows(shown.stdout, "Models") == [[i, n, p, runs[o]] for i, n, p, o in MODELS]
-    assert _table_rows(shown.stdout, "Judges") == [[i, n, p, runs[o]] for i, n, p, o in JUDGES]
+    assert table_rows(shown.stdout, "Models") == [[i, n, p, runs[o]] for i, n, p, o in MODELS]
+    assert table_rows(shown.stdout, "Judges") == [[i, n, p, runs[o]] for i, n, p, o in JUDGES]
     assert shown.stdout.splitlines()[-1] == (
         "default judge: local-rubric (gemini-2.5-flash when a Gemini model runs) · "
         "at most 4 models per batch"
