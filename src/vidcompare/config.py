@@ -19,6 +19,11 @@ def _float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def _list(name: str) -> tuple[str, ...]:
+    """A comma-separated variable, without blanks."""
+    return tuple(a.strip() for a in os.environ.get(name, "").split(",") if a.strip())
+
+
 def _api_keys(spec: str) -> dict[str, str]:
     """``owner=sha256hex,owner2=sha256hex`` -> {hash: owner}."""
     keys = {}
@@ -93,14 +98,8 @@ class Settings:
             default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", "local-rubric"),
             auth=os.environ.get("VIDCOMPARE_AUTH", "off").lower() in ("on", "true", "1"),
             api_keys=_api_keys(os.environ.get("VIDCOMPARE_API_KEYS", "")),
-            admins=frozenset(
-                a.strip() for a in os.environ.get("VIDCOMPARE_ADMINS", "").split(",") if a.strip()
-            ),
-            id_token_audiences=tuple(
-                a.strip() for a in os.environ.get("VIDCOMPARE_ID_TOKEN_AUDIENCE", "").split(",")
-            )
-            if os.environ.get("VIDCOMPARE_ID_TOKEN_AUDIENCE")
-            else None,
+            admins=frozenset(_list("VIDCOMPARE_ADMINS")),
+            id_token_audiences=_list("VIDCOMPARE_ID_TOKEN_AUDIENCE") or None,
             default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "gemini-2.5-flash"),
             retention_days=_int("VIDCOMPARE_RETENTION_DAYS", 90),
         )

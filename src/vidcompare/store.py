@@ -216,15 +216,12 @@ def claim_combination(
     @firestore.transactional
     def run(tx: firestore.Transaction) -> Claim:
         # Both documents in one read: this is on the path from one combination to the next.
-        refs = {job_ref(job_id).path: "job", combo_ref(job_id, index).path: "combo"}
-        snaps = {
-            refs[s.reference.path]: s
-            for s in client.get_all(
-                [job_ref(job_id), combo_ref(job_id, index)],
-                field_paths=JOB_SUMMARY_FIELDS + _CLAIM_FIELDS,
-                transaction=tx,
-            )
-        }
+        refs = {"job": job_ref(job_id), "combo": combo_ref(job_id, index)}
+        found = client.get_all(
+            refs.values(), field_paths=JOB_SUMMARY_FIELDS + _CLAIM_FIELDS, transaction=tx
+        )
+        by_path = {s.reference.path: s for s in found}  # in no particular order
+        snaps = {name: by_path[ref.path] for name, ref in refs.items()}
         if not snaps["job"].exists:
             return Claim("drop", reason="job not found")
         job = {k: v for k, v in snaps["job"].to_dict().items() if k in JOB_SUMMARY_FIELDS}

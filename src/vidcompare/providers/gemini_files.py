@@ -71,9 +71,9 @@ async def uploaded_handle(client: genai.Client, video) -> dict:
 
 
 def _recently_verified(sha256: str) -> dict | None:
-    handle, checked_at = _verified.get(sha256, (None, None))
-    if handle is None or checked_at is None:
+    if (entry := _verified.get(sha256)) is None:
         return None
+    handle, checked_at = entry
     now = store.now()
     if now - checked_at > VERIFIED_FOR or handle["expires_at"] <= now + EXPIRY_MARGIN:
         return None
