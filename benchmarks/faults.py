@@ -60,7 +60,7 @@ def main() -> int:
                 video_ids,
                 jobs=args.jobs,
                 combinations=args.combinations,
-                models=["gemini-2.5-flash", "local-scenes"],
+                models=["gemini-3.8-flash", "local-scenes"],
                 judge_model="local-rubric",
                 crashes=args.crashes,
                 restarts=args.restarts,

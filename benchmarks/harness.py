@@ -27,7 +27,7 @@ from vidcompare.clients import firestore_client  # noqa: E402
 from vidcompare.media.synth import SceneSpec, make_video  # noqa: E402
 from vidcompare.stack import Stack, free_port  # noqa: E402
 
-GEMINI = ["gemini-3-pro-preview", "gemini-3-flash-preview", "gemini-2.5-pro", "gemini-2.5-flash"]
+GEMINI = ["gemini-3.1-pro-preview", "gemini-3.8-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite"]
 
 
 @dataclass

@@ -61,7 +61,7 @@ def worker_memory(bench: Bench) -> dict[str, int]:
 
 def one_combination(bench: Bench, video_id: str, prompt: str) -> None:
     accepted = bench.client.start_batch(
-        [video_id], [prompt], ["gemini-2.5-flash"], judge_model="local-rubric"
+        [video_id], [prompt], ["gemini-3.8-flash"], judge_model="local-rubric"
     )
     job = bench.wait(accepted.job_id, timeout=900)
     assert job["status"] == "completed", job.get("error")

@@ -28,7 +28,7 @@ def run_batch(bench: Bench, videos: list[str], prompts: list[str], models: list[
     samples: list[tuple[float, int]] = []
     started = time.monotonic()
     accepted = bench.client.start_batch(
-        videos, prompts, models, judge_model="gemini-2.5-flash", concurrency=lanes
+        videos, prompts, models, judge_model="gemini-3.8-flash", concurrency=lanes
     )
     job = bench.wait(
         accepted.job_id,

@@ -36,6 +36,8 @@ TEST_ENV = {
     "VIDCOMPARE_GEMINI_POLL_S": "0.05",
     # An upload whose worker was killed is taken over after this (production: 60 s).
     "VIDCOMPARE_UPLOAD_LEASE_S": "5",
+    # A model missing from the cached Gemini catalogue is asked about after this (30 s).
+    "VIDCOMPARE_CATALOGUE_RECHECK_S": "1",
 }
 
 

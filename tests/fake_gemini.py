@@ -13,12 +13,45 @@ API surface (any version prefix ``v1``, ``v1beta``, ``v1alpha``: google-genai 3.
 
     POST   /upload/{ver}/files                      resumable upload (start, upload, finalize)
     GET    /{ver}/files[?pageSize=&pageToken=]      files.list
-    GET    /{ver}/files/{id}                        files.get (PROCESSING -> ACTIVE after polls)
+    GET    /{ver}/files/{id}                        files.get (PROCESSING -> ACTIVE after polls
+                                                    and processing_ms)
     DELETE /{ver}/files/{id}                        files.delete
+    GET    /{ver}/models[?pageSize=&pageToken=]     models.list (50 a page, at most 1000)
     GET    /{ver}/models/{model}                    models.get
     POST   /{ver}/models/{model}:generateContent
     POST   /{ver}/models/{model}:streamGenerateContent?alt=sse
     POST   /{ver}/models/{model}:countTokens
+
+Models are strict, as in the real API: only those in config ``models`` (default
+:data:`DEFAULT_MODELS`, the real list as of 2026-11, where gemini-2.5-* and
+gemini-3-pro-preview are gone) exist; any other (or one in ``unknown_models``) answers 404
+NOT_FOUND on generate, stream, countTokens and models.get. A model without
+``generateContent`` in its supportedGenerationMethods (gemini-embedding-001) answers 400, and
+so does a prompt over the model's inputTokenLimit ("The input token count (N) exceeds the
+maximum number of tokens allowed (M)."). Tests that want another id list it:
+``fake.add_models("my-model")``.
+
+Tokens: text costs one token per 4 characters, every file part ``file_tokens`` (or its
+``file_tokens_by_file`` entry, by displayName or sha256 hex), of which a video's
+``audio_tokens_per_file`` count as AUDIO and the rest as VIDEO. usageMetadata carries
+promptTokenCount, candidatesTokenCount (absent without content), totalTokenCount = prompt +
+candidates + thoughts, promptTokensDetails (non-zero modalities), thoughtsTokenCount (64 for
+thinking models, judges included, unless scripted) and, with ``cached_tokens``,
+cachedContentTokenCount and cacheTokensDetails (split over the prompt's modalities in
+proportion).
+
+Refusals: a ``blocked`` call answers ``{"promptFeedback": {"blockReason": R,
+"safetyRatings": [...] (SAFETY only)}, "usageMetadata": {...}}`` without candidates; a queued
+``finish`` reason answers one candidate with that finishReason and no content (SAFETY adds
+safetyRatings with one ``blocked: true``, RECITATION citationMetadata), or MAX_TOKENS with the
+text cut to its first half; a ``{"hang_ms": N}`` in ``fail`` answers normally after N ms.
+
+Structured output: a judge call (responseMimeType application/json) may carry responseSchema
+(checked like the real API: unknown fields, types, ``required`` and STRING-only ``enum``, 400
+INVALID_ARGUMENT otherwise; camelCase or snake_case field names) or responseJsonSchema (an
+object). The default verdict honours a label enum at ``evaluations.items.properties.label``
+unless ``judge_label_style`` / ``judge_omit`` make the judge sloppy. Each call's log entry
+has ``temperature``, ``response_schema`` and ``schema_form``, ``finish_reason``, ``usage``.
 
 Control API (JSON in, JSON out)::
 
@@ -27,11 +60,12 @@ Control API (JSON in, JSON out)::
                                         files (unless keep_files), scripts, config, log
     POST /_fake/script                  {"model": "<id>" | "*", "clear": false, <script fields>}
     GET  /_fake/script                  every stored script
-    POST /_fake/config                  {<config fields>}
-    GET  /_fake/config
+    POST /_fake/config                  {<config fields>} (null: back to the default)
+    GET  /_fake/config                  (models as full resources)
     GET  /_fake/log?since=N&model=M&requests=1   {"calls": [...], "counters": {...}, "requests"}
     GET  /_fake/counters
-    GET  /_fake/uploads                 every finalized upload (name, sizeBytes, sha256 hex, state)
+    GET  /_fake/uploads                 every finalized upload (name, sizeBytes, sha256 hex,
+                                        state: PROCESSING, ACTIVE, ..., DELETED or EXPIRED)
     GET  /_fake/files                   live files with their internal state
     POST /_fake/files/expire            {"name": "files/abc"} or {"all": true}: forget them
     POST /_fake/files/state             {"name": "files/abc", "state": "ACTIVE" | "FAILED" | ...}
@@ -45,14 +79,16 @@ marker; the default judge (:func:`default_verdict`) finds the labels "Answer A",
 ... in the prompt, recovers each answer's model from its marker and scores it with
 :func:`score_for` (or ``judge_scores``), so a test can predict every score.
 
-Run stand-alone (benchmarks): ``python tests/fake_gemini.py --port 8765``; it prints
-``FAKE_GEMINI_URL=http://127.0.0.1:8765`` once it listens.
+Run stand-alone (benchmarks): ``python tests/fake_gemini.py --port 8765 [--model my-model]``;
+it prints ``FAKE_GEMINI_URL=http://127.0.0.1:8765`` once it listens.
 
 Notes: the werkzeug server answers ``Connection: close`` (one TCP connection per request).
 The SDK sends part fields in snake_case (``fileData: {file_uri, mime_type}``) next to
-camelCase top-level fields; the fake reads both spellings. Keep a reference to a
-``genai.Client``: ``genai.Client().models.generate_content(...)`` may fail with "client has
-been closed" once the temporary client is garbage-collected.
+camelCase top-level fields, and ``property_ordering`` inside a responseSchema; the fake reads
+both spellings. The SDK maps a model's supportedGenerationMethods to ``Model.supported_actions``
+and a candidate's citationMetadata.citationSources to ``citation_metadata.citations``.
+Keep a reference to a ``genai.Client``: ``genai.Client().models.generate_content(...)`` may
+fail with "client has been closed" once the temporary client is garbage-collected.
 """
 
 from __future__ import annotations
@@ -88,12 +124,170 @@ except ImportError:  # the server also runs stand-alone, without pytest
 
 logger = logging.getLogger("fake_gemini")
 
+# --------------------------------------------------------------------------- the models
+
+# What the real API lists for a video-capable text model (Gemini 3.x Flash/Pro); a plain id
+# in config "models" becomes a resource with these fields and a displayName derived from it.
+VIDEO_MODEL_FIELDS: dict[str, Any] = {
+    "inputTokenLimit": 1048576,
+    "outputTokenLimit": 65536,
+    "supportedGenerationMethods": [
+        "generateContent",
+        "countTokens",
+        "createCachedContent",
+        "batchGenerateContent",
+    ],
+    "temperature": 1.0,
+    "topP": 0.95,
+    "topK": 64,
+    "maxTemperature": 2.0,
+    "thinking": True,
+}
+
+
+def model_resource(
+    model_id: str,
+    display_name: str | None = None,
+    *,
+    version: str = "001",
+    description: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A model resource as ``GET /v1beta/models`` lists it: the video-model fields of
+    :data:`VIDEO_MODEL_FIELDS` unless ``fields`` replace them (``None`` drops a field);
+    the displayName is derived from the id unless given."""
+    model_id = model_id.removeprefix("models/")
+    display = display_name or " ".join(w.capitalize() for w in model_id.split("-"))
+    if description is None:
+        description = f"{display}, a model of the fake Gemini server."
+    resource: dict[str, Any] = {"name": f"models/{model_id}", "version": version}
+    resource["displayName"] = display
+    if description:  # "" leaves it out, as the real list does for some models
+        resource["description"] = description
+    for name, value in (copy.deepcopy(VIDEO_MODEL_FIELDS) | fields).items():
+        if value is not None:
+            resource[name] = value
+    return resource
+
+
+# The Gemini Developer API's model list (GET /v1beta/models) as of 2026-11, in its order.
+# Shut-down models (gemini-3-pro-preview, gemini-2.5-pro, gemini-2.5-flash, ...) are gone
+# from it and answer 404. Adjust ids here: this is the only list.
+DEFAULT_MODELS: list[dict[str, Any]] = [
+    # Video-capable text models: what a video comparison may offer.
+    model_resource(
+        "gemini-4-argon",
+        "Gemini 4 Argon",
+        description="Gemini 4 Argon, our most capable model for complex reasoning tasks.",
+    ),
+    model_resource(
+        "gemini-3.8-flash",
+        "Gemini 3.8 Flash",
+        description="Gemini 3.8 Flash, our fast multimodal model with a 1M token context.",
+    ),
+    model_resource(
+        "gemini-3.7-flash",
+        "Gemini 3.7 Flash",
+        description="Gemini 3.7 Flash, a fast multimodal model with a 1M token context.",
+    ),
+    model_resource(
+        "gemini-3.6-flash",
+        "Gemini 3.6 Flash",
+        description="Gemini 3.6 Flash, a fast multimodal model with a 1M token context.",
+    ),
+    model_resource(
+        "gemini-3.5-flash",
+        "Gemini 3.5 Flash",
+        description="Gemini 3.5 Flash, a fast multimodal model with a 1M token context.",
+    ),
+    model_resource(
+        "gemini-3.5-flash-lite",
+        "Gemini 3.5 Flash-Lite",
+        description="Gemini 3.5 Flash-Lite, our most cost-efficient multimodal model.",
+    ),
+    model_resource(
+        "gemini-3.1-flash-lite",
+        "Gemini 3.1 Flash-Lite",
+        description="Gemini 3.1 Flash-Lite, a cost-efficient multimodal model.",
+    ),
+    model_resource(
+        "gemini-3.1-pro-preview",
+        "Gemini 3.1 Pro Preview",
+        version="3.1-pro-preview",
+        description="Preview release of Gemini 3.1 Pro, our most capable multimodal model.",
+    ),
+    model_resource(
+        "gemini-3-flash-preview",
+        "Gemini 3 Flash Preview",
+        version="3-flash-preview",
+        description="Preview release of Gemini 3 Flash.",
+    ),
+    model_resource(
+        "gemini-flash-latest",
+        "Gemini Flash Latest",
+        version="Gemini Flash Latest",
+        description="Latest release of Gemini Flash",
+    ),
+    model_resource(
+        "gemini-pro-latest",
+        "Gemini Pro Latest",
+        version="Gemini Pro Latest",
+        description="Latest release of Gemini Pro",
+    ),
+    # Listed too, but no video comparison model: image output, speech output, embeddings,
+    # and a small open model with a 128K context.
+    model_resource(
+        "gemini-3.1-flash-image",
+        "Gemini 3.1 Flash Image",
+        description="Gemini 3.1 Flash Image: generates and edits images.",
+        inputTokenLimit=32768,
+        outputTokenLimit=32768,
+        supportedGenerationMethods=["generateContent", "countTokens", "batchGenerateContent"],
+        thinking=None,
+    ),
+    model_resource(
+        "gemini-3.5-flash-preview-tts",
+        "Gemini 3.5 Flash Preview TTS",
+        version="gemini-3.5-flash-preview-tts",
+        description="Gemini 3.5 Flash Preview TTS: text to speech (audio output only).",
+        inputTokenLimit=8192,
+        outputTokenLimit=16384,
+        supportedGenerationMethods=["countTokens", "generateContent"],
+        thinking=None,
+    ),
+    model_resource(
+        "gemini-embedding-001",
+        "Gemini Embedding 001",
+        description="Obtain a distributed representation of a text.",
+        inputTokenLimit=2048,
+        outputTokenLimit=1,
+        supportedGenerationMethods=["embedContent", "countTokens"],
+        temperature=None,
+        topP=None,
+        topK=None,
+        maxTemperature=None,
+        thinking=None,
+    ),
+    model_resource(
+        "gemma-3-27b-it",
+        "Gemma 3 27B",
+        description="",
+        inputTokenLimit=131072,
+        outputTokenLimit=8192,
+        supportedGenerationMethods=["generateContent", "countTokens"],
+        maxTemperature=None,
+        thinking=None,
+    ),
+]
+
 SCRIPT_DEFAULTS: dict[str, Any] = {
     # Fixed delay before a successful answer (judge calls included).
     "latency_ms": 0,
     # Queue of outcomes, one popped per generateContent call: 429, 500, 503, 504, any code,
-    # {"code": 429, "retry_delay_s": 2, "message": "...", "latency_ms": 50}, or "ok"/null
-    # for one success. The model's own queue is used first, then the "*" queue.
+    # {"code": 429, "retry_delay_s": 2, "message": "...", "latency_ms": 50}, "ok"/null for
+    # one success, or {"hang_ms": 5000}: sleep that long, then answer normally (a hung
+    # request the client should abandon by its own timeout; its retry takes the next item).
+    # The model's own queue is used first, then the "*" queue.
     "fail": [],
     # Probability that a call (not served from a queue) fails with one of fail_rate_codes.
     "fail_rate": 0.0,
@@ -109,11 +303,31 @@ SCRIPT_DEFAULTS: dict[str, Any] = {
     "judge_response": None,
     # Scores for the default judge, keyed by label ("Answer A") or by answering model id.
     "judge_scores": {},
+    # How the default judge writes its labels, whatever the schema's enum says (a model that
+    # does not honour it): "exact" ("Answer A"), "letter" ("A"), "lower" ("answer a"),
+    # "colon" ("Answer A:"), "bold" ("**Answer A**"), "response" ("Response A"), "paren"
+    # ("Answer (A)"). Persists until changed.
+    "judge_label_style": "exact",
+    # Labels ("Answer B") the default judge leaves out of its evaluations. Persists.
+    "judge_omit": [],
     # The next N judge calls answer malformed JSON (malformed_text or a truncated object).
     "malformed": 0,
     "malformed_text": None,
-    # The next N calls are blocked: promptFeedback.blockReason SAFETY, no candidates.
+    # The next N calls are blocked: promptFeedback.blockReason = block_reason, no candidates.
     "blocked": 0,
+    # SAFETY, OTHER, BLOCKLIST, PROHIBITED_CONTENT or IMAGE_SAFETY.
+    "block_reason": "SAFETY",
+    # Queue of finish reasons, one popped per answered call (judge calls too; the model's
+    # queue first, then "*"): STOP (normal), MAX_TOKENS (the text cut to its first half),
+    # SAFETY / PROHIBITED_CONTENT / BLOCKLIST / SPII / IMAGE_SAFETY / OTHER /
+    # MALFORMED_FUNCTION_CALL (no content), RECITATION (no content, citationMetadata).
+    "finish": [],
+    # usageMetadata.thoughtsTokenCount; None: 64 for models whose resource has
+    # "thinking": true (judges too), absent for the others. 0 leaves it out.
+    "thinking_tokens": None,
+    # usageMetadata.cachedContentTokenCount: an int (capped at the prompt tokens) or "all";
+    # cacheTokensDetails splits it over the prompt's modalities in proportion.
+    "cached_tokens": 0,
 }
 
 CONFIG_DEFAULTS: dict[str, Any] = {
@@ -123,18 +337,26 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "bad_keys": [],
     # 400 INVALID_ARGUMENT/API_KEY_INVALID (what the real API does) or 403 PERMISSION_DENIED.
     "bad_key_status": 400,
-    # None: every model exists except unknown_models; else only these model ids.
-    "known_models": None,
+    # The model resources the API has (models.list, models.get; any other model answers
+    # 404). An item may be a plain id: a video model (VIDEO_MODEL_FIELDS) named after it.
+    "models": DEFAULT_MODELS,
+    # Model ids refused (404) even if listed.
     "unknown_models": [],
-    # A new file is PROCESSING until its N-th files.get, which shows final_file_state.
-    # 0: the upload answer already shows final_file_state.
+    # A new file is PROCESSING until its N-th files.get AND processing_ms after its upload
+    # finished (both), then shows final_file_state. 0 and 0: the upload answer already does.
     "active_after_polls": 1,
+    "processing_ms": 0,
     "final_file_state": "ACTIVE",
     # Status for files.get/delete or a fileData part naming an unknown, deleted or expired
     # file: 404 NOT_FOUND, or 403 PERMISSION_DENIED (the real API's wording).
     "missing_file_status": 404,
     # Prompt tokens counted for every fileData/inlineData part.
     "file_tokens": 258,
+    # Prompt tokens of particular files instead of file_tokens, keyed by the file's
+    # displayName or its sha256 hex (uploaded files and inline data).
+    "file_tokens_by_file": {},
+    # Of a video's tokens, this many are AUDIO and the rest VIDEO (promptTokensDetails).
+    "audio_tokens_per_file": 32,
     # Queue of failures for upload start requests (same item forms as a script's "fail").
     "upload_fail": [],
     # Seed of the random generator behind fail_rate.
@@ -171,6 +393,39 @@ DEFAULT_MALFORMED = '{"evaluations": [{"label": "Answer A", "score": 7, "reasoni
 UPLOAD_GRANULARITY = 8 * 1024 * 1024
 READ_SIZE = 1024 * 1024
 FILE_TTL = dt.timedelta(hours=48)
+MODELS_PAGE_SIZE, MODELS_MAX_PAGE_SIZE = 50, 1000
+THINKING_TOKENS = 64  # thoughtsTokenCount of a thinking model unless scripted
+
+BLOCK_REASONS = ("SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "IMAGE_SAFETY")
+# Finish reasons a script may queue; all but STOP and MAX_TOKENS answer without content.
+FINISH_REASONS = (
+    "STOP",
+    "MAX_TOKENS",
+    "SAFETY",
+    "RECITATION",
+    "OTHER",
+    "BLOCKLIST",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "MALFORMED_FUNCTION_CALL",
+    "IMAGE_SAFETY",
+)
+LABEL_STYLES = ("exact", "letter", "lower", "colon", "bold", "response", "paren")
+# The fields of the API's Schema message (responseSchema, an OpenAPI subset); the proto
+# JSON parser takes each in camelCase or snake_case (the SDK sends "property_ordering").
+SCHEMA_FIELDS = (
+    "type format title description nullable enum maxItems minItems properties required "
+    "propertyOrdering items minimum maximum minLength maxLength pattern anyOf example default "
+    "minProperties maxProperties"
+).split()
+SCHEMA_TYPES = ("STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL")
+# A safety rating list whose one blocked entry explains a SAFETY block or finish.
+SAFETY_RATINGS: list[dict[str, Any]] = [
+    {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
+    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True},
+]
 
 VER = r"v\d+(?:alpha|beta)?\d*"
 MARKER_RE = re.compile(r"\[fake:([^\]\s]+)\]")
@@ -235,18 +490,54 @@ def judge_score(label: str, text: str, scores: dict[str, int] | None = None) -> 
     return score_for(text.strip())
 
 
-def default_verdict(prompt: str, scores: dict[str, int] | None = None) -> dict[str, Any]:
-    """The default judge's answer: ``{"evaluations": [...], "overall_summary": ...}``."""
+def style_label(label: str, style: str = "exact") -> str:
+    """``label`` ("Answer A") as a sloppy judge writes it (see judge_label_style)."""
+    letter = label.rsplit(" ", 1)[-1]
+    styled = {
+        "exact": label,
+        "letter": letter,
+        "lower": label.lower(),
+        "colon": f"{label}:",
+        "bold": f"**{label}**",
+        "response": f"Response {letter}",
+        "paren": f"Answer ({letter})",
+    }
+    return styled[style]
+
+
+def default_verdict(
+    prompt: str,
+    scores: dict[str, int] | None = None,
+    labels: list[str] | None = None,
+    *,
+    style: str = "exact",
+    omit: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The default judge's answer: ``{"evaluations": [...], "overall_summary": ...}``.
+
+    It scores the labels found in the prompt or, given ``labels`` (the schema's enum),
+    exactly those (in prompt order, then the enum's; a label missing from the prompt is
+    scored as an empty answer). Scores are integers clamped to 1..10. ``omit`` leaves labels
+    out; ``style`` writes them sloppily (:func:`style_label`).
+    """
+    found = dict(find_answers(prompt))
+    if labels is not None:
+        wanted = [label for label in found if label in labels]
+        wanted += [label for label in labels if label not in found]
+        found = {label: found.get(label, "") for label in wanted}
     evaluations = []
-    for label, text in find_answers(prompt):
-        score = judge_score(label, text, scores)
+    for label, text in found.items():
+        if label in omit:
+            continue
+        score = min(10, max(1, judge_score(label, text, scores)))
+        written = style_label(label, style)
         evaluations.append(
             {
-                "label": label,
+                "label": written,
                 "score": score,
-                "reasoning": f"{label} gets {score}/10 from the fake judge.",
-                "strengths": [f"{label} answers the question"],
-                "weaknesses": [] if score >= 8 else [f"{label} could be more specific"],
+                "reasoning": f"{written} gets {score}/10 from the fake judge.",
+                "strengths": [f"{written} answers the question"],
+                "weaknesses": [] if score >= 8 else [f"{written} could be more specific"],
             }
         )
     if evaluations:
@@ -255,6 +546,96 @@ def default_verdict(prompt: str, scores: dict[str, int] | None = None) -> dict[s
     else:
         summary = "No labelled answers were found in the prompt."
     return {"evaluations": evaluations, "overall_summary": summary}
+
+
+def schema_labels(schema: Any) -> list[str] | None:
+    """The enum at ``evaluations.items.properties.label`` of a responseSchema or a
+    responseJsonSchema (``$ref`` to ``#/$defs/...`` resolved), if there is one."""
+
+    def resolve(node: Any) -> Any:
+        for _ in range(20):
+            ref = node.get("$ref") if isinstance(node, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#/"):
+                break
+            node = schema
+            for step in ref[2:].split("/"):
+                node = node.get(step) if isinstance(node, dict) else None
+        return node if isinstance(node, dict) else None
+
+    node = resolve(schema)
+    for step in ("evaluations", "items", "label"):
+        if node is None:
+            return None
+        if step == "items":
+            node = resolve(node.get("items"))
+        else:
+            properties = node.get("properties")
+            node = resolve(properties.get(step)) if isinstance(properties, dict) else None
+    enum = node.get("enum") if node is not None else None
+    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+        return list(enum)
+    return None
+
+
+def response_schema_error(schema: Any, ver: str = "v1beta") -> str | None:
+    """Why the API would refuse a responseSchema, or None.
+
+    First the proto JSON parse (an unknown field, a bad type, a non-object, with the real
+    wording and path, e.g. ``properties[0].value``), then the semantic checks (``required``
+    names a missing property, ``enum`` on a non-STRING), approximating the real wording.
+    """
+    names = set(SCHEMA_FIELDS) | {_snake(n) for n in SCHEMA_FIELDS}
+    parse: list[str] = []
+    semantic: list[str] = []
+
+    def invalid(path: str, what: str, value: Any) -> str:
+        kind = f"type.googleapis.com/google.ai.generativelanguage.{ver}.{what}"
+        return f"Invalid value at '{path}' ({kind}), {json.dumps(value)}"
+
+    def walk(node: Any, path: str, where: str) -> None:
+        if parse:
+            return
+        if not isinstance(node, dict):
+            parse.append(invalid(path, "Schema", node))
+            return
+        for key in node:
+            if key not in names:
+                parse.append(
+                    f'Invalid JSON payload received. Unknown name "{key}" at '
+                    f"'{path}': Cannot find field."
+                )
+                return
+        kind = _pick(node, "type")
+        if kind is not None and (not isinstance(kind, str) or kind.upper() not in SCHEMA_TYPES):
+            parse.append(invalid(f"{path}.type", "Type", kind))
+            return
+        kind = kind.upper() if isinstance(kind, str) else None
+        properties = _pick(node, "properties")
+        if properties is not None and not isinstance(properties, dict):
+            parse.append(invalid(f"{path}.properties", "Schema.PropertiesEntry", properties))
+            return
+        for i, (name, sub) in enumerate((properties or {}).items()):
+            walk(sub, f"{path}.properties[{i}].value", f"{where}.properties[{name}]")
+        if _pick(node, "items") is not None:
+            walk(_pick(node, "items"), f"{path}.items", f"{where}.items")
+        any_of = _pick(node, "anyOf")
+        for i, sub in enumerate(any_of if isinstance(any_of, list) else []):
+            walk(sub, f"{path}.any_of[{i}]", f"{where}.any_of[{i}]")
+        for i, name in enumerate(_pick(node, "required") or []):
+            if name not in (properties or {}):
+                semantic.append(
+                    f"* GenerateContentRequest.{where}.required[{i}]: property is not defined\n"
+                )
+        if _pick(node, "enum") is not None and kind != "STRING":
+            semantic.append(
+                f"* GenerateContentRequest.{where}.enum: only allowed for STRING type\n"
+            )
+
+    root = "generation_config.response_schema"
+    walk(schema, root, root)
+    if parse:
+        return parse[0]
+    return "".join(semantic) or None
 
 
 def max_in_flight(calls: Iterable[dict[str, Any]]) -> int:
@@ -319,7 +700,8 @@ def _error(
 
 
 def _outcome(item: Any) -> dict[str, Any] | None:
-    """Normalise a queued outcome: None means "succeed", else {"code": ..., ...}."""
+    """Normalise a queued outcome: None means "succeed", {"hang_ms": N} "succeed after N ms",
+    else a failure {"code": ..., ...}."""
     if item is None or item == "ok" or item == 0 or item == 200:
         return None
     if isinstance(item, bool):
@@ -330,7 +712,18 @@ def _outcome(item: Any) -> dict[str, Any] | None:
         return {"code": int(item)}
     if isinstance(item, dict) and isinstance(item.get("code"), int):
         return dict(item)
-    raise ValueError(f"not an outcome (use a status code, a dict with 'code', or 'ok'): {item!r}")
+    if isinstance(item, dict) and set(item) == {"hang_ms"}:
+        hang = item["hang_ms"]
+        if isinstance(hang, int | float) and not isinstance(hang, bool) and hang >= 0:
+            return {"hang_ms": float(hang)}
+    raise ValueError(
+        "not an outcome (use a status code, a dict with 'code', {'hang_ms': N} or 'ok'): "
+        f"{item!r}"
+    )
+
+
+def _is_hang(outcome: dict[str, Any] | None) -> bool:
+    return outcome is not None and "code" not in outcome
 
 
 def _snake(name: str) -> str:
@@ -368,6 +761,56 @@ def _media_parts(contents: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _modality(mime: str) -> str:
+    """The promptTokensDetails modality of a file part (anything unknown counts as video)."""
+    mime = mime.lower()
+    if mime.startswith("image/"):
+        return "IMAGE"
+    if mime.startswith("audio/"):
+        return "AUDIO"
+    if mime.startswith("text/"):
+        return "TEXT"
+    if mime == "application/pdf":
+        return "DOCUMENT"
+    return "VIDEO"
+
+
+def _details(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """A ModalityTokenCount list: the non-zero modalities, TEXT first."""
+    order = ("TEXT", "IMAGE", "VIDEO", "AUDIO", "DOCUMENT")
+    ranked = sorted(counts, key=lambda m: order.index(m) if m in order else len(order))
+    return [{"modality": m, "tokenCount": counts[m]} for m in ranked if counts[m] > 0]
+
+
+def _split(total: int, counts: dict[str, int]) -> dict[str, int]:
+    """``total`` split over the modalities in proportion to counts (largest remainder)."""
+    whole = sum(counts.values())
+    if whole <= 0 or total <= 0:
+        return {}
+    shares = {m: total * n / whole for m, n in counts.items()}
+    out = {m: math.floor(v) for m, v in shares.items()}
+    for m in sorted(shares, key=lambda m: out[m] - shares[m])[: total - sum(out.values())]:
+        out[m] += 1
+    return out
+
+
+def _page_token(offset: int) -> str:
+    """An opaque models.list page token for the item at ``offset``."""
+    return base64.urlsafe_b64encode(f"models:{offset}".encode()).decode().rstrip("=")
+
+
+def _page_offset(token: str) -> int | None:
+    """The offset a models.list page token stands for (0 for none; None if invalid)."""
+    if not token:
+        return 0
+    try:
+        decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    match = re.fullmatch(r"models:(\d+)", decoded)
+    return int(match.group(1)) if match else None
+
+
 def _file_id(uri: str) -> str | None:
     """The id of one of our files named by a fileData URI (None for gs://, YouTube, ...)."""
     if uri.startswith("files/"):
@@ -391,6 +834,17 @@ def _sanitise(body: dict[str, Any]) -> dict[str, Any]:
             inline["dataBytes"] = len(raw)
             inline["dataSha256"] = hashlib.sha256(raw).hexdigest()
     return body
+
+
+def _as_model(item: Any) -> dict[str, Any]:
+    """A config "models" item as a model resource: a plain id becomes a video model."""
+    if isinstance(item, str):
+        return model_resource(item)
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        resource = copy.deepcopy(item)
+        resource["name"] = f"models/{item['name'].removeprefix('models/')}"
+        return resource
+    raise ValueError(f"a model is an id or a resource with a name: {item!r}")
 
 
 def _upload_active(session: _Upload) -> Response:
@@ -441,6 +895,8 @@ class FakeGeminiApp:
             "files_list": 0,
             "files_deleted": 0,
             "files_expired": 0,
+            "models_list": 0,
+            "models_get": 0,
             "generate_calls": 0,
             "generate_calls_by_model": {},
             "judge_calls": 0,
@@ -536,6 +992,8 @@ class FakeGeminiApp:
                 return "count_tokens", self._count_tokens(request, ver, model)
         if method == "GET" and (m := re.fullmatch(rf"/({VER})/models/([^/:]+)", path)):
             return "models.get", self._models_get(request, *m.groups())
+        if method == "GET" and re.fullmatch(rf"/({VER})/models", path):
+            return "models.list", self._models_list(request)
         return "unknown", _error(404, f"The fake has no {method} {path}.")
 
     # keys and models ----------------------------------------------------------
@@ -588,10 +1046,19 @@ class FakeGeminiApp:
             ],
         )
 
+    def _find_model(self, model: str) -> dict[str, Any] | None:
+        """The listed resource of a model id (caller holds the lock); None if unknown."""
+        if model in self.config["unknown_models"]:
+            return None
+        for resource in self.config["models"]:
+            if resource["name"] == f"models/{model}":
+                return resource
+        return None
+
     def _check_model(self, ver: str, model: str, rpc: str) -> Response | None:
         with self.lock:
-            known, unknown = self.config["known_models"], self.config["unknown_models"]
-        if model not in unknown and (known is None or model in known):
+            found = self._find_model(model)
+        if found is not None:
             return None
         return _error(
             404,
@@ -702,6 +1169,10 @@ class FakeGeminiApp:
         with self.lock:
             queue = self.config["upload_fail"]
             failure = _outcome(queue.pop(0)) if queue else None
+        if _is_hang(failure):
+            time.sleep(failure["hang_ms"] / 1000)
+            failure = None
+        with self.lock:
             if failure is None and file_id is not None and file_id in self.files:
                 return _error(409, f"File files/{file_id} already exists.", "ALREADY_EXISTS")
             if failure is None:
@@ -792,6 +1263,7 @@ class FakeGeminiApp:
             while session.file_id is None and file_id in self.files:
                 file_id = secrets.token_hex(6)
             polls = int(self.config["active_after_polls"])
+            processing_s = float(self.config["processing_ms"]) / 1000
             rec = {
                 "id": file_id,
                 "name": f"files/{file_id}",
@@ -803,13 +1275,14 @@ class FakeGeminiApp:
                 "updateTime": _rfc3339(now),
                 "expirationTime": _rfc3339(now + FILE_TTL),
                 "uri": f"{session.base}/{session.version}/files/{file_id}",
-                "state": "PROCESSING" if polls > 0 else self.config["final_file_state"],
+                "state": "PROCESSING",
                 "active_after_polls": polls,
+                "ready_at": time.time() + processing_s,
                 "final_state": self.config["final_file_state"],
                 "polls": 0,
                 "api_key": session.api_key,
             }
-            self.files[file_id] = rec
+            self.files[file_id] = self._refresh(rec)
             self.uploads.append(
                 {
                     "name": rec["name"],
@@ -828,6 +1301,19 @@ class FakeGeminiApp:
             self._bump("uploads_by_sha256", sha)
             resource = self._resource(rec)
         return _json({"file": resource}, headers={"X-Goog-Upload-Status": "final"})
+
+    @staticmethod
+    def _refresh(rec: dict[str, Any]) -> dict[str, Any]:
+        """Finish processing a file once it has had its polls and its time (caller holds
+        the lock)."""
+        if (
+            rec["state"] == "PROCESSING"
+            and rec["polls"] >= rec["active_after_polls"]
+            and time.time() >= rec["ready_at"]
+        ):
+            rec["state"] = rec["final_state"]
+            rec["updateTime"] = _rfc3339(_now())
+        return rec
 
     def _forget(self, file_id: str, fate: str) -> bool:
         """Drop a file (caller holds the lock); remember why in the upload history."""
@@ -848,10 +1334,7 @@ class FakeGeminiApp:
             rec = self.files.get(file_id)
             if rec is not None:
                 rec["polls"] += 1
-                if rec["state"] == "PROCESSING" and rec["polls"] >= rec["active_after_polls"]:
-                    rec["state"] = rec["final_state"]
-                    rec["updateTime"] = _rfc3339(_now())
-                resource = self._resource(rec)
+                resource = self._resource(self._refresh(rec))
         if rec is None:
             return self._missing_file(file_id)
         return _json(resource)
@@ -873,7 +1356,7 @@ class FakeGeminiApp:
         with self.lock:
             self._bump("files_list")
             recs = sorted(self.files.values(), key=lambda r: r["createTime"], reverse=True)
-            page = [self._resource(r) for r in recs[start : start + size]]
+            page = [self._resource(self._refresh(r)) for r in recs[start : start + size]]
         body: dict[str, Any] = {"files": page} if page else {}
         if start + size < len(recs):
             body["nextPageToken"] = str(start + size)
@@ -886,17 +1369,29 @@ class FakeGeminiApp:
             return denied
         if (missing := self._check_model(ver, model, "get")) is not None:
             return missing
-        return _json(
-            {
-                "name": f"models/{model}",
-                "version": "001",
-                "displayName": model,
-                "description": "A model of the fake Gemini server.",
-                "inputTokenLimit": 1048576,
-                "outputTokenLimit": 65536,
-                "supportedGenerationMethods": ["generateContent", "countTokens"],
-            }
-        )
+        with self.lock:
+            self._bump("models_get")
+            return _json(copy.deepcopy(self._find_model(model)))
+
+    def _models_list(self, request: Request) -> Response:
+        """models.list: pageSize (default 50, at most 1000) and an opaque pageToken."""
+        if (denied := self._check_key(self._key(request))) is not None:
+            return denied
+        raw = request.args.get("pageSize") or "0"
+        if not re.fullmatch(r"-?\d+", raw):
+            return _error(400, f"Invalid value at 'page_size' (TYPE_INT32), \"{raw}\"")
+        size = int(raw)
+        size = min(size, MODELS_MAX_PAGE_SIZE) if size > 0 else MODELS_PAGE_SIZE
+        start = _page_offset(request.args.get("pageToken") or "")
+        if start is None:
+            return _error(400, "Invalid page token.")
+        with self.lock:
+            self._bump("models_list")
+            listed = copy.deepcopy(self.config["models"])  # unknown_models too: listed, refused
+        body: dict[str, Any] = {"models": listed[start : start + size]}
+        if start + size < len(listed):
+            body["nextPageToken"] = _page_token(start + size)
+        return _json(body)
 
     def _count_tokens(self, request: Request, ver: str, model: str) -> Response:
         if (denied := self._check_key(self._key(request))) is not None:
@@ -905,29 +1400,70 @@ class FakeGeminiApp:
             return missing
         body = request.get_json(force=True, silent=True) or {}
         inner = body.get("generateContentRequest") or body
+        total, counts = self._prompt_usage(inner)
         with self.lock:
             self._bump("count_tokens_calls")
-            file_tokens = int(self.config["file_tokens"])
-        return _json({"totalTokens": self._prompt_tokens(inner, file_tokens)})
+        return _json({"totalTokens": total, "promptTokensDetails": _details(counts)})
+
+    def _file_tokens(self, part: dict[str, Any]) -> tuple[int, str]:
+        """A media part's prompt tokens and modality (caller holds the lock)."""
+        tokens = int(self.config["file_tokens"])
+        by_file = self.config["file_tokens_by_file"] or {}
+        keys: list[str] = []
+        file_data, inline = _pick(part, "fileData"), _pick(part, "inlineData")
+        if isinstance(file_data, dict):
+            mime = str(_pick(file_data, "mimeType") or "")
+            file_id = _file_id(str(_pick(file_data, "fileUri") or ""))
+            rec = self.files.get(file_id) if file_id else None
+            if rec is not None:
+                keys = [rec.get("displayName") or "", rec["sha256"]]
+                mime = mime or rec["mimeType"]
+        else:
+            inline = inline if isinstance(inline, dict) else {}
+            mime = str(_pick(inline, "mimeType") or "")
+            raw = base64.b64decode(str(inline.get("data") or "") + "==", validate=False)
+            keys = [str(_pick(inline, "displayName") or ""), hashlib.sha256(raw).hexdigest()]
+        for key in keys:
+            if key and key in by_file:
+                tokens = int(by_file[key])
+                break
+        return tokens, _modality(mime)
+
+    def _prompt_usage(self, body: dict[str, Any]) -> tuple[int, dict[str, int]]:
+        """The prompt tokens of a request and their split by modality: text at 4 characters
+        a token, each file part its file tokens (a video's audio_tokens_per_file as AUDIO)."""
+        texts = _texts(body.get("contents")) + _texts(_pick(body, "systemInstruction"))
+        counts = {"TEXT": sum(count_tokens(t) for t in texts)}
+        with self.lock:
+            audio = int(self.config["audio_tokens_per_file"])
+            for part in _media_parts(body.get("contents")):
+                tokens, modality = self._file_tokens(part)
+                if modality == "VIDEO":
+                    counts["AUDIO"] = counts.get("AUDIO", 0) + min(audio, tokens)
+                    tokens -= min(audio, tokens)
+                counts[modality] = counts.get(modality, 0) + tokens
+        return sum(counts.values()), counts
 
     @staticmethod
-    def _prompt_tokens(body: dict[str, Any], file_tokens: int) -> int:
-        texts = _texts(body.get("contents")) + _texts(_pick(body, "systemInstruction"))
-        media = _media_parts(body.get("contents"))
-        return sum(count_tokens(t) for t in texts) + file_tokens * len(media)
+    def _pop(scripts: dict[str, dict[str, Any]], model: str, name: str) -> Any:
+        """Pop the head of a queue field: the model's own queue first, then "*"'s."""
+        for scope in (model, "*"):
+            queue = scripts.get(scope, {}).get(name)
+            if queue:
+                return True, queue.pop(0)
+        return False, None
 
     def _plan(self, model: str, judge: bool) -> dict[str, Any]:
         """Decide (under the lock) how this call ends, consuming queues and counters."""
-        failure, from_queue = None, False
-        for scope in (model, "*"):
-            queue = self.scripts.get(scope, {}).get("fail")
-            if queue:
-                failure, from_queue = _outcome(queue.pop(0)), True
-                break
+        from_queue, item = self._pop(self.scripts, model, "fail")
+        failure = _outcome(item) if from_queue else None
+        hang_ms = failure["hang_ms"] if _is_hang(failure) else 0.0
+        failure = None if _is_hang(failure) else failure
         rate = float(self._script_value(model, "fail_rate"))
         if not from_queue and rate > 0 and self.rng.random() < rate:
             failure = {"code": int(self.rng.choice(self._script_value(model, "fail_rate_codes")))}
         blocked = malformed = False
+        finish = "STOP"
         if failure is None:
             for scope in (model, "*"):
                 script = self.scripts.get(scope, {})
@@ -935,6 +1471,9 @@ class FakeGeminiApp:
                     script["blocked"] -= 1
                     blocked = True
                     break
+        if failure is None and not blocked:
+            popped, item = self._pop(self.scripts, model, "finish")
+            finish = str(item).upper() if popped else "STOP"
         if failure is None and judge and not blocked:
             for scope in (model, "*"):
                 script = self.scripts.get(scope, {})
@@ -943,8 +1482,9 @@ class FakeGeminiApp:
                     malformed = True
                     break
         plan = self._effective_script(model)
-        plan.update(failure=failure, blocked=blocked, malformed=malformed)
-        plan["file_tokens"] = int(self.config["file_tokens"])
+        plan.update(
+            failure=failure, blocked=blocked, malformed=malformed, finish=finish, hang_ms=hang_ms
+        )
         return plan
 
     def _generate(self, request: Request, ver: str, model: str, *, stream: bool) -> Response:
@@ -961,6 +1501,10 @@ class FakeGeminiApp:
             for p in _media_parts(body.get("contents"))
             if isinstance(_pick(p, "fileData"), dict)
         ]
+        schema_form = next(
+            (f for f in ("responseSchema", "responseJsonSchema") if _pick(config, f) is not None),
+            None,
+        )
         entry: dict[str, Any] = {
             "model": model,
             "api_version": ver,
@@ -973,8 +1517,12 @@ class FakeGeminiApp:
             "error": None,
             "prompt": prompt,
             "file_uris": uris,
+            "temperature": _pick(config, "temperature"),
+            "response_schema": copy.deepcopy(_pick(config, schema_form)) if schema_form else None,
+            "schema_form": schema_form,
             "request": _sanitise(body),
             "response_text": None,
+            "finish_reason": None,
             "usage": None,
         }
         with self.lock:
@@ -1007,6 +1555,71 @@ class FakeGeminiApp:
             response = self._as_sse(json.loads(response.get_data()))
         return response
 
+    def _refuse(self, ver: str, model: str, body: dict[str, Any]) -> Response | None:
+        """The 400s of a request the API refuses before generating anything."""
+        with self.lock:
+            resource = copy.deepcopy(self._find_model(model)) or {}
+        methods = resource.get("supportedGenerationMethods") or []
+        if "generateContent" not in methods:
+            # The real wording is approximated (and the real API may answer this with the
+            # 404 of _check_model, "... or is not supported for generateContent").
+            return _error(
+                400,
+                f"models/{model} does not support generateContent; its supported methods "
+                f"are {', '.join(methods) or 'none'}. Call ListModels to see the list of "
+                "available models and their supported methods.",
+                "INVALID_ARGUMENT",
+            )
+        config = _pick(body, "generationConfig") or {}
+        schema = _pick(config, "responseSchema")
+        if schema is not None and (message := response_schema_error(schema, ver)):
+            details = None
+            if message.startswith("Invalid JSON payload") or message.startswith("Invalid value"):
+                field = message.split("'")[1]
+                details = [
+                    {
+                        "@type": "type.googleapis.com/google.rpc.BadRequest",
+                        "fieldViolations": [{"field": field, "description": message}],
+                    }
+                ]
+            return _error(400, message, "INVALID_ARGUMENT", details)
+        json_schema = _pick(config, "responseJsonSchema")
+        if json_schema is not None and not isinstance(json_schema, dict):
+            kind = type(json_schema).__name__
+            return _error(
+                400,
+                "Invalid value at 'generation_config.response_json_schema': a JSON Schema "
+                f"must be an object, got {kind} {json.dumps(json_schema)}.",
+                "INVALID_ARGUMENT",
+            )
+        return None
+
+    def _usage(
+        self, plan: dict[str, Any], resource: dict[str, Any], counts: dict[str, int], text: str
+    ) -> dict[str, Any]:
+        """usageMetadata: prompt (by modality), candidates, thoughts, cache and total."""
+        prompt_tokens = sum(counts.values())
+        candidates = count_tokens(text) if text else 0
+        thoughts = plan["thinking_tokens"]
+        if thoughts is None:
+            thoughts = THINKING_TOKENS if resource.get("thinking") else 0
+        if plan["blocked"]:
+            candidates = thoughts = 0  # the prompt never reached the model
+        cached = plan["cached_tokens"]
+        cached = prompt_tokens if cached == "all" else min(int(cached), prompt_tokens)
+        usage: dict[str, Any] = {"promptTokenCount": prompt_tokens}
+        if candidates:
+            usage["candidatesTokenCount"] = candidates
+        usage["totalTokenCount"] = prompt_tokens + candidates + int(thoughts)
+        if cached > 0:
+            usage["cachedContentTokenCount"] = cached
+        usage["promptTokensDetails"] = _details(counts)
+        if cached > 0:
+            usage["cacheTokensDetails"] = _details(_split(cached, counts))
+        if thoughts:
+            usage["thoughtsTokenCount"] = int(thoughts)
+        return usage
+
     def _generate_inner(
         self,
         ver: str,
@@ -1021,39 +1634,54 @@ class FakeGeminiApp:
             return denied, {}
         if (missing := self._check_model(ver, model, "generateContent")) is not None:
             return missing, {}
+        if (refused := self._refuse(ver, model, body)) is not None:
+            return refused, {}
         for uri in uris:
             file_id = _file_id(uri)
             if file_id is None:
                 continue  # gs://, YouTube, ...: not ours to check
             with self.lock:
                 rec = self.files.get(file_id)
-                state = rec["state"] if rec else None
+                state = self._refresh(rec)["state"] if rec else None
             if rec is None:
                 return self._missing_file(file_id), {}
             if state != "ACTIVE":
                 message = f"The File {file_id} is not in an ACTIVE state and usage is not allowed."
                 return _error(400, message, "FAILED_PRECONDITION"), {}
+        prompt_tokens, counts = self._prompt_usage(body)
+        with self.lock:
+            resource = copy.deepcopy(self._find_model(model)) or {}
+        limit = resource.get("inputTokenLimit")
+        if limit is not None and prompt_tokens > int(limit):
+            message = (
+                f"The input token count ({prompt_tokens}) exceeds the maximum number of tokens "
+                f"allowed ({int(limit)})."
+            )
+            return _error(400, message, "INVALID_ARGUMENT"), {}
         with self.lock:
             plan = self._plan(model, judge)
+        extra: dict[str, Any] = {}
+        if plan["hang_ms"]:
+            extra["hang_ms"] = plan["hang_ms"]
+            time.sleep(plan["hang_ms"] / 1000)
         if plan["failure"] is not None:
             delay = plan["failure"].get("latency_ms", plan["fail_latency_ms"])
             time.sleep(float(delay) / 1000)
-            return self._failure(plan["failure"], model), {}
+            return self._failure(plan["failure"], model), extra
         time.sleep(float(plan["latency_ms"]) / 1000)
-        prompt_tokens = self._prompt_tokens(body, plan["file_tokens"])
-        model_version = model
+        answer: dict[str, Any] = {}
         if plan["blocked"]:
-            answer = {
-                "promptFeedback": {"blockReason": "SAFETY"},
-                "usageMetadata": {
-                    "promptTokenCount": prompt_tokens,
-                    "totalTokenCount": prompt_tokens,
-                },
-                "modelVersion": model_version,
-                "responseId": secrets.token_urlsafe(12),
-            }
-            return _json(answer), {"blocked": True, "usage": answer["usageMetadata"]}
-        extra: dict[str, Any] = {}
+            reason = plan["block_reason"]
+            feedback: dict[str, Any] = {"blockReason": reason}
+            if reason == "SAFETY":
+                feedback["safetyRatings"] = copy.deepcopy(SAFETY_RATINGS)
+            answer["promptFeedback"] = feedback
+            usage = self._usage(plan, resource, counts, "")
+            extra.update(blocked=True, block_reason=reason, usage=usage)
+            answer.update(
+                usageMetadata=usage, modelVersion=model, responseId=secrets.token_urlsafe(12)
+            )
+            return _json(answer), extra
         if judge:
             answers = find_answers(prompt)
             extra["judge_labels"] = {label: answer_model(text) for label, text in answers}
@@ -1064,7 +1692,16 @@ class FakeGeminiApp:
                 scripted = plan["judge_response"]
                 text = scripted if isinstance(scripted, str) else json.dumps(scripted)
             else:
-                text = json.dumps(default_verdict(prompt, plan["judge_scores"]))
+                config = _pick(body, "generationConfig") or {}
+                schema = _pick(config, "responseSchema") or _pick(config, "responseJsonSchema")
+                verdict = default_verdict(
+                    prompt,
+                    plan["judge_scores"],
+                    schema_labels(schema),
+                    style=plan["judge_label_style"],
+                    omit=plan["judge_omit"],
+                )
+                text = json.dumps(verdict)
         else:
             text = plan["text"]
             if text is None:
@@ -1074,37 +1711,49 @@ class FakeGeminiApp:
                     if isinstance(_pick(p, "inlineData"), dict)
                 ]
                 text = default_answer(model, prompt, uris + inline)
-        usage = {
-            "promptTokenCount": prompt_tokens,
-            "candidatesTokenCount": count_tokens(text),
-            "totalTokenCount": prompt_tokens + count_tokens(text),
-        }
+        finish = plan["finish"]
+        candidate: dict[str, Any] = {}
+        if finish == "MAX_TOKENS":
+            text = text[: len(text) // 2]
+        if finish in ("STOP", "MAX_TOKENS"):
+            candidate["content"] = {"parts": [{"text": text}], "role": "model"}
+        else:
+            text = ""
+        candidate["finishReason"] = finish
+        if finish == "SAFETY":
+            candidate["safetyRatings"] = copy.deepcopy(SAFETY_RATINGS)
+        if finish == "RECITATION":
+            candidate["citationMetadata"] = {
+                "citationSources": [
+                    {"startIndex": 0, "endIndex": 120, "uri": "https://example.com/recited"}
+                ]
+            }
+        candidate["index"] = 0
+        usage = self._usage(plan, resource, counts, text)
         answer = {
-            "candidates": [
-                {
-                    "content": {"parts": [{"text": text}], "role": "model"},
-                    "finishReason": "STOP",
-                    "index": 0,
-                }
-            ],
+            "candidates": [candidate],
             "usageMetadata": usage,
-            "modelVersion": model_version,
+            "modelVersion": model,
             "responseId": secrets.token_urlsafe(12),
         }
-        extra.update(response_text=text, usage=usage)
+        extra.update(response_text=text or None, usage=usage, finish_reason=finish)
         return _json(answer), extra
 
     @staticmethod
     def _as_sse(answer: dict[str, Any]) -> Response:
-        """A streamed answer: the text in two chunks, usage and STOP on the last."""
-        text = answer["candidates"][0]["content"]["parts"][0]["text"]
+        """A streamed answer: a text in two chunks (usage on both, the finish reason on the
+        last); an answer without text (blocked, SAFETY, ...) in one."""
+        parts = ((answer.get("candidates") or [{}])[0].get("content") or {}).get("parts") or []
+        text = (parts[0].get("text") or "") if parts else ""
         half = len(text) // 2
-        first = copy.deepcopy(answer)
-        first["candidates"][0]["content"]["parts"][0]["text"] = text[:half]
-        del first["candidates"][0]["finishReason"]
-        last = copy.deepcopy(answer)
-        last["candidates"][0]["content"]["parts"][0]["text"] = text[half:]
-        chunks = [first, last] if half else [last]
+        chunks = [answer]
+        if half:
+            first = copy.deepcopy(answer)
+            first["candidates"][0]["content"]["parts"][0]["text"] = text[:half]
+            del first["candidates"][0]["finishReason"]
+            last = copy.deepcopy(answer)
+            last["candidates"][0]["content"]["parts"][0]["text"] = text[half:]
+            chunks = [first, last]
         data = "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks)
         return Response(data, 200, content_type="text/event-stream")
 
@@ -1152,11 +1801,14 @@ class FakeGeminiApp:
                     for upload in uploads:
                         rec = self.files.get(upload["name"].removeprefix("files/"))
                         fate = upload["fate"]
-                        upload["state"] = fate.upper() if fate else rec["state"]
+                        if fate:
+                            upload["state"] = fate.upper()
+                        else:
+                            upload["state"] = self._refresh(rec)["state"] if rec else "UNKNOWN"
                     return _json(uploads)
             case ("GET", "/files"):
                 with self.lock:
-                    return _json(list(self.files.values()))
+                    return _json([self._refresh(rec) for rec in self.files.values()])
             case ("POST", "/files/expire"):
                 with self.lock:
                     names = list(self.files) if body.get("all") else [self._file_arg(body)]
@@ -1193,6 +1845,24 @@ class FakeGeminiApp:
                 _outcome(item)  # validate
         if body.get("fail_rate") is not None and not 0 <= float(body["fail_rate"]) <= 1:
             raise ValueError("fail_rate must be within [0, 1]")
+        if "finish" in body and body["finish"] is not None:
+            if not isinstance(body["finish"], list):
+                body["finish"] = [body["finish"]]
+            body["finish"] = [str(item).upper() for item in body["finish"]]
+            for item in body["finish"]:
+                if item not in FINISH_REASONS:
+                    raise ValueError(f"finish {item!r} is none of {list(FINISH_REASONS)}")
+        if body.get("block_reason") is not None:
+            body["block_reason"] = str(body["block_reason"]).upper()
+            if body["block_reason"] not in BLOCK_REASONS:
+                raise ValueError(f"block_reason must be one of {list(BLOCK_REASONS)}")
+        if body.get("judge_label_style") not in (None, *LABEL_STYLES):
+            raise ValueError(f"judge_label_style must be one of {list(LABEL_STYLES)}")
+        if isinstance(body.get("judge_omit"), str):
+            body["judge_omit"] = [body["judge_omit"]]
+        cached = body.get("cached_tokens")
+        if cached is not None and cached != "all" and (isinstance(cached, bool) or int(cached) < 0):
+            raise ValueError('cached_tokens must be an int >= 0 or "all"')
         with self.lock:
             script = {} if clear else self.scripts.get(model, {})
             for name, value in body.items():
@@ -1210,11 +1880,19 @@ class FakeGeminiApp:
         body = dict(body)
         if isinstance(body.get("valid_keys"), str):
             body["valid_keys"] = [body["valid_keys"]]
-        for name in ("bad_keys", "unknown_models", "upload_fail"):
+        for name in ("bad_keys", "unknown_models", "upload_fail", "models"):
             if isinstance(body.get(name), str | int):
                 body[name] = [body[name]]
         for item in body.get("upload_fail") or []:
             _outcome(item)
+        if body.get("models") is not None:
+            body["models"] = [_as_model(item) for item in body["models"]]
+        if body.get("file_tokens_by_file") is not None:
+            if not isinstance(body["file_tokens_by_file"], dict):
+                raise ValueError("file_tokens_by_file maps a displayName or sha256 hex to tokens")
+            body["file_tokens_by_file"] = {
+                str(k): int(v) for k, v in body["file_tokens_by_file"].items()
+            }
         if body.get("bad_key_status", 400) not in (400, 403):
             raise ValueError("bad_key_status must be 400 or 403")
         if body.get("missing_file_status", 404) not in (403, 404):
@@ -1375,20 +2053,34 @@ class FakeGemini:
         self._call("POST", "reset", json={"log_only": log_only, "keep_files": keep_files})
 
     def script(self, model: str = "*", *, clear: bool = False, **fields: Any) -> dict[str, Any]:
-        """Script a model (or "*"): latency_ms, fail=[429, 500, ...], fail_rate, text,
-        judge_response, judge_scores, malformed=N, blocked=N, ... (see SCRIPT_DEFAULTS)."""
+        """Script a model (or "*"): latency_ms, fail=[429, {"hang_ms": 500}, ...], fail_rate,
+        text, judge_response, judge_scores, judge_label_style, judge_omit, malformed=N,
+        blocked=N, block_reason, finish=["SAFETY", ...], thinking_tokens, cached_tokens, ...
+        (see SCRIPT_DEFAULTS)."""
         return self._call("POST", "script", json={"model": model, "clear": clear, **fields})
 
     def scripts(self) -> dict[str, Any]:
         return self._call("GET", "script")
 
     def configure(self, **fields: Any) -> dict[str, Any]:
-        """Set config fields: valid_keys, bad_keys, bad_key_status, known_models,
-        unknown_models, active_after_polls, ... (see CONFIG_DEFAULTS)."""
+        """Set config fields: valid_keys, bad_keys, bad_key_status, models, unknown_models,
+        active_after_polls, processing_ms, file_tokens_by_file, ... (see CONFIG_DEFAULTS);
+        None restores a field's default."""
         return self._call("POST", "config", json=fields)
 
     def config(self) -> dict[str, Any]:
         return self._call("GET", "config")
+
+    def models(self) -> list[str]:
+        """The ids of the models the API lists now."""
+        return [m["name"].removeprefix("models/") for m in self.config()["models"]]
+
+    def add_models(self, *models: str | dict[str, Any]) -> list[str]:
+        """List more models (plain ids become video models; resources as given) next to
+        the current ones; returns every listed id."""
+        current = self.config()["models"]
+        self.configure(models=current + list(models))
+        return self.models()
 
     def log(self, *, since: int = 0, model: str | None = None, requests: bool = False) -> dict:
         params: dict[str, Any] = {"since": since, "requests": int(requests)}
@@ -1467,11 +2159,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--valid-key", action="append", help="accept only these API keys")
     parser.add_argument("--latency-ms", type=int, default=0, help="latency of every model")
     parser.add_argument("--active-after-polls", type=int, default=1)
+    parser.add_argument("--processing-ms", type=int, default=0)
+    parser.add_argument(
+        "--model", action="append", default=[], help="also list this model id (a video model)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = FakeGeminiApp()
     app.config["valid_keys"] = args.valid_key
     app.config["active_after_polls"] = args.active_after_polls
+    app.config["processing_ms"] = args.processing_ms
+    app.config["models"] += [_as_model(model) for model in args.model]
     if args.latency_ms:
         app.scripts["*"] = {"latency_ms": args.latency_ms}
     server = make_server(args.host, args.port, app, threaded=True, request_handler=_QuietHandler)

@@ -8,12 +8,16 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import time
+from typing import Literal
 
 import httpx
+import httpx2
 import pytest
 from fake_gemini import (
     API_KEY_INVALID_MESSAGE,
+    DEFAULT_MODELS,
     FakeGemini,
     count_tokens,
     default_answer,
@@ -22,14 +26,38 @@ from fake_gemini import (
 )
 from google import genai
 from google.genai import errors, types
+from pydantic import BaseModel, Field
 
-from vidcompare.providers.base import JudgeOutput
+MODEL = "gemini-3.5-flash"
+JUDGE = "gemini-3.1-pro-preview"
 
-MODEL = "gemini-2.5-flash"
+
+# The judge's output schema (as vidcompare's judges fill it), kept here so that these tests
+# do not depend on the provider code.
+class LabelVerdict(BaseModel):
+    label: str
+    score: int = Field(ge=1, le=10)
+    reasoning: str
+    strengths: list[str] = Field(default_factory=list)
+    weaknesses: list[str] = Field(default_factory=list)
 
 
-# The judge's real output schema, as the Gemini judge sends it.
-Verdict = JudgeOutput
+class Verdict(BaseModel):
+    evaluations: list[LabelVerdict]
+    overall_summary: str
+
+
+class TwoLabels(BaseModel):
+    label: Literal["Answer A", "Answer B"]
+    score: int = Field(ge=1, le=10)
+    reasoning: str
+
+
+class TwoLabelVerdict(BaseModel):
+    """A verdict whose labels are an enum (pydantic Literal): only Answer A and B."""
+
+    evaluations: list[TwoLabels]
+    overall_summary: str
 
 
 @pytest.fixture
@@ -64,7 +92,10 @@ def test_upload_poll_generate_with_file_and_usage(fake: FakeGemini):
     usage = response.usage_metadata
     assert usage.prompt_token_count == count_tokens("Describe it") + 258
     assert usage.candidates_token_count == count_tokens(response.text)
-    assert usage.total_token_count == usage.prompt_token_count + usage.candidates_token_count
+    assert usage.thoughts_token_count == 64
+    assert usage.total_token_count == (
+        usage.prompt_token_count + usage.candidates_token_count + usage.thoughts_token_count
+    )
 
     (call,) = fake.calls()
     assert call["model"] == MODEL and call["api_key"] == "fake-key" and not call["judge"]
@@ -120,6 +151,12 @@ def test_file_states_deletion_and_expiry(fake: FakeGemini):
 
     other = upload(client)
     client.files.delete(name=other.name)
+    with pytest.raises(errors.ClientError) as caught:
+        client.files.delete(name=other.name)  # gone: deleting again is a 404
+    assert caught.value.code == 404
+    counters = fake.counters()
+    assert (counters["files_deleted"], counters["files_expired"]) == (1, 1)
+    assert other.name not in [f["name"] for f in fake.files()]
     fake.configure(missing_file_status=403)
     with pytest.raises(errors.ClientError) as caught:
         client.files.get(name=other.name)
@@ -131,6 +168,7 @@ def test_file_states_deletion_and_expiry(fake: FakeGemini):
 
 
 def test_async_client_same_paths_and_concurrency(fake: FakeGemini):
+    fake.add_models("slow-model")
     fake.script("slow-model", latency_ms=300)
     client = fake.client()
 
@@ -243,9 +281,15 @@ def test_unknown_model_is_404_for_the_api_version_used(fake: FakeGemini):
             f"models/gemini-nope is not found for API version {version or 'v1'}, or is not "
             "supported for generateContent."
         )
-    fake.configure(known_models=[MODEL])
-    with pytest.raises(errors.ClientError):
-        client.models.generate_content(model="gemini-other", contents="x")
+    fake.configure(models=[MODEL])
+    assert client.models.generate_content(model=MODEL, contents="x").text
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model="gemini-3.8-flash", contents="x")
+    assert caught.value.code == 404
+    fake.configure(unknown_models=[MODEL])  # refused although listed
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model=MODEL, contents="x")
+    assert caught.value.code == 404
 
 
 def judge_prompt(answers: list[str]) -> str:
@@ -263,6 +307,7 @@ def judge_config() -> types.GenerateContentConfig:
 
 
 def test_default_judge_structured_output(fake: FakeGemini):
+    fake.add_models("model-fast", "model-slow", "judge")
     client = fake.client()
     fast = client.models.generate_content(model="model-fast", contents="what happens?").text
     slow = client.models.generate_content(model="model-slow", contents="what happens?").text
@@ -290,6 +335,7 @@ def test_default_judge_structured_output(fake: FakeGemini):
 
 
 def test_scripted_and_malformed_judge_answers(fake: FakeGemini):
+    fake.add_models("judge")
     client = fake.client()
     prompt = judge_prompt(["one", "two"])
     scripted = {
@@ -330,6 +376,7 @@ def test_fail_rate_is_seeded_and_counted(fake: FakeGemini):
                 statuses.append(exc.code)
         return statuses
 
+    fake.add_models("flaky")
     fake.configure(seed=7)
     fake.script("flaky", fail_rate=0.5, fail_rate_codes=[500, 503])
     first = pattern()
@@ -386,3 +433,584 @@ def test_subprocess_server_through_environment_variables(monkeypatch):
         assert response.text == default_answer(MODEL, "from env")
         assert fake.calls()[0]["api_key"] == "env-key"
         assert fake.health()
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+LISTED = [m["name"] for m in DEFAULT_MODELS]
+VIDEO_METHODS = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
+
+
+def test_models_list_pages_through_the_real_catalogue_sync_and_aio(fake: FakeGemini):
+    assert "models/gemini-3-pro-preview" not in LISTED and "models/gemini-2.5-flash" not in LISTED
+    assert len(LISTED) > 6  # more than two pages of 3
+    client = fake.client()
+    pager = client.models.list(config={"page_size": 3})
+    assert len(pager.page) == 3 and pager.page_size == 3
+    models = list(pager)
+    assert [m.name for m in models] == LISTED
+
+    async def names() -> list[str]:
+        return [m.name async for m in await client.aio.models.list(config={"page_size": 3})]
+
+    assert asyncio.run(names()) == LISTED
+    pages = math.ceil(len(LISTED) / 3)
+    assert fake.counters()["models_list"] == 2 * pages  # sync and aio
+    assert [m.name for m in client.models.list()] == LISTED  # 50 a page: one request
+    assert fake.counters()["models_list"] == 2 * pages + 1
+    tokens = [r["query"] for r in fake.requests() if r["kind"] == "models.list"][1:pages]
+    assert all("pageToken=" in query and "pageSize=3" in query for query in tokens)
+
+    by_name = {m.name.removeprefix("models/"): m for m in models}
+    flash = by_name["gemini-3.8-flash"]
+    assert (flash.display_name, flash.version, flash.thinking) == ("Gemini 3.8 Flash", "001", True)
+    assert (flash.input_token_limit, flash.output_token_limit) == (1048576, 65536)
+    assert flash.supported_actions == VIDEO_METHODS  # the SDK's name for the methods
+    assert (flash.temperature, flash.max_temperature, flash.top_p, flash.top_k) == (
+        1.0,
+        2.0,
+        0.95,
+        64,
+    )
+    assert by_name["gemini-3.5-flash-lite"].display_name == "Gemini 3.5 Flash-Lite"
+    assert by_name["gemini-pro-latest"].thinking is True
+    assert by_name["gemini-embedding-001"].supported_actions == ["embedContent", "countTokens"]
+    gemma = by_name["gemma-3-27b-it"]
+    assert (gemma.input_token_limit, gemma.output_token_limit, gemma.thinking) == (
+        131072,
+        8192,
+        None,
+    )
+    assert gemma.supported_actions == ["generateContent", "countTokens"]
+    assert by_name["gemini-3.1-flash-image"].thinking is None
+    assert "generateContent" in by_name["gemini-3.5-flash-preview-tts"].supported_actions
+
+    fake.configure(bad_keys=["revoked"])
+    revoked = fake.client("revoked")  # keep a reference: a collected client is closed
+    with pytest.raises(errors.ClientError) as caught:
+        list(revoked.models.list())
+    assert (caught.value.code, caught.value.message) == (400, API_KEY_INVALID_MESSAGE)
+
+
+def test_shut_down_and_unlisted_models_are_404_everywhere(fake: FakeGemini):
+    client = fake.client()
+    for model in ("gemini-3-pro-preview", "gemini-2.5-flash"):
+        calls = {
+            "generateContent": lambda m=model: client.models.generate_content(
+                model=m, contents="x"
+            ),
+            "stream": lambda m=model: list(
+                client.models.generate_content_stream(model=m, contents="x")
+            ),
+            "countTokens": lambda m=model: client.models.count_tokens(model=m, contents="x"),
+            "get": lambda m=model: client.models.get(model=m),
+        }
+        for rpc, call in calls.items():
+            with pytest.raises(errors.ClientError) as caught:
+                call()
+            assert (caught.value.code, caught.value.status) == (404, "NOT_FOUND")
+            wording = "generateContent" if rpc == "stream" else rpc
+            assert caught.value.message == (
+                f"models/{model} is not found for API version v1, or is not supported for "
+                f"{wording}. Call ListModels to see the list of available models and their "
+                "supported methods."
+            )
+    assert fake.calls()[0]["status"] == 404
+
+    # models.get answers the listed resource itself.
+    got = client.models.get(model="gemma-3-27b-it")
+    resource = next(m for m in DEFAULT_MODELS if m["name"] == "models/gemma-3-27b-it")
+    assert (got.name, got.display_name, got.input_token_limit) == (
+        resource["name"],
+        resource["displayName"],
+        resource["inputTokenLimit"],
+    )
+    assert fake.counters()["models_get"] == 1
+
+    # A plain id in "models" is a video model named after it.
+    listed = fake.add_models("my-video-model")
+    assert listed == [m.removeprefix("models/") for m in LISTED] + ["my-video-model"]
+    mine = client.models.get(model="my-video-model")
+    assert (mine.display_name, mine.thinking, mine.supported_actions) == (
+        "My Video Model",
+        True,
+        VIDEO_METHODS,
+    )
+    fake.configure(models=["only-this"])
+    assert [m.name for m in client.models.list()] == ["models/only-this"]
+    with pytest.raises(errors.ClientError):
+        client.models.generate_content(model=MODEL, contents="x")
+    fake.configure(models=None)  # back to DEFAULT_MODELS
+    assert [m.name for m in client.models.list()] == LISTED
+
+
+def test_generate_content_needs_the_method_and_fits_the_input_limit(fake: FakeGemini):
+    client = fake.client()
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model="gemini-embedding-001", contents="x")
+    assert (caught.value.code, caught.value.status) == (400, "INVALID_ARGUMENT")
+    assert "does not support generateContent" in caught.value.message
+    assert client.models.count_tokens(model="gemini-embedding-001", contents="1234").total_tokens
+
+    huge = client.files.upload(
+        file=io.BytesIO(b"a long video"), config={"mime_type": "video/mp4", "display_name": "huge"}
+    )
+    small_bytes = b"a short video"
+    small = upload(client, small_bytes)
+    for f in (huge, small):
+        client.files.get(name=f.name)
+    fake.configure(
+        file_tokens_by_file={"huge": 1048576, hashlib.sha256(small_bytes).hexdigest(): 131000}
+    )
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model=MODEL, contents=[huge, "Describe it"])
+    assert (caught.value.code, caught.value.status) == (400, "INVALID_ARGUMENT")
+    assert caught.value.message == (
+        "The input token count (1048579) exceeds the maximum number of tokens allowed (1048576)."
+    )
+    assert client.models.count_tokens(model=MODEL, contents=[huge, "Describe it"]).total_tokens == (
+        1048579
+    )
+    # The same small video fits a 1M model but not gemma's 128K.
+    fine = client.models.generate_content(model=MODEL, contents=[small, "x" * 400])
+    assert fine.usage_metadata.prompt_token_count == 131100
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model="gemma-3-27b-it", contents=[small, "x" * 400])
+    assert caught.value.message == (
+        "The input token count (131100) exceeds the maximum number of tokens allowed (131072)."
+    )
+    assert [c["status"] for c in fake.calls()] == [400, 400, 200, 400]
+
+
+# --------------------------------------------------------------------------- usage
+
+
+def modalities(details: list[types.ModalityTokenCount] | None) -> list[tuple[str, int]]:
+    return [(d.modality.value, d.token_count) for d in details or []]
+
+
+def test_usage_by_modality_with_thoughts_and_cache(fake: FakeGemini):
+    client = fake.client()
+    video = client.files.get(name=upload(client).name)
+    response = client.models.generate_content(model=MODEL, contents=[video, "Describe it"])
+    usage = response.usage_metadata
+    assert isinstance(usage.prompt_tokens_details[1].modality, types.MediaModality)
+    assert modalities(usage.prompt_tokens_details) == [("TEXT", 3), ("VIDEO", 226), ("AUDIO", 32)]
+    assert usage.prompt_token_count == 261 and usage.thoughts_token_count == 64
+    assert usage.candidates_token_count == count_tokens(response.text)
+    assert usage.total_token_count == 261 + usage.candidates_token_count + 64
+    assert usage.cached_content_token_count is None and usage.cache_tokens_details is None
+    assert fake.calls()[0]["usage"] == response.usage_metadata.model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+
+    # Cached tokens: part of the prompt, split over its modalities in proportion.
+    fake.script(MODEL, cached_tokens=100)
+    usage = client.models.generate_content(
+        model=MODEL, contents=[video, "Describe it"]
+    ).usage_metadata
+    assert usage.cached_content_token_count == 100
+    assert modalities(usage.cache_tokens_details) == [("TEXT", 1), ("VIDEO", 87), ("AUDIO", 12)]
+    assert usage.prompt_token_count == 261
+    fake.script(MODEL, cached_tokens=10**6)  # capped at the prompt
+    usage = client.models.generate_content(model=MODEL, contents="abcd").usage_metadata
+    assert usage.cached_content_token_count == 1
+
+    # No thinking: a model without "thinking", or thinking_tokens=0; a scripted count.
+    usage = client.models.generate_content(model="gemma-3-27b-it", contents="abcd").usage_metadata
+    assert usage.thoughts_token_count is None
+    assert usage.total_token_count == 1 + usage.candidates_token_count
+    fake.script(MODEL, thinking_tokens=0, cached_tokens=None)
+    assert (
+        client.models.generate_content(
+            model=MODEL, contents="x"
+        ).usage_metadata.thoughts_token_count
+        is None
+    )
+    fake.script(MODEL, thinking_tokens=1000)
+    usage = client.models.generate_content(model=MODEL, contents="abcd").usage_metadata
+    assert usage.thoughts_token_count == 1000
+    assert usage.total_token_count == 1 + usage.candidates_token_count + 1000
+
+    # Other media and file sizes: an image inline, a video with more tokens, no audio.
+    fake.configure(
+        audio_tokens_per_file=0, file_tokens_by_file={hashlib.sha256(b"png").hexdigest(): 1000}
+    )
+    image = types.Part.from_bytes(data=b"png", mime_type="image/png")
+    usage = client.models.generate_content(
+        model=MODEL, contents=[image, video, "abcd"]
+    ).usage_metadata
+    assert modalities(usage.prompt_tokens_details) == [("TEXT", 1), ("IMAGE", 1000), ("VIDEO", 258)]
+    counted = client.models.count_tokens(model=MODEL, contents=[image, video, "abcd"])
+    assert counted.total_tokens == 1259
+
+    # Judges think too.
+    verdict = client.models.generate_content(
+        model=JUDGE, contents=judge_prompt(["one", "two"]), config=judge_config()
+    )
+    assert verdict.usage_metadata.thoughts_token_count == 64
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def test_blocked_prompt_with_every_block_reason(fake: FakeGemini):
+    client = fake.client()
+    for reason in ("SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "IMAGE_SAFETY"):
+        fake.script(MODEL, blocked=1, block_reason=reason)
+        response = client.models.generate_content(model=MODEL, contents="abcd")
+        assert response.prompt_feedback.block_reason == types.BlockedReason(reason)
+        assert response.candidates is None and response.text is None
+        usage = response.usage_metadata
+        assert (usage.prompt_token_count, usage.total_token_count) == (1, 1)
+        assert usage.thoughts_token_count is None and usage.candidates_token_count is None
+        ratings = response.prompt_feedback.safety_ratings
+        if reason == "SAFETY":
+            blocked = [r for r in ratings if r.blocked]
+            assert [r.category for r in blocked] == [
+                types.HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT
+            ]
+        else:
+            assert ratings is None
+    assert [c["block_reason"] for c in fake.calls()] == [
+        "SAFETY",
+        "OTHER",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "IMAGE_SAFETY",
+    ]
+    # Streamed: one chunk with the feedback; judges are blocked too.
+    fake.script(MODEL, blocked=1, block_reason="OTHER")
+    (chunk,) = client.models.generate_content_stream(model=MODEL, contents="x")
+    assert chunk.prompt_feedback.block_reason == types.BlockedReason.OTHER
+    fake.script(JUDGE, blocked=1)
+    judged = client.models.generate_content(
+        model=JUDGE, contents=judge_prompt(["a"]), config=judge_config()
+    )
+    assert (
+        judged.parsed is None and judged.prompt_feedback.block_reason == types.BlockedReason.SAFETY
+    )
+    with pytest.raises(ValueError, match="block_reason"):
+        fake.script(MODEL, block_reason="RUDE")
+
+
+def test_finish_reasons_without_content_and_max_tokens(fake: FakeGemini):
+    client = fake.client()
+    full = default_answer(MODEL, "x")
+    fake.script(MODEL, finish=["SAFETY", "MAX_TOKENS", "RECITATION", "OTHER", "SPII"])
+
+    safety = client.models.generate_content(model=MODEL, contents="x")
+    (candidate,) = safety.candidates
+    assert candidate.finish_reason == types.FinishReason.SAFETY
+    assert candidate.content is None and safety.text is None
+    assert [r.blocked for r in candidate.safety_ratings] == [None, None, None, True]
+    assert safety.usage_metadata.candidates_token_count is None
+    assert safety.usage_metadata.thoughts_token_count == 64
+    assert safety.usage_metadata.total_token_count == 1 + 64
+
+    cut = client.models.generate_content(model=MODEL, contents="x")
+    assert cut.candidates[0].finish_reason == types.FinishReason.MAX_TOKENS
+    assert cut.text == full[: len(full) // 2]
+    assert cut.usage_metadata.candidates_token_count == count_tokens(cut.text)
+
+    recited = client.models.generate_content(model=MODEL, contents="x")
+    assert recited.candidates[0].finish_reason == types.FinishReason.RECITATION
+    assert recited.text is None
+    (citation,) = recited.candidates[0].citation_metadata.citations
+    assert citation.uri == "https://example.com/recited" and citation.end_index == 120
+
+    for reason in (types.FinishReason.OTHER, types.FinishReason.SPII):
+        answer = client.models.generate_content(model=MODEL, contents="x")
+        assert answer.candidates[0].finish_reason == reason and answer.text is None
+        assert answer.candidates[0].safety_ratings is None
+
+    normal = client.models.generate_content(model=MODEL, contents="x")
+    assert normal.candidates[0].finish_reason == types.FinishReason.STOP and normal.text == full
+    finishes = ["SAFETY", "MAX_TOKENS", "RECITATION", "OTHER", "SPII", "STOP"]
+    assert [c["finish_reason"] for c in fake.calls()] == finishes
+
+    # Streamed MAX_TOKENS: the half text in two chunks, the reason on the last.
+    fake.script("*", finish=["MAX_TOKENS", "SAFETY", "MAX_TOKENS"])
+    chunks = list(client.models.generate_content_stream(model=MODEL, contents="x"))
+    assert "".join(c.text for c in chunks) == full[: len(full) // 2]
+    assert [c.candidates[0].finish_reason for c in chunks] == [None, types.FinishReason.MAX_TOKENS]
+    # Judges: no verdict at all, or a cut JSON.
+    prompt = judge_prompt(["one", "two"])
+    refused = client.models.generate_content(model=JUDGE, contents=prompt, config=judge_config())
+    assert refused.parsed is None and refused.text is None
+    assert refused.candidates[0].finish_reason == types.FinishReason.SAFETY
+    truncated = client.models.generate_content(model=JUDGE, contents=prompt, config=judge_config())
+    assert truncated.parsed is None
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(truncated.text)
+    with pytest.raises(ValueError, match="finish"):
+        fake.script(MODEL, finish=["BORED"])
+
+
+def test_hung_request_is_abandoned_by_the_sdk_timeout_and_retried(fake: FakeGemini):
+    fake.script(MODEL, fail=[{"hang_ms": 800}])
+    impatient = fake.client(timeout=300)
+    # google-genai 3.x sends with httpx2 (a dependency; httpx is an extra): its own timeout
+    # exception, which is no httpx.TimeoutException.
+    with pytest.raises(httpx2.TimeoutException):
+        impatient.models.generate_content(model=MODEL, contents="x")
+
+    fake.script(MODEL, fail=[{"hang_ms": 2000}])
+    options = types.HttpOptions(
+        base_url=fake.base_url,
+        timeout=300,
+        retry_options=types.HttpRetryOptions(attempts=2, initial_delay=0.01),
+    )
+    client = genai.Client(api_key=fake.api_key, http_options=options)
+    started = time.monotonic()
+    response = client.models.generate_content(model=MODEL, contents="x")
+    assert time.monotonic() - started < 1.8  # 300 ms, a short wait (<= 1 s jitter), a retry
+    assert response.text == default_answer(MODEL, "x")
+    fake.wait_for_calls(3, model=MODEL, timeout=5)
+    first, hung, retry = fake.calls(MODEL)
+    assert first["hang_ms"] == 800 and hung["hang_ms"] == 2000 and "hang_ms" not in retry
+    assert hung["status"] == retry["status"] == 200  # the hung call answered, too late
+    assert retry["ended_at"] < hung["ended_at"]
+    with pytest.raises(ValueError, match="hang_ms"):
+        fake.script(MODEL, fail=[{"hang_ms": "long"}])
+
+
+# --------------------------------------------------------------------------- judges
+
+
+def json_judge_config(schema: object, **kw: object) -> types.GenerateContentConfig:
+    return types.GenerateContentConfig(
+        response_mime_type="application/json", response_json_schema=schema, **kw
+    )
+
+
+def test_response_schema_is_checked_like_the_real_api(fake: FakeGemini):
+    client = fake.client()
+    prompt = judge_prompt(["one", "two"])
+
+    def refused(config: types.GenerateContentConfig) -> errors.ClientError:
+        with pytest.raises(errors.ClientError) as caught:
+            client.models.generate_content(model=JUDGE, contents=prompt, config=config)
+        assert (caught.value.code, caught.value.status) == (400, "INVALID_ARGUMENT")
+        return caught.value
+
+    # An unknown field (the SDK refuses additionalProperties itself: sent raw, via extra_body).
+    raw = {
+        "generationConfig": {
+            "responseSchema": {"properties": {"evaluations": {"additionalProperties": False}}}
+        }
+    }
+    error = refused(
+        types.GenerateContentConfig(
+            response_mime_type="application/json",
+            response_schema=Verdict,
+            http_options=types.HttpOptions(extra_body=raw),
+        )
+    )
+    assert error.message == (
+        'Invalid JSON payload received. Unknown name "additionalProperties" at '
+        "'generation_config.response_schema.properties[0].value': Cannot find field."
+    )
+    violation = error.details["error"]["details"][0]["fieldViolations"][0]
+    assert violation["field"] == "generation_config.response_schema.properties[0].value"
+    call = fake.calls()[0]
+    assert call["schema_form"] == "responseSchema"
+    assert call["response_schema"]["properties"]["evaluations"]["additionalProperties"] is False
+
+    bad_type = {"generationConfig": {"responseSchema": {"type": "FLOAT"}}}
+    error = refused(
+        types.GenerateContentConfig(
+            response_mime_type="application/json",
+            response_schema=Verdict,
+            http_options=types.HttpOptions(extra_body=bad_type),
+        )
+    )
+    assert error.message == (
+        "Invalid value at 'generation_config.response_schema.type' "
+        '(type.googleapis.com/google.ai.generativelanguage.v1.Type), "FLOAT"'
+    )
+    error = refused(
+        types.GenerateContentConfig(
+            response_mime_type="application/json",
+            response_schema=types.Schema(
+                type=types.Type.OBJECT,
+                properties={
+                    "score": types.Schema(type=types.Type.INTEGER, enum=["1", "2"]),
+                    "why": types.Schema(type=types.Type.STRING),
+                },
+                required=["score", "reason"],
+            ),
+        )
+    )
+    assert error.message == (
+        "* GenerateContentRequest.generation_config.response_schema.properties[score].enum: "
+        "only allowed for STRING type\n"
+        "* GenerateContentRequest.generation_config.response_schema.required[1]: "
+        "property is not defined\n"
+    )
+    error = refused(json_judge_config(["not", "an object"]))
+    assert "response_json_schema" in error.message
+    assert fake.counters()["judge_calls"] == 4 and fake.calls()[3]["response_schema"] == [
+        "not",
+        "an object",
+    ]
+
+    # What the SDK itself sends passes: a pydantic model (snake_case property_ordering),
+    # a types.Schema like vidcompare's judge sends, lower-case JSON Schema types.
+    fine = client.models.generate_content(model=JUDGE, contents=prompt, config=judge_config())
+    assert isinstance(fine.parsed, Verdict)
+    assert "property_ordering" in fake.calls()[-1]["response_schema"]
+    plain = client.models.generate_content(
+        model=JUDGE, contents=prompt, config=json_judge_config(Verdict.model_json_schema())
+    )
+    assert [e["label"] for e in plain.parsed["evaluations"]] == ["Answer A", "Answer B"]
+    assert fake.calls()[-1]["schema_form"] == "responseJsonSchema"
+
+
+def enum_schema(labels: list[str]) -> types.Schema:
+    """The verdict schema vidcompare's Gemini judge sends: labels as an enum."""
+    text = types.Schema(type=types.Type.STRING)
+    fields = ["label", "score", "reasoning"]
+    item = types.Schema(
+        type=types.Type.OBJECT,
+        properties={
+            "label": types.Schema(type=types.Type.STRING, enum=labels),
+            "score": types.Schema(type=types.Type.INTEGER, minimum=1, maximum=10),
+            "reasoning": text,
+        },
+        required=fields,
+        property_ordering=fields,
+    )
+    return types.Schema(
+        type=types.Type.OBJECT,
+        properties={
+            "evaluations": types.Schema(
+                type=types.Type.ARRAY, items=item, min_items=len(labels), max_items=len(labels)
+            ),
+            "overall_summary": text,
+        },
+        required=["evaluations", "overall_summary"],
+    )
+
+
+def test_default_verdict_keeps_to_the_label_enum_in_either_schema_form(fake: FakeGemini):
+    client = fake.client()
+    prompt = judge_prompt([default_answer(m, "q") for m in ("m-a", "m-b", "m-c")])
+    expected = [("Answer A", score_for("m-a")), ("Answer B", score_for("m-b"))]
+
+    typed = client.models.generate_content(
+        model=JUDGE,
+        contents=prompt,
+        config=types.GenerateContentConfig(
+            response_mime_type="application/json", response_schema=TwoLabelVerdict, temperature=0.2
+        ),
+    ).parsed
+    assert isinstance(typed, TwoLabelVerdict)
+    assert [(e.label, e.score) for e in typed.evaluations] == expected
+
+    as_json = client.models.generate_content(
+        model=JUDGE, contents=prompt, config=json_judge_config(TwoLabelVerdict.model_json_schema())
+    ).parsed  # the enum sits behind "$ref": "#/$defs/TwoLabels"
+    assert [(e["label"], e["score"]) for e in as_json["evaluations"]] == expected
+
+    # Like vidcompare's judge: labels not in the prompt are scored all the same.
+    labels = ["Answer C", "Answer A", "Answer D"]
+    verdict = json.loads(
+        client.models.generate_content(
+            model=JUDGE,
+            contents=prompt,
+            config=types.GenerateContentConfig(
+                response_mime_type="application/json", response_schema=enum_schema(labels)
+            ),
+        ).text
+    )
+    assert [e["label"] for e in verdict["evaluations"]] == ["Answer A", "Answer C", "Answer D"]
+    assert all(
+        isinstance(e["score"], int) and 1 <= e["score"] <= 10 for e in verdict["evaluations"]
+    )
+
+    # Without an enum: every label in the prompt; the temperature as sent.
+    untyped = client.models.generate_content(model=JUDGE, contents=prompt, config=judge_config())
+    assert [e.label for e in untyped.parsed.evaluations] == ["Answer A", "Answer B", "Answer C"]
+    assert [c["temperature"] for c in fake.calls()] == [0.2, None, None, 0]
+    assert (
+        fake.calls()[2]["response_schema"]["properties"]["evaluations"]["items"]["properties"][
+            "label"
+        ]["enum"]
+        == labels
+    )
+
+
+@pytest.mark.parametrize(
+    ("style", "written"),
+    [
+        ("exact", ["Answer A", "Answer B"]),
+        ("letter", ["A", "B"]),
+        ("lower", ["answer a", "answer b"]),
+        ("colon", ["Answer A:", "Answer B:"]),
+        ("bold", ["**Answer A**", "**Answer B**"]),
+        ("response", ["Response A", "Response B"]),
+        ("paren", ["Answer (A)", "Answer (B)"]),
+    ],
+)
+def test_sloppy_judge_label_styles(fake: FakeGemini, style: str, written: list[str]):
+    client = fake.client()
+    config = types.GenerateContentConfig(
+        response_mime_type="application/json", response_schema=enum_schema(["Answer A", "Answer B"])
+    )
+    prompt = judge_prompt([default_answer("m-a", "q"), default_answer("m-b", "q")])
+    fake.script(JUDGE, judge_label_style=style)
+    for _ in range(2):  # persists
+        verdict = json.loads(
+            client.models.generate_content(model=JUDGE, contents=prompt, config=config).text
+        )
+        assert [e["label"] for e in verdict["evaluations"]] == written
+        assert [e["score"] for e in verdict["evaluations"]] == [score_for("m-a"), score_for("m-b")]
+
+
+def test_sloppy_judge_omits_labels(fake: FakeGemini):
+    client = fake.client()
+    prompt = judge_prompt(["one", "two", "three"])
+    fake.script("*", judge_omit=["Answer B"])
+    for _ in range(2):  # persists
+        verdict = client.models.generate_content(
+            model=JUDGE, contents=prompt, config=judge_config()
+        )
+        assert [e.label for e in verdict.parsed.evaluations] == ["Answer A", "Answer C"]
+    fake.script("*", judge_omit=None, judge_label_style="letter")
+    verdict = client.models.generate_content(model=JUDGE, contents=prompt, config=judge_config())
+    assert [e.label for e in verdict.parsed.evaluations] == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="judge_label_style"):
+        fake.script("*", judge_label_style="shouting")
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_processing_ms_holds_a_file_processing_for_that_long(fake: FakeGemini):
+    client = fake.client()
+    fake.configure(processing_ms=600)  # and the default active_after_polls=1
+    uploaded = upload(client)
+    uploaded_at = time.monotonic()
+    assert uploaded.state == types.FileState.PROCESSING
+    assert client.files.get(name=uploaded.name).state == types.FileState.PROCESSING
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model=MODEL, contents=[uploaded, "too early"])
+    assert (caught.value.code, caught.value.status) == (400, "FAILED_PRECONDITION")
+    while client.files.get(name=uploaded.name).state == types.FileState.PROCESSING:
+        assert time.monotonic() - uploaded_at < 3
+        time.sleep(0.05)
+    assert 0.55 <= time.monotonic() - uploaded_at < 1.5
+    assert client.models.generate_content(model=MODEL, contents=[uploaded, "now"]).text
+
+    # Without polls to wait for, time alone makes it ACTIVE (no files.get needed).
+    fake.configure(processing_ms=300, active_after_polls=0)
+    quick = upload(client)
+    assert quick.state == types.FileState.PROCESSING
+    time.sleep(0.35)
+    assert client.models.generate_content(model=MODEL, contents=[quick, "now"]).text
+    assert [u["state"] for u in fake.uploads()] == ["ACTIVE", "ACTIVE"]
+    # And polls still count: 2 polls and 0 ms.
+    fake.configure(processing_ms=0, active_after_polls=0)
+    assert upload(client).state == types.FileState.ACTIVE

@@ -19,7 +19,7 @@ def test_nothing_is_lost_or_counted_twice_under_duplicates_crashes_and_restarts(
         list(videos.values()),
         jobs=4,
         combinations=6,
-        models=["gemini-2.5-flash", "local-scenes"],
+        models=["gemini-3.8-flash", "local-scenes"],
         judge_model="local-rubric",
         duplicates=True,
         crashes=2,
@@ -45,7 +45,7 @@ def test_a_429_storm_delays_combinations_but_every_one_completes(client, videos,
     accepted = client.start_batch(
         [videos["red_blue"]],
         prompts,
-        ["gemini-2.5-pro", "gemini-2.5-flash"],
+        ["gemini-3.6-flash", "gemini-3.8-flash"],
         judge_model="local-rubric",
         concurrency=2,
     )
@@ -62,11 +62,11 @@ def test_a_model_slower_than_its_budget_ends_as_its_timeout_error(
 ):
     local_stack.restart("process_combo", extra_env={"VIDCOMPARE_MODEL_TIMEOUT_S": "1"})
     try:
-        fake_gemini.script("gemini-2.5-pro", latency_ms=3000)
+        fake_gemini.script("gemini-3.6-flash", latency_ms=3000)
         accepted = client.start_batch(
             [videos["green"]],
             ["Describe."],
-            ["gemini-2.5-pro", "local-scenes"],
+            ["gemini-3.6-flash", "local-scenes"],
             judge_model="local-rubric",
         )
         job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)

@@ -18,11 +18,12 @@ from vidcompare import store
 from vidcompare.clients import firestore_client
 from vidcompare.judging import anonymise, shuffle_seed
 from vidcompare.media.synth import SceneSpec, make_video
-from vidcompare.prices import estimate_cost
 from vidcompare.schemas import ModelResult
 
-GEMINI = ["gemini-3-pro-preview", "gemini-3-flash-preview", "gemini-2.5-pro", "gemini-2.5-flash"]
-NAMES = ["Gemini 3 Pro", "Gemini 3 Flash", "Gemini 2.5 Pro", "Gemini 2.5 Flash"]
+# Four current models of the fake's catalogue (the real list's shape, late 2026).
+GEMINI = ["gemini-3.1-pro-preview", "gemini-3.8-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite"]
+NAMES = ["Gemini 3.1 Pro Preview", "Gemini 3.8 Flash", "Gemini 3.6 Flash", "Gemini 3.5 Flash-Lite"]
+JUDGE = "gemini-3.8-flash"  # the default judge of a Gemini batch: the newest current Flash
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def test_batch_of_four_gemini_models_uploads_each_video_once(client, fake_gemini
     video_ids = list(three_videos)
     prompts = ["Describe the video.", "How many cuts are there?", "Which colours appear?"]
     accepted = client.start_batch(video_ids, prompts, GEMINI)
-    assert accepted.judge_model == "gemini-2.5-flash"  # the default judge of a Gemini batch
+    assert accepted.judge_model == JUDGE
     job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=120)
     assert job.status.value == "completed", job.error
 
@@ -65,9 +66,9 @@ def test_batch_of_four_gemini_models_uploads_each_video_once(client, fake_gemini
         assert [r.model_name for r in comparison.results] == NAMES
         for r in comparison.results:
             assert r.error is None and r.response.startswith(f"[fake:{r.model_id}]")
-            assert r.usage.input_tokens > 0 and r.usage.output_tokens > 0
-            expected_cost = estimate_cost(r.model_id, r.usage.input_tokens, r.usage.output_tokens)
-            assert r.usage.estimated_cost_usd == pytest.approx(expected_cost)
+            assert r.usage.input_tokens > 0 and r.usage.output_tokens > r.usage.thinking_tokens > 0
+            assert r.usage.estimated_cost_usd > 0
+            assert (r.finish_reason, r.truncated, r.block_reason) == ("STOP", False, None)
         # The fake judge scores each answer by the model marker inside its text, so the
         # scores must land on the models that wrote those answers.
         assert {e.model_id: e.score for e in comparison.evaluation} == {
@@ -84,13 +85,13 @@ def test_batch_of_four_gemini_models_uploads_each_video_once(client, fake_gemini
     )
 
     # A second batch on the same videos uploads nothing.
-    again = client.start_batch(video_ids, ["Summarise."], ["gemini-2.5-flash"])
+    again = client.start_batch(video_ids, ["Summarise."], [JUDGE])
     assert client.wait(again.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
     assert len(fake_gemini.uploads()) == 3
 
     # Nor do the same bytes under another video id.
     twin = client.upload(next(iter(three_videos.values())))
-    third = client.start_batch([twin.video_id], ["Summarise."], ["gemini-2.5-flash"])
+    third = client.start_batch([twin.video_id], ["Summarise."], [JUDGE])
     assert client.wait(third.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
     assert len(fake_gemini.uploads()) == 3
 
@@ -99,7 +100,7 @@ def test_a_handle_the_api_forgot_is_replaced_once_by_all_lanes_at_once(
     client, fake_gemini, three_videos
 ):
     video_id = next(iter(three_videos))
-    first = client.start_batch([video_id], ["Describe."], ["gemini-2.5-flash"])
+    first = client.start_batch([video_id], ["Describe."], [JUDGE])
     client.wait(first.job_id, poll_seconds=0.2, timeout=60)
     uploaded = len(fake_gemini.uploads())
     fake_gemini.expire()  # the Files API forgets every file, as after 48 h
@@ -130,12 +131,12 @@ def test_the_four_models_of_a_combination_are_in_flight_together(client, fake_ge
 def test_429_and_500_are_retried_and_the_wait_honours_retry_after(
     client, fake_gemini, three_videos
 ):
-    fake_gemini.script("gemini-2.5-pro", fail=[{"code": 429, "retry_delay_s": 1.5}])
-    fake_gemini.script("gemini-2.5-flash", fail=[500, 503])
+    fake_gemini.script("gemini-3.6-flash", fail=[{"code": 429, "retry_delay_s": 1.5}])
+    fake_gemini.script("gemini-3.8-flash", fail=[500, 503])
     accepted = client.start_batch(
         [next(iter(three_videos))],
         ["Describe."],
-        ["gemini-2.5-pro", "gemini-2.5-flash"],
+        ["gemini-3.6-flash", "gemini-3.8-flash"],
         judge_model="local-rubric",
     )
     job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
@@ -143,22 +144,22 @@ def test_429_and_500_are_retried_and_the_wait_honours_retry_after(
     results = client.result(accepted.job_id).comparisons[0].results
     assert [r.error for r in results] == [None, None]
 
-    pro = fake_gemini.calls("gemini-2.5-pro")
+    pro = fake_gemini.calls("gemini-3.6-flash")
     assert [c["status"] for c in pro] == [429, 200]
     gap = pro[1]["started_at"] - pro[0]["ended_at"]
     assert gap >= 1.5, f"retried {gap:.2f} s after a 429 that asked for 1.5 s"
-    flash = fake_gemini.calls("gemini-2.5-flash")
+    flash = fake_gemini.calls("gemini-3.8-flash")
     assert [c["status"] for c in flash] == [500, 503, 200]
 
 
 def test_what_still_fails_is_that_models_error_and_the_batch_goes_on(
     client, fake_gemini, three_videos
 ):
-    fake_gemini.script("gemini-2.5-pro", fail=[503] * 20)
+    fake_gemini.script("gemini-3.6-flash", fail=[503] * 20)
     accepted = client.start_batch(
         [next(iter(three_videos))],
         ["Describe.", "Count the cuts."],
-        ["gemini-2.5-pro", "gemini-2.5-flash"],
+        ["gemini-3.6-flash", "gemini-3.8-flash"],
         judge_model="local-rubric",
     )
     job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=90)
@@ -169,14 +170,17 @@ def test_what_still_fails_is_that_models_error_and_the_batch_goes_on(
         assert pro.response is None and "503" in pro.error
         assert flash.error is None and flash.response
         scores = {e.model_id: e.score for e in comparison.evaluation}
-        assert scores["gemini-2.5-pro"] is None and scores["gemini-2.5-flash"] is not None
+        assert scores["gemini-3.6-flash"] is None and scores["gemini-3.8-flash"] is not None
     board = {row.model_id: row for row in result.leaderboard}
-    assert board["gemini-2.5-pro"].errors == 2 and board["gemini-2.5-flash"].errors == 0
+    assert board["gemini-3.6-flash"].errors == 2 and board["gemini-3.8-flash"].errors == 0
 
 
-def test_an_invalid_key_fails_the_job_at_once(client, fake_gemini, three_videos):
-    fake_gemini.configure(bad_keys=[fake_gemini.api_key])
+def test_a_key_revoked_after_the_start_fails_the_job_at_once(client, fake_gemini, three_videos):
     prompts = [f"Question {i}" for i in range(5)]
+    body = {"video_ids": list(three_videos)[:1], "prompts": prompts, "models": GEMINI[:2]}
+    # The start was checked with a good key (the catalogue is cached), then it was revoked.
+    assert client.http.post("/api/batch-compare-async", json=body | {"dry_run": True}).is_success
+    fake_gemini.configure(bad_keys=[fake_gemini.api_key])
     accepted = client.start_batch(list(three_videos)[:1], prompts, GEMINI[:2])
     job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=30)
     assert job.status.value == "failed"
@@ -187,14 +191,73 @@ def test_an_invalid_key_fails_the_job_at_once(client, fake_gemini, three_videos)
     assert len(fake_gemini.calls()) <= 3
 
 
-def test_an_unknown_model_fails_the_job_naming_it(client, fake_gemini, three_videos):
-    fake_gemini.configure(unknown_models=["gemini-9-ultra"])
+def test_a_model_gone_after_the_start_fails_the_job_naming_it(client, fake_gemini, three_videos):
+    # Offered when the batch started (the catalogue is cached), gone when it runs.
+    fake_gemini.configure(unknown_models=["gemini-3.6-flash"])
     accepted = client.start_batch(
-        list(three_videos)[:1], ["Describe."], ["gemini-9-ultra"], judge_model="local-rubric"
+        list(three_videos)[:1], ["Describe."], ["gemini-3.6-flash"], judge_model="local-rubric"
     )
     job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=30)
     assert job.status.value == "failed"
-    assert "gemini-9-ultra" in job.error and "not found" in job.error
+    assert job.error.startswith("Gemini does not offer model 'gemini-3.6-flash' (404 NOT_FOUND)")
+
+
+def test_retired_and_unknown_models_are_refused_at_the_start(client, fake_gemini, three_videos):
+    jobs = firestore_client().collection(store.JOBS)
+    before = jobs.count().get()[0][0].value
+    video_id = next(iter(three_videos))
+
+    def refused(models: list[str], **extra) -> dict:
+        body = {"video_ids": [video_id], "prompts": ["Describe."], "models": models} | extra
+        answer = client.http.post("/api/batch-compare-async", json=body)
+        assert answer.status_code == 400, answer.text
+        return answer.json()["error"]
+
+    error = refused(["local-scenes", "gemini-3-pro-preview"])
+    message = (
+        "gemini-3-pro-preview is not offered by the Gemini API (shut down 2026-03-09); "
+        "gemini-3.1-pro-preview is"
+    )
+    assert error == {
+        "code": "INVALID_ARGUMENT",
+        "message": f"models[1]: {message}",
+        "details": [{"field": "models[1]", "message": message}],
+    }
+    assert refused(["gemini-2.5-pro"])["message"] == (
+        "models[0]: gemini-2.5-pro is not offered by the Gemini API (shutdown announced for "
+        "2026-12-01); gemini-3.1-pro-preview is"
+    )
+    assert refused(["local-scenes"], judge_model="gemini-2.5-flash")["details"][0] == {
+        "field": "judge_model",
+        "message": "gemini-2.5-flash is not offered by the Gemini API (shutdown announced for "
+        "2026-12-01); gemini-3.5-flash-lite is",
+    }
+    assert refused(["gemini-embedding-001"])["message"].startswith(
+        "models[0]: gemini-embedding-001 is offered by the Gemini API but cannot answer about "
+        "a video; video models: gemini-4-argon, gemini-3.8-flash, "
+    )
+    assert refused(["gemini-9-ultra"])["message"].startswith(
+        "models[0]: gemini-9-ultra is not offered by the Gemini API; offered video models: "
+    )
+    # Nothing was created and no model was called.
+    assert jobs.count().get()[0][0].value == before
+    assert fake_gemini.calls() == []
+
+
+def test_a_model_released_after_the_catalogue_was_read_runs(client, fake_gemini, three_videos):
+    from fake_gemini import DEFAULT_MODELS
+
+    video_id = next(iter(three_videos))
+    client.estimate(video_ids=[video_id], prompts=["Describe."], models=[JUDGE])  # now cached
+    # (A Flash-Lite: a new Flash would become the default judge of later tests' batches
+    # for as long as the functions cache the list, while the fake forgets it after this.)
+    fake_gemini.configure(models=[*DEFAULT_MODELS, "gemini-3.9-flash-lite"])
+    time.sleep(1.1)  # VIDCOMPARE_CATALOGUE_RECHECK_S: a miss asks the API again after 1 s
+    accepted = client.start_batch([video_id], ["Describe."], ["gemini-3.9-flash-lite"])
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed", job.error
+    (result,) = client.result(accepted.job_id).comparisons[0].results
+    assert (result.model_name, result.error) == ("Gemini 3.9 Flash Lite", None)
 
 
 def test_the_judge_sees_anonymised_answers_in_a_seeded_shuffled_order(
@@ -205,7 +268,7 @@ def test_the_judge_sees_anonymised_answers_in_a_seeded_shuffled_order(
         fake_gemini.script(model_id, text=text)
     video_id = next(iter(three_videos))
     prompts = [f"Describe part {i}." for i in range(4)]
-    accepted = client.start_batch([video_id], prompts, GEMINI, judge_model="gemini-2.5-flash")
+    accepted = client.start_batch([video_id], prompts, GEMINI, judge_model=JUDGE)
     assert client.wait(accepted.job_id, poll_seconds=0.2, timeout=90).status.value == "completed"
     result = client.result(accepted.job_id)
 
@@ -238,17 +301,17 @@ def test_malformed_judge_output_is_retried_once_then_stored_as_the_judge_error(
     client, fake_gemini, three_videos
 ):
     video_id = next(iter(three_videos))
-    fake_gemini.script("gemini-2.5-flash", malformed=1)
-    once = client.start_batch([video_id], ["Describe."], ["gemini-2.5-pro"])
+    fake_gemini.script(JUDGE, malformed=1)
+    once = client.start_batch([video_id], ["Describe."], ["gemini-3.6-flash"])
     assert client.wait(once.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
     comparison = client.result(once.job_id).comparisons[0]
     assert comparison.judge_error is None
-    assert comparison.evaluation[0].score == score_for("gemini-2.5-pro")
+    assert comparison.evaluation[0].score == score_for("gemini-3.6-flash")
     assert len(generate_calls(fake_gemini, judge=True)) == 2
 
     fake_gemini.reset(log_only=True)
-    fake_gemini.script("gemini-2.5-flash", malformed=2)
-    twice = client.start_batch([video_id], ["Describe again."], ["gemini-2.5-pro"])
+    fake_gemini.script(JUDGE, malformed=2)
+    twice = client.start_batch([video_id], ["Describe again."], ["gemini-3.6-flash"])
     job = client.wait(twice.job_id, poll_seconds=0.2, timeout=60)
     assert job.status.value == "completed"
     comparison = client.result(twice.job_id).comparisons[0]
@@ -266,7 +329,7 @@ def test_dry_run_estimates_and_creates_nothing(client, stack, fake_gemini, three
         json={
             "video_ids": list(three_videos),
             "prompts": ["a", "b"],
-            "models": ["gemini-2.5-pro", "local-scenes"],
+            "models": ["gemini-3.6-flash", "local-scenes"],
             "dry_run": True,
         },
     )
@@ -277,8 +340,8 @@ def test_dry_run_estimates_and_creates_nothing(client, stack, fake_gemini, three
     assert body["estimated_seconds"] > 0 and body["estimated_cost_usd"] > 0
     rows = {r["model_id"]: r for r in body["per_model"]}
     # Earlier tests ran these models, so their latencies are measured, not guessed.
-    assert rows["gemini-2.5-pro"]["basis"] == "measured"
-    assert rows["gemini-2.5-pro"]["seconds_per_call"] < 15
+    assert rows["gemini-3.6-flash"]["basis"] == "measured"
+    assert rows["gemini-3.6-flash"]["seconds_per_call"] < 15
     assert jobs.count().get()[0][0].value == before
     assert fake_gemini.calls() == []
 
@@ -287,9 +350,9 @@ def test_judge_swaps_expose_a_judge_that_prefers_the_first_position(
     client, fake_gemini, three_videos
 ):
     video_id = next(iter(three_videos))
-    models = ["gemini-2.5-pro", "gemini-3-flash-preview"]
+    models = ["gemini-3.6-flash", "gemini-3.5-flash-lite"]
     # A biased judge: whatever comes first wins.
-    fake_gemini.script("gemini-2.5-flash", judge_scores={"Answer A": 9, "Answer B": 3})
+    fake_gemini.script(JUDGE, judge_scores={"Answer A": 9, "Answer B": 3})
     biased = client.start_batch([video_id], ["Describe.", "Count the cuts."], models, judge_swaps=2)
     assert client.wait(biased.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
     result = client.result(biased.job_id)
@@ -300,7 +363,7 @@ def test_judge_swaps_expose_a_judge_that_prefers_the_first_position(
     assert result.judge.position_consistency == 0.0
 
     # A judge that scores the content, not the position, stays consistent.
-    fake_gemini.script("gemini-2.5-flash", judge_scores=None)
+    fake_gemini.script(JUDGE, judge_scores=None)
     fair = client.start_batch([video_id], ["Describe it again."], models, judge_swaps=2)
     assert client.wait(fair.job_id, poll_seconds=0.2, timeout=60).status.value == "completed"
     result = client.result(fair.job_id)
@@ -322,9 +385,51 @@ def test_an_upload_left_by_a_dead_worker_is_taken_over_when_its_lease_ends(
     ref = firestore_client().collection("gemini_files").document(video.sha256)
     ref.set({"uploading_until": store.now() + dt.timedelta(seconds=3), "uploader": "dead"})
     started = time.monotonic()
-    accepted = client.start_batch([video.video_id], ["Describe."], ["gemini-2.5-flash"])
+    accepted = client.start_batch([video.video_id], ["Describe."], [JUDGE])
     job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
     assert job.status.value == "completed", job.error
     assert client.result(accepted.job_id).comparisons[0].results[0].error is None
     assert time.monotonic() - started >= 2.5  # it waited for the lease, then uploaded
     assert [u["sha256"] for u in fake_gemini.uploads()] == [video.sha256]
+
+
+def test_without_a_working_key_gemini_is_unavailable_and_offline_models_run(
+    local_stack, client, fake_gemini, three_videos
+):
+    """No key at all, then a revoked key: the catalogue says why; a batch naming a Gemini
+    model is a 400 at the start; the offline models still run."""
+    video_id = next(iter(three_videos))
+    body = {"video_ids": [video_id], "prompts": ["Describe."], "models": ["gemini-3.8-flash"]}
+    fake_gemini.configure(bad_keys=["revoked-key"])
+    cases = {
+        "": "Gemini is not configured on this server: set GEMINI_API_KEY (or GOOGLE_API_KEY), "
+        "or GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION",
+        "revoked-key": "models.list failed: Gemini rejected the credentials (400 "
+        "INVALID_ARGUMENT): API key not valid. Please pass a valid API key.",
+    }
+    try:
+        for key, why in cases.items():
+            local_stack.restart(
+                "start_batch", "job_status", "process_combo", extra_env={"GEMINI_API_KEY": key}
+            )
+            catalog = client.models()
+            assert [m.model_id for m in catalog.models] == ["local-scenes", "local-motion-colour"]
+            assert [j.judge_id for j in catalog.judges] == ["local-rubric"]
+            assert catalog.gemini_judge is None
+            (gemini,) = catalog.providers
+            assert (gemini.available, gemini.source, gemini.message) == (False, "none", why)
+            refused = client.http.post("/api/batch-compare-async", json=body)
+            assert refused.status_code == 400
+            assert refused.json()["error"]["details"] == [
+                {
+                    "field": "models[0]",
+                    "message": f"gemini-3.8-flash needs Gemini, which is unavailable here: {why}",
+                }
+            ]
+            offline = client.start_batch([video_id], ["How long is it?"], ["local-scenes"])
+            assert offline.judge_model == "local-rubric"
+            job = client.wait(offline.job_id, poll_seconds=0.2, timeout=60)
+            assert job.status.value == "completed"
+    finally:
+        local_stack.restart("start_batch", "job_status", "process_combo")
+    assert [c["model"] for c in fake_gemini.calls()] == []

@@ -32,7 +32,7 @@ from vidcompare.stack import Stack, StackInfo
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 OFFLINE = {"local-scenes": "Local Scenes", "local-motion-colour": "Local Motion & Colour"}
-SLOW_MODEL = "gemini-2.5-flash"  # answered by the fake Gemini server after a delay
+SLOW_MODEL = "gemini-3.8-flash"  # answered by the fake Gemini server after a delay
 WEB_KEY = "vc_web_test_key"
 # Two cores shared with the emulators and the functions: give the page time under load.
 expect.set_options(timeout=15_000)
@@ -223,14 +223,14 @@ def test_batch_from_upload_to_leaderboard(
     # Models: at most 4 (the rest are disabled), then the two offline ones.
     choose_models(
         page,
-        ["local-scenes", "local-motion-colour", "gemini-3-pro-preview", "gemini-2.5-pro"],
+        ["local-scenes", "local-motion-colour", "gemini-3.1-pro-preview", "gemini-3.6-flash"],
         "local-rubric",
     )
     expect(page.locator("#model-list input:checked")).to_have_count(4)
-    expect(page.locator('#model-list input[value="gemini-2.5-flash"]')).to_be_disabled()
+    expect(page.locator('#model-list input[value="gemini-3.8-flash"]')).to_be_disabled()
     expect(page.locator("#model-hint")).to_contain_text("4 of 4 models chosen")
     choose_models(page, list(OFFLINE), "local-rubric")
-    expect(page.locator('#model-list input[value="gemini-2.5-flash"]')).to_be_enabled()
+    expect(page.locator('#model-list input[value="gemini-3.8-flash"]')).to_be_enabled()
 
     run = page.locator("#run-button")
     expect(run).to_have_text("Run 2 × 2 = 4 Comparisons")
@@ -374,7 +374,7 @@ def test_progress_moves_survives_reload_and_second_tab(
         [row["model_name"] for row in api.get(f"/api/jobs/{job_id}/result").json()["leaderboard"]]
     )
     assert sorted(page.locator("#chart svg text.label").all_text_contents()) == [
-        "Gemini 2.5 Flash",
+        "Gemini 3.8 Flash",
         "Local Scenes",
     ]
     second_tab.close()
@@ -433,6 +433,18 @@ def test_models_and_judges_are_the_apis(page: Page, api: httpx.Client) -> None:
         [m["model_id"], m["model_id"], m["display_name"], "offline" if m["offline"] else "Gemini"]
         for m in catalog["models"]
     ]
+    # Deprecated models say so, with their shutdown date and replacement; prices are shown.
+    lite = page.locator('#model-list label.pick[data-model-id="gemini-3.1-flash-lite"]')
+    expect(lite.locator(".tag-deprecated")).to_have_text("deprecated")
+    expect(lite.locator(".pick-warn")).to_have_text(
+        "Deprecated, shuts down 2027-05-07, use gemini-3.5-flash-lite"
+    )
+    current = page.locator('#model-list label.pick[data-model-id="gemini-3.8-flash"]')
+    expect(current.locator(".tag-deprecated")).to_have_count(0)
+    expect(current.locator(".pick-sub")).to_contain_text("in / $")
+    expect(current.locator(".pick-sub")).to_contain_text("out per 1M tokens")
+    shot(page, "models-catalogue")
+    shot_of(lite, "model-deprecated")
     # A fresh profile starts with the offline models chosen.
     checked = page.locator("#model-list input:checked")
     expect(checked).to_have_count(len(OFFLINE))
@@ -449,8 +461,30 @@ def test_models_and_judges_are_the_apis(page: Page, api: httpx.Client) -> None:
     assert sorted(values[1:]) == sorted(j["judge_id"] for j in catalog["judges"])
     labels_by_id = dict(zip(values, options.all_inner_texts(), strict=True))
     assert labels_by_id["local-rubric"] == "Local Rubric Judge (offline)"
-    assert labels_by_id["gemini-3-pro-preview"] == "Gemini 3 Pro"
-    assert labels_by_id[""] == "Automatic (Local Rubric Judge; Gemini 2.5 Flash with Gemini models)"
+    assert labels_by_id["gemini-3.1-pro-preview"] == "Gemini 3.1 Pro Preview"
+    assert labels_by_id["gemini-3.7-flash"] == "Gemini 3.7 Flash (deprecated)"
+    assert labels_by_id[""] == "Automatic (Local Rubric Judge; Gemini 3.8 Flash with Gemini models)"
+
+
+def test_a_server_without_gemini_says_why_and_offers_the_offline_models(
+    page: Page, local_stack: Stack
+) -> None:
+    local_stack.restart("job_status", extra_env={"GEMINI_API_KEY": ""})
+    try:
+        page.goto("/")
+        expect(page.locator("#model-list label.pick")).to_have_count(len(OFFLINE))
+        note = page.locator('#model-list .provider-note[data-provider="gemini"]')
+        expect(note).to_have_text(
+            "Gemini models are unavailable: Gemini is not configured on this server: set "
+            "GEMINI_API_KEY (or GOOGLE_API_KEY), or GOOGLE_GENAI_USE_VERTEXAI=true with "
+            "GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION"
+        )
+        expect(page.locator("#judge-select option").first).to_have_text(
+            "Automatic (Local Rubric Judge)"
+        )
+        shot_of(page.locator("#step-models"), "models-without-gemini")
+    finally:
+        local_stack.restart("job_status")
 
 
 def test_a_model_list_that_cannot_load_is_said_and_retried(page: Page, api: httpx.Client) -> None:

@@ -27,7 +27,7 @@ from rich.text import Text
 
 from vidcompare import auth, report
 from vidcompare.client import APIError, Client, Unreachable
-from vidcompare.schemas import JobResult, JobStatus, JobView, ModelCatalog
+from vidcompare.schemas import JobResult, JobStatus, JobView, JudgeInfo, ModelCatalog, ModelInfo
 from vidcompare.stack import DEFAULT_STATE_DIR, Stack, StackError, load_info, running_info
 
 app = typer.Typer(
@@ -448,19 +448,57 @@ def videos(
         _print_table(report.videos_table(found))
 
 
-def _runs(offline: bool) -> str:
-    return "offline" if offline else "needs key"
+def _status(item: ModelInfo | JudgeInfo) -> str:
+    """ "offline", "current", or "deprecated, shutdown 2027-05-07, use gemini-3.5-flash-lite"."""
+    if item.offline:
+        return "offline"
+    if not item.deprecated:
+        return "current"
+    said = ["deprecated"]
+    if item.shutdown_date:
+        said.append(f"shutdown {item.shutdown_date.isoformat()}")
+    if item.successor:
+        said.append(f"use {item.successor}")
+    return ", ".join(said)
+
+
+def _price(model: ModelInfo) -> str:
+    if model.offline:
+        return "free"
+    if model.price is None:
+        return "unknown"
+    return f"${model.price.input:g} in / ${model.price.output:g} out"
 
 
 def models_tables(catalog: ModelCatalog) -> list[report.TextTable]:
     """``vidcompare models``: the models, then the judges, one row each."""
-    columns = ["id", "name", "provider", "runs"]
-    models = [[m.model_id, m.display_name, m.provider, _runs(m.offline)] for m in catalog.models]
-    judges = [[j.judge_id, j.display_name, j.provider, _runs(j.offline)] for j in catalog.judges]
-    return [
-        report.TextTable("Models", columns, models),
-        report.TextTable("Judges", columns, judges),
+    models = [
+        [m.model_id, m.display_name, m.provider, _status(m), _price(m)] for m in catalog.models
     ]
+    judges = [[j.judge_id, j.display_name, j.provider, _status(j)] for j in catalog.judges]
+    return [
+        report.TextTable(
+            "Models", ["id", "name", "provider", "status", "price per 1M tokens"], models
+        ),
+        report.TextTable("Judges", ["id", "name", "provider", "status"], judges),
+    ]
+
+
+def provider_lines(catalog: ModelCatalog) -> list[str]:
+    """One line per provider with a live catalogue: where its list came from, or why not."""
+    lines = []
+    for status in catalog.providers:
+        if not status.available:
+            lines.append(f"{status.provider}: unavailable: {status.message}")
+        elif status.source == "fallback":
+            lines.append(
+                f"{status.provider}: the shipped list (as of {status.fallback_as_of}): "
+                f"{status.message}"
+            )
+        else:
+            when = status.fetched_at.strftime("%Y-%m-%d %H:%M UTC") if status.fetched_at else "?"
+            lines.append(f"{status.provider}: the {status.backend} catalogue, fetched {when}")
+    return lines
 
 
 @app.command()
@@ -469,8 +507,10 @@ def models(
     api_key: KeyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
 ) -> None:
-    """List the models and judges the server knows: id (for `--model` / `--judge`), name,
-    provider, and whether it runs offline or needs a key (Gemini: an API key or Vertex AI).
+    """List the models and judges a batch may name now: id (for `--model` / `--judge`),
+    name, provider, status (offline, current, or deprecated with its shutdown date and
+    replacement) and list price. Gemini models are the ones the server's key or project
+    can use, from the live catalogue.
 
     Example: `vidcompare models --json`
     """
@@ -481,9 +521,12 @@ def models(
         return
     for table in models_tables(catalog):
         _print_table(table)
+    for line in provider_lines(catalog):
+        console.print(line, highlight=False, markup=False)
+    gemini = f" ({catalog.gemini_judge} when a Gemini model runs)" if catalog.gemini_judge else ""
     console.print(
-        f"default judge: {catalog.default_judge} ({catalog.gemini_judge} when a Gemini model "
-        f"runs) · at most {catalog.max_models} models per batch",
+        f"default judge: {catalog.default_judge}{gemini} · at most {catalog.max_models} models "
+        f"per batch · prices as of {catalog.prices_as_of}",
         highlight=False,
     )
 
@@ -503,8 +546,8 @@ def batch(
         typer.Option(
             "--model",
             "-m",
-            help="A model id (repeat, up to 4): local-scenes, local-motion-colour, "
-            "gemini-2.5-flash, …",
+            help="A model id (repeat, up to 4): local-scenes, local-motion-colour, or a "
+            "Gemini model the server offers (`vidcompare models` lists them).",
             show_default=False,
         ),
     ] = None,
@@ -521,7 +564,8 @@ def batch(
         typer.Option(
             "--judge",
             "-j",
-            help="Judge model. Default: gemini-2.5-flash with Gemini models, else local-rubric.",
+            help="Judge model. Default: the server's Gemini judge with Gemini models (the "
+            "newest current Flash model unless configured), else local-rubric.",
             show_default=False,
         ),
     ] = None,
@@ -553,7 +597,7 @@ def batch(
     Examples:
 
     * `vidcompare batch -v clip1-3f9a1c2b -p "How many cuts?" -m local-scenes --wait`
-    * `vidcompare batch --pairs pairs.csv -m gemini-2.5-flash --judge gemini-2.5-flash --dry-run`
+    * `vidcompare batch --pairs pairs.csv -m gemini-3.8-flash --judge gemini-3.8-flash --dry-run`
     * `vidcompare batch --pairs pairs.json -m local-scenes --wait --format csv -o result.csv`
     """
     _check_output(fmt, output)

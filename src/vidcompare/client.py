@@ -145,7 +145,7 @@ class BatchOptions(TypedDict, total=False):
     """Optional fields of a batch (``BatchRequest`` in :mod:`vidcompare.schemas`)."""
 
     pairs: Sequence[Pair | dict[str, str]]  # explicit pairs instead of videos × prompts
-    judge_model: str  # default: gemini-2.5-flash with Gemini models, else local-rubric
+    judge_model: str  # default: the server's Gemini judge with Gemini models, else local-rubric
     concurrency: int  # parallel chains of combinations (default 1, at most 8)
     judge_swaps: int  # 2: judge again with the answers in reversed order (default 1)
 

@@ -68,7 +68,28 @@ class Settings:
     api_keys: dict[str, str]  # sha256(key) hex -> owner; only hashes are configured
     admins: frozenset[str]  # owners allowed on /internal/* (e.g. the scheduler's account)
     id_token_audiences: tuple[str, ...] | None  # any of them; None: the token's own is not checked
+    # The judge of a batch with a Gemini model when none is named; "" picks the newest
+    # current Flash model the live catalogue offers (ids rot: a fixed default would too).
     default_gemini_judge: str
+    # Gemini calls. A model call (one answer, retries included) has model_timeout_s; one
+    # HTTP request of it gemini_request_timeout_s, so a hung request is retried by the SDK
+    # inside the call's budget. The video's upload and processing at the Files API has its
+    # own deadline, video_ready_timeout_s, which does not count against any model.
+    model_timeout_s: float
+    gemini_request_timeout_s: float
+    video_ready_timeout_s: float
+    # An upload that outlived its callers goes on this long (processing included); then
+    # its file is deleted and it gives up.
+    video_processing_limit_s: float
+    gemini_server_retries: int
+    gemini_429_retries: int
+    gemini_backoff_s: float
+    gemini_poll_s: float  # first pause between Files API polls; grows to 10 s
+    upload_lease_s: float  # an uploader's hold on a video's upload, renewed while it runs
+    # The live Gemini catalogue (models.list) is cached this long per instance; a model
+    # missing from it is looked up again when the cache is older than catalogue_recheck_s.
+    catalogue_ttl_s: float
+    catalogue_recheck_s: float
     # Jobs, their comparisons and videos carry ``expire_at`` this far ahead; Firestore's
     # TTL policy (infra/) deletes them after it, and the bucket's lifecycle rule the files.
     retention_days: int
@@ -100,7 +121,18 @@ class Settings:
             api_keys=_api_keys(os.environ.get("VIDCOMPARE_API_KEYS", "")),
             admins=frozenset(_list("VIDCOMPARE_ADMINS")),
             id_token_audiences=_list("VIDCOMPARE_ID_TOKEN_AUDIENCE") or None,
-            default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "gemini-2.5-flash"),
+            default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "").strip(),
+            model_timeout_s=_float("VIDCOMPARE_MODEL_TIMEOUT_S", 300.0),
+            gemini_request_timeout_s=_float("VIDCOMPARE_GEMINI_REQUEST_TIMEOUT_S", 180.0),
+            video_ready_timeout_s=_float("VIDCOMPARE_VIDEO_READY_TIMEOUT_S", 240.0),
+            video_processing_limit_s=_float("VIDCOMPARE_VIDEO_PROCESSING_LIMIT_S", 1800.0),
+            gemini_server_retries=_int("VIDCOMPARE_GEMINI_SERVER_RETRIES", 4),
+            gemini_429_retries=_int("VIDCOMPARE_GEMINI_429_RETRIES", 6),
+            gemini_backoff_s=_float("VIDCOMPARE_GEMINI_BACKOFF_S", 1.0),
+            gemini_poll_s=_float("VIDCOMPARE_GEMINI_POLL_S", 1.0),
+            upload_lease_s=_float("VIDCOMPARE_UPLOAD_LEASE_S", 60.0),
+            catalogue_ttl_s=_float("VIDCOMPARE_CATALOGUE_TTL_S", 600.0),
+            catalogue_recheck_s=_float("VIDCOMPARE_CATALOGUE_RECHECK_S", 30.0),
             retention_days=_int("VIDCOMPARE_RETENTION_DAYS", 90),
         )
 

@@ -13,9 +13,10 @@
     ├── UnsupportedMediaType  415
     ├── TooManyRequests       429
     ├── LeaseHeld             503   another live worker holds a combination (retry later)
-    └── ModelError            502   a model call failed
+    └── ModelError            502   a model call failed; stored as that model's error
         ├── TransientModelError     429/5xx/timeouts: retried, then stored as data
-        └── PermanentModelError     bad key, unknown model, refused video: fails the job
+        ├── ModelRefusal            blocked prompt, SAFETY/RECITATION/... stop: not retried
+        └── PermanentModelError     bad key, permission, model gone: fails the job
 
 Every HTTP answer that is an error is ``{"error": {"code", "message", "details"}}``,
 produced by :meth:`VidcompareError.to_body` and nowhere else.
@@ -110,7 +111,28 @@ class TransientModelError(ModelError):
         self.retry_after_s = retry_after_s
 
 
+class ModelRefusal(ModelError):
+    """The model answered, but refused: a blocked prompt (``block_reason``) or an answer
+    stopped for SAFETY, RECITATION, ... (``finish_reason``). Asking again would not help."""
+
+    code = "MODEL_REFUSED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        finish_reason: str | None = None,
+        block_reason: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(message, **kwargs)
+        self.finish_reason = finish_reason
+        self.block_reason = block_reason
+        self.usage: Any = None  # what the refused call counted, when the provider says
+
+
 class PermanentModelError(ModelError):
-    """Will never heal (bad key, unknown model, refused video): the job fails at once."""
+    """Will never heal for any combination (bad key, permission, model gone): the job
+    fails at once. What concerns one video or prompt is a plain :class:`ModelError`."""
 
     code = "MODEL_PERMANENT"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import re
 import string
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ class JudgedCombination:
     usage: Usage = field(default_factory=Usage)
     # With swaps: did the best answer stay best when the order was reversed?
     position_consistent: bool | None = None
+    # Recoverable flaws of the verdicts, e.g. an answer one of them left out.
+    warnings: list[str] = field(default_factory=list)
 
 
 def shuffle_seed(job_id: str, index: int) -> int:
@@ -61,12 +64,36 @@ async def _judge_once(
     timeout_s: float,
 ) -> tuple[dict[str, LabelVerdict], Verdict]:
     """One judging; its verdicts keyed by model id (labels the judge invented are ignored)."""
+    await judge.prepare(video)  # the video's upload has its own deadline, not the judge's
     try:
         verdict = await asyncio.wait_for(judge.judge(video, prompt, answers), timeout_s)
     except TimeoutError:
         raise TimeoutError(f"judge timeout: no verdict within {timeout_s:g} s") from None
     by_model = {labels[v.label]: v for v in verdict.evaluations if v.label in labels}
     return by_model, verdict
+
+
+def _warnings(verdict: Verdict, labels: dict[str, str], names: dict[str, str]) -> list[str]:
+    said = [
+        f"the judge gave no verdict for {label} ({names[labels[label]]})"
+        for label in verdict.missing
+        if label in labels
+    ]
+    return said + verdict.notes
+
+
+def readable_summary(summary: str, labels: dict[str, str], names: dict[str, str]) -> str:
+    """The judge's summary with names for labels: "Answer A", "answer a", "**Response A**",
+    "Answer (A)". A bare "A" is left alone: it is also a word."""
+    letters = {label.removeprefix("Answer "): model_id for label, model_id in labels.items()}
+    if not letters:
+        return summary
+    choices = "|".join(map(re.escape, letters))
+    pattern = re.compile(
+        rf"\*{{0,2}}\b(?:Answer|Response)\s+\(?({choices})\)?(?![A-Za-z])\*{{0,2}}:?",
+        re.IGNORECASE,
+    )
+    return pattern.sub(lambda m: names[letters[m[1].upper()]], summary)
 
 
 def _best(scores: dict[str, float]) -> set[str]:
@@ -101,7 +128,7 @@ async def judge_combination(
     started = time.perf_counter()
     try:
         first, verdict = await _judge_once(judge, video, prompt, answers, labels, timeout_s)
-        usage, second = verdict.usage, None
+        usage, second, swapped, reversed_labels = verdict.usage, None, verdict, labels
         if swaps == 2 and len(answers) > 1:
             ordered = {r.model_id: r for r in results}
             reversed_answers, reversed_labels = _labelled(
@@ -115,30 +142,34 @@ async def judge_combination(
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         return JudgedCombination(list(by_model.values()), "", message, labels)
     latency_ms = round((time.perf_counter() - started) * 1000)
-    scores: dict[str, float] = {}
-    for model_id, item in first.items():
-        score: float = item.score
+    names = {r.model_id: r.model_name for r in results}
+    warnings = _warnings(verdict, labels, names)
+    if second is not None:
+        warnings += [f"reversed order: {w}" for w in _warnings(swapped, reversed_labels, names)]
+    for model_id in labels.values():
+        items = [v for v in (first.get(model_id), (second or {}).get(model_id)) if v is not None]
+        if not items:
+            by_model[model_id] = by_model[model_id].model_copy(
+                update={"reasoning": "Not scored: the judge's verdict left this answer out."}
+            )
+            continue
+        item = items[0]
+        score: float = sum(v.score for v in items) / len(items)
         update = {
             "reasoning": item.reasoning,
             "strengths": item.strengths,
             "weaknesses": item.weaknesses,
         }
-        if second is not None and model_id in second:
-            other = second[model_id].score
-            score = (item.score + other) / 2
-            update["score_spread"] = abs(item.score - other)
-        scores[model_id] = score
-        update["score"] = int(score) if float(score).is_integer() else score
+        if len(items) == 2:
+            update["score_spread"] = abs(items[0].score - items[1].score)
+        update["score"] = int(score) if float(score).is_integer() else round(score, 2)
         by_model[model_id] = by_model[model_id].model_copy(update=update)
     consistent = None
     if second is not None and first and second:
         consistent = _best({m: v.score for m, v in first.items()}) == _best(
             {m: v.score for m, v in second.items()}
         )
-    summary = verdict.overall_summary
-    for label, model_id in labels.items():
-        # The summary speaks of labels; readers want names.
-        summary = summary.replace(label, by_model[model_id].model_name)
+    summary = readable_summary(verdict.overall_summary, labels, names)
     return JudgedCombination(
-        list(by_model.values()), summary, None, labels, latency_ms, usage, consistent
+        list(by_model.values()), summary, None, labels, latency_ms, usage, consistent, warnings
     )

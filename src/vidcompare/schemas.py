@@ -79,7 +79,10 @@ class ModelEstimate(BaseModel):
     basis: str  # "measured" (earlier jobs) | "default" (15 s per call, tokens from duration)
     seconds_per_call: float
     input_tokens_per_call: int
-    output_tokens_per_call: int
+    output_tokens_per_call: int  # thinking included
+    # The default basis: the model family's video token rate (0 for offline models).
+    video_tokens_per_second: float = 0
+    cost_per_call_usd: float = 0.0
 
 
 class DryRunAnswer(BatchShape):
@@ -94,9 +97,17 @@ class DryRunAnswer(BatchShape):
 
 
 class Usage(BaseModel):
+    """Tokens of one call (or a sum of calls) and what they cost at list prices.
+
+    ``input_tokens`` is the whole prompt, ``cached_tokens`` included (billed at the cache
+    price); ``output_tokens`` is the answer plus ``thinking_tokens`` (billed as output).
+    """
+
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    cached_tokens: int = 0
+    thinking_tokens: int = 0
     estimated_cost_usd: float = 0.0
 
     def __add__(self, other: Usage) -> Usage:
@@ -104,6 +115,8 @@ class Usage(BaseModel):
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            thinking_tokens=self.thinking_tokens + other.thinking_tokens,
             estimated_cost_usd=round(self.estimated_cost_usd + other.estimated_cost_usd, 8),
         )
 
@@ -112,9 +125,16 @@ class ModelResult(BaseModel):
     model_name: str
     model_id: str
     response: str | None = None
+    # Time of the model call itself (not the shared upload of the video before it).
     latency_ms: int = 0
     error: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    # Why the model stopped, as the API says: "STOP", "MAX_TOKENS", "SAFETY", ...
+    finish_reason: str | None = None
+    # The prompt was blocked before any answer: "SAFETY", "PROHIBITED_CONTENT", ...
+    block_reason: str | None = None
+    # The answer hit the output token limit; ``response`` is the part before it.
+    truncated: bool = False
 
 
 class Evaluation(BaseModel):
@@ -136,6 +156,8 @@ class Comparison(BaseModel):
     overall_summary: str = ""
     judge_model: str = ""
     judge_error: str | None = None
+    # Recoverable flaws of the judge's output, e.g. an answer it gave no verdict for.
+    judge_warnings: list[str] = Field(default_factory=list)
     judge_latency_ms: int = 0
     position_consistent: bool | None = None
     judge_usage: Usage = Field(default_factory=Usage)
@@ -247,6 +269,21 @@ class SweepReport(BaseModel):
     republished: dict[str, list[int]] = Field(default_factory=dict)
 
 
+class ModelPrice(BaseModel):
+    """List prices in USD per million tokens (one dated table: ``prices_as_of``)."""
+
+    input: float  # text, image and video
+    output: float  # the answer and thinking tokens
+    cached_input: float
+    audio_input: float | None = None  # when audio costs more than the other inputs
+    cached_audio_input: float | None = None
+    # Prompts over this many tokens pay the long-context prices for input AND output.
+    long_context_threshold: int | None = None
+    long_input: float | None = None
+    long_output: float | None = None
+    long_cached_input: float | None = None
+
+
 class ModelInfo(BaseModel):
     """A model the server can run: its id for ``models[]``, and how to show it."""
 
@@ -254,6 +291,15 @@ class ModelInfo(BaseModel):
     display_name: str
     provider: str
     offline: bool  # runs on the server itself, no API key or cloud model needed
+    description: str | None = None
+    input_token_limit: int | None = None
+    output_token_limit: int | None = None
+    price: ModelPrice | None = None
+    # Its lifecycle, when the provider (or the shipped list) says: deprecated, the
+    # announced shutdown date, the recommended replacement.
+    deprecated: bool = False
+    shutdown_date: dt.date | None = None
+    successor: str | None = None
 
 
 class JudgeInfo(BaseModel):
@@ -263,16 +309,37 @@ class JudgeInfo(BaseModel):
     display_name: str
     provider: str
     offline: bool
+    deprecated: bool = False
+    shutdown_date: dt.date | None = None
+    successor: str | None = None
+
+
+class ProviderStatus(BaseModel):
+    """Whether a provider's models can run here, and where its list came from."""
+
+    provider: str
+    available: bool
+    # "api": the provider's live list; "fallback": the list shipped with vidcompare
+    # (the API could not be asked); "none": not configured or refused.
+    source: str
+    backend: str | None = None  # "gemini-api" | "vertex-ai"
+    fetched_at: dt.datetime | None = None
+    fallback_as_of: dt.date | None = None
+    message: str | None = None  # why it is unavailable, or why the fallback is used
 
 
 class ModelCatalog(BaseModel):
-    """``GET /api/models``: the registry's models and judges, in registration order."""
+    """``GET /api/models``: what a batch may name. Offline models first, then each
+    provider's live catalogue (current models best first, deprecated ones last)."""
 
     models: list[ModelInfo]
     judges: list[JudgeInfo]
     default_judge: str  # the judge of a batch of offline models when none is named
-    gemini_judge: str  # the judge of a batch with a Gemini model when none is named
+    # The judge of a batch with a Gemini model when none is named; None: Gemini unavailable.
+    gemini_judge: str | None
     max_models: int  # the most models one batch may run
+    providers: list[ProviderStatus] = Field(default_factory=list)
+    prices_as_of: dt.date | None = None
 
 
 class ComboMessage(BaseModel):

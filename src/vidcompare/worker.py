@@ -24,6 +24,7 @@ from vidcompare.errors import (
     InvalidRequest,
     LeaseHeld,
     ModelError,
+    ModelRefusal,
     NotFound,
     PermanentModelError,
 )
@@ -31,14 +32,13 @@ from vidcompare.judging import judge_combination, shuffle_seed
 from vidcompare.plan import Plan
 from vidcompare.providers.base import Model, VideoSource
 from vidcompare.providers.registry import default_registry
-from vidcompare.schemas import Comparison, JobStatus, ModelResult, dump
+from vidcompare.schemas import Comparison, JobStatus, ModelResult, Usage, dump
 from vidcompare.videos import video_source
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-MODEL_TIMEOUT_S = float(os.environ.get("VIDCOMPARE_MODEL_TIMEOUT_S", "300"))
 
 
 _loop: asyncio.AbstractEventLoop | None = None
@@ -181,7 +181,7 @@ async def _run_combination(
         list(results),
         seed=shuffle_seed(job_id, index),
         swaps=job.get("judge_swaps", 1),
-        timeout_s=MODEL_TIMEOUT_S,
+        timeout_s=settings().model_timeout_s,
     )
     return Comparison(
         index=index,
@@ -192,6 +192,7 @@ async def _run_combination(
         overall_summary=judged.overall_summary,
         judge_model=job["judge_model"],
         judge_error=judged.judge_error,
+        judge_warnings=judged.warnings,
         judge_latency_ms=judged.latency_ms,
         judge_usage=judged.usage,
         position_consistent=judged.position_consistent,
@@ -201,16 +202,29 @@ async def _run_combination(
 
 async def _call_model(model: Model, video: VideoSource, prompt: str) -> ModelResult:
     """One model's answer; a failure becomes this result's ``error``, except one that
-    will never heal, which propagates and fails the job."""
-    started = time.perf_counter()
+    will never heal, which propagates and fails the job.
+
+    The video is made ready first (a Files API upload, shared by every model and lane of
+    the instance) under its own deadline; the model's timeout and latency count only the
+    call itself.
+    """
+    timeout = settings().model_timeout_s
     result = ModelResult(model_name=model.display_name, model_id=model.model_id)
+    started = time.perf_counter()
     try:
-        generation = await asyncio.wait_for(model.generate(video, prompt), MODEL_TIMEOUT_S)
+        await model.prepare(video)
+        started = time.perf_counter()
+        generation = await asyncio.wait_for(model.generate(video, prompt), timeout)
         result.response, result.usage = generation.text, generation.usage
+        result.finish_reason, result.truncated = generation.finish_reason, generation.truncated
     except TimeoutError:
-        result.error = f"timeout: no answer within {MODEL_TIMEOUT_S:g} s"
+        result.error = f"timeout: no answer within {timeout:g} s"
     except PermanentModelError:
         raise
+    except ModelRefusal as refusal:
+        result.error = refusal.message
+        result.finish_reason, result.block_reason = refusal.finish_reason, refusal.block_reason
+        result.usage = refusal.usage if isinstance(refusal.usage, Usage) else Usage()
     except ModelError as exc:
         result.error = exc.message
     except Exception as exc:  # noqa: BLE001 - a model failure is data, not a crash

@@ -16,6 +16,7 @@ from vidcompare.config import Settings, settings
 from vidcompare.errors import InvalidRequest
 from vidcompare.estimate import estimate_batch
 from vidcompare.plan import Plan
+from vidcompare.providers.gemini.catalogue import PROVIDER as GEMINI
 from vidcompare.providers.registry import Registry, default_registry
 from vidcompare.schemas import BatchAccepted, BatchRequest, DryRunAnswer, JobStatus
 
@@ -67,9 +68,11 @@ def validate_batch(
     _no_duplicates("models", request.models)
     if len(request.models) > config.max_models:
         raise InvalidRequest.for_field("models", f"at most {config.max_models} models per batch")
+    # Asked of the live catalogues now, so that a model the API does not offer is a 400
+    # here, never a job that fails at its first combination.
     for position, model_id in enumerate(request.models):
-        registry.model(model_id, field=f"models[{position}]")
-    registry.judge(judge_for(request, config, registry))
+        registry.require_offered(model_id, field=f"models[{position}]")
+    registry.require_offered(judge_for(request, config, registry), field="judge_model", judge=True)
     if request.concurrency > config.max_concurrency:
         raise InvalidRequest.for_field("concurrency", f"must be at most {config.max_concurrency}")
 
@@ -99,12 +102,21 @@ def validate_batch(
     return plan
 
 
+def default_gemini_judge(registry: Registry, config: Settings) -> str | None:
+    """The judge of a batch with Gemini models when none is named: the configured one if
+    the catalogue offers it, else its newest current Flash model; None without Gemini."""
+    for family in registry.families:
+        if family.provider == GEMINI and family.catalogue is not None:
+            return family.catalogue().default_judge(config.default_gemini_judge)
+    return None
+
+
 def judge_for(request: BatchRequest, config: Settings, registry: Registry) -> str:
     """The judge asked for; else a Gemini judge for Gemini batches, the offline one otherwise."""
     if request.judge_model:
         return request.judge_model
-    if any(registry.provider_of(m) == "gemini" for m in request.models):
-        return config.default_gemini_judge
+    if any(registry.provider_of(m) == GEMINI for m in request.models):
+        return default_gemini_judge(registry, config) or config.default_judge
     return config.default_judge
 
 

@@ -1,13 +1,16 @@
-"""``GET /api/models``: the models and judges a batch may name, from the provider registry.
+"""``GET /api/models``: the models and judges a batch may name, right now.
 
-The web page, the CLI and the clients read this instead of keeping their own lists.
-Only ids registered one by one are listed: a family (any other ``gemini-*`` id, passed
-through to the API) has no finite list.
+The offline models are the registry's own; a provider with a live catalogue (Gemini)
+lists what its API offers to the configured key or project, best first, with display
+names, token limits, prices and deprecations, and says where the list came from. The
+web page, the CLI and the clients read this instead of keeping their own lists.
 """
 
 from __future__ import annotations
 
+from vidcompare.api.batches import default_gemini_judge
 from vidcompare.config import Settings, settings
+from vidcompare.prices import PRICES_AS_OF
 from vidcompare.providers.base import Judge, Model
 from vidcompare.providers.local import PROVIDER as LOCAL_PROVIDER
 from vidcompare.providers.registry import Registry, default_registry
@@ -21,33 +24,54 @@ def _offline(item: Model | Judge) -> bool:
     return item.provider in OFFLINE_PROVIDERS
 
 
+def _as_judge(model: ModelInfo) -> JudgeInfo:
+    return JudgeInfo(
+        judge_id=model.model_id,
+        display_name=model.display_name,
+        provider=model.provider,
+        offline=model.offline,
+        deprecated=model.deprecated,
+        shutdown_date=model.shutdown_date,
+        successor=model.successor,
+    )
+
+
 def catalog(registry: Registry | None = None, config: Settings | None = None) -> ModelCatalog:
-    """The registry's models and judges in registration order (offline ones first, as the
-    built-in providers register), with the server's default judges and model limit."""
+    """Offline models first (in registration order), then each live catalogue's."""
     registry = registry or default_registry()
     config = config or settings()
-    # Registration order, not the ids' sorted order: providers list their models best first.
-    models, judges = registry.models, registry.judges
+    models = [
+        ModelInfo(
+            model_id=m.model_id,
+            display_name=m.display_name,
+            provider=m.provider,
+            offline=_offline(m),
+        )
+        for m in registry.models
+    ]
+    judges = [
+        JudgeInfo(
+            judge_id=j.judge_id,
+            display_name=j.display_name,
+            provider=j.provider,
+            offline=_offline(j),
+        )
+        for j in registry.judges
+    ]
+    providers = []
+    for family in registry.families:
+        if family.catalogue is None:
+            continue
+        status, offered = family.catalogue().listing()
+        providers.append(status)
+        models += offered
+        judges += [_as_judge(m) for m in offered]  # every video model can judge
     return ModelCatalog(
-        models=[
-            ModelInfo(
-                model_id=m.model_id,
-                display_name=m.display_name,
-                provider=m.provider,
-                offline=_offline(m),
-            )
-            for m in models
-        ],
-        judges=[
-            JudgeInfo(
-                judge_id=j.judge_id,
-                display_name=j.display_name,
-                provider=j.provider,
-                offline=_offline(j),
-            )
-            for j in judges
-        ],
+        models=models,
+        judges=judges,
         default_judge=config.default_judge,
-        gemini_judge=config.default_gemini_judge,
+        gemini_judge=default_gemini_judge(registry, config),
         max_models=config.max_models,
+        providers=providers,
+        prices_as_of=PRICES_AS_OF,
     )

@@ -40,6 +40,10 @@ class Generation(BaseModel):
 
     text: str
     usage: Usage = Field(default_factory=Usage)
+    # Why the model stopped ("STOP", "MAX_TOKENS", ...), when the provider says.
+    finish_reason: str | None = None
+    # The answer was cut off by the output token limit: the text is what came before.
+    truncated: bool = False
 
 
 class AnonymousAnswer(BaseModel):
@@ -51,7 +55,7 @@ class AnonymousAnswer(BaseModel):
 
 class LabelVerdict(BaseModel):
     label: str
-    score: int = Field(ge=1, le=10)
+    score: int | float = Field(ge=1, le=10)
     reasoning: str
     strengths: list[str] = Field(default_factory=list)
     weaknesses: list[str] = Field(default_factory=list)
@@ -65,9 +69,14 @@ class JudgeOutput(BaseModel):
 
 
 class Verdict(JudgeOutput):
-    """What a judge returns: its output and what producing it cost."""
+    """What a judge returns: its output (every label one of those shown), what producing
+    it cost, and what it left out."""
 
     usage: Usage = Field(default_factory=Usage)
+    # Labels shown to the judge that its output gave no usable verdict for.
+    missing: list[str] = Field(default_factory=list)
+    # What was wrong with the output but could be recovered from (e.g. an unknown label).
+    notes: list[str] = Field(default_factory=list)
 
 
 class Model(abc.ABC):
@@ -76,6 +85,12 @@ class Model(abc.ABC):
     model_id: str
     display_name: str
     provider: str
+
+    async def prepare(self, video: VideoSource) -> None:
+        """Make ``video`` ready for :meth:`generate` (e.g. upload it); not counted in the
+        model's latency or timeout, bounded by the video-ready deadline instead. Nothing
+        to do by default (offline models read the file directly)."""
+        return None
 
     @abc.abstractmethod
     async def generate(self, video: VideoSource, prompt: str) -> Generation:
@@ -89,6 +104,10 @@ class Judge(abc.ABC):
     judge_id: str
     display_name: str
     provider: str
+
+    async def prepare(self, video: VideoSource) -> None:
+        """Make ``video`` ready for :meth:`judge`; see :meth:`Model.prepare`."""
+        return None
 
     @abc.abstractmethod
     async def judge(

@@ -18,11 +18,11 @@
   const FORM_STORE = "vidcompare.form";
   const FINISHED = new Set(["completed", "failed", "cancelled"]);
 
-  // The models and judges come from GET /api/models (the server's provider registry); only
-  // how each provider is described is kept here.
+  // The models and judges come from GET /api/models (offline models and each provider's live
+  // catalogue); only how each provider is described is kept here.
   const PROVIDERS = {
-    local: { tag: "offline", note: "measured from the video itself, no key needed" },
-    gemini: { tag: "Gemini", note: "needs a Gemini API key or Vertex AI" },
+    local: { tag: "offline", note: "measured from the video itself, no key needed", name: "Offline" },
+    gemini: { tag: "Gemini", note: "offered by the server's Gemini API key or project", name: "Gemini" },
   };
   const PRESETS = [
     ["Describe", "Describe what happens in the video, with timestamps."],
@@ -628,7 +628,7 @@
       hint.classList.remove("limit");
       return;
     }
-    list.replaceChildren();
+    list.replaceChildren(...providerNotes());
     const max = maxModels();
     const full = state.models.size >= max;
     for (const model of catalogModels()) {
@@ -667,8 +667,10 @@
               { class: "pick-title" },
               model.display_name,
               h("span", { class: `tag${model.offline ? " tag-offline" : ""}` }, provider.tag),
+              model.deprecated ? h("span", { class: "tag tag-deprecated" }, "deprecated") : null,
             ),
-            h("span", { class: "pick-sub" }, `${model.model_id} · ${provider.note}`),
+            h("span", { class: "pick-sub" }, [model.model_id, priceNote(model) || provider.note].join(" · ")),
+            model.deprecated ? h("span", { class: "pick-warn" }, lifecycleNote(model)) : null,
           ),
         ),
       );
@@ -679,14 +681,45 @@
     hint.classList.toggle("limit", full);
   }
 
-  /** A judge by its model's name when it has one ("Gemini 2.5 Flash", not "… (judge)"). */
+  /** "deprecated, shuts down 2027-05-07, use gemini-3.5-flash-lite" */
+  function lifecycleNote(item) {
+    const parts = ["Deprecated"];
+    if (item.shutdown_date) parts.push(`shuts down ${item.shutdown_date}`);
+    if (item.successor) parts.push(`use ${item.successor}`);
+    return parts.join(", ");
+  }
+
+  /** List prices per million tokens, when the server knows them. */
+  function priceNote(model) {
+    if (!model.price) return "";
+    return `$${model.price.input} in / $${model.price.output} out per 1M tokens`;
+  }
+
+  /** Where each live catalogue came from, when it is not the API's own answer. */
+  function providerNotes() {
+    const notes = [];
+    for (const status of (state.catalog && state.catalog.providers) || []) {
+      const name = (PROVIDERS[status.provider] || { name: status.provider }).name;
+      if (!status.available) {
+        notes.push(h("p", { class: "provider-note", dataset: { provider: status.provider } },
+          `${name} models are unavailable: ${status.message}`));
+      } else if (status.source === "fallback") {
+        notes.push(h("p", { class: "provider-note", dataset: { provider: status.provider } },
+          `${name}: ${status.message}`));
+      }
+    }
+    return notes;
+  }
+
+  /** A judge by its model's name when it has one ("Gemini 3.8 Flash", not "… (judge)"). */
   function judgeName(judge) {
     const model = catalogModels().find((m) => m.model_id === judge.judge_id);
     return model ? model.display_name : judge.display_name;
   }
 
   function judgeLabel(judge) {
-    return judge.offline ? `${judgeName(judge)} (offline)` : judgeName(judge);
+    if (judge.offline) return `${judgeName(judge)} (offline)`;
+    return judge.deprecated ? `${judgeName(judge)} (deprecated)` : judgeName(judge);
   }
 
   /** The judge select: automatic, then the server's default judges, then the others. */
@@ -703,7 +736,7 @@
     const order = [...new Set([...first, ...byId.keys()])];
     const name = (id) => (byId.has(id) ? judgeName(byId.get(id)) : id);
     const automatic =
-      catalog.default_judge === catalog.gemini_judge
+      !catalog.gemini_judge || catalog.default_judge === catalog.gemini_judge
         ? `Automatic (${name(catalog.default_judge)})`
         : `Automatic (${name(catalog.default_judge)}; ${name(catalog.gemini_judge)} with Gemini models)`;
     select.replaceChildren(
@@ -1039,6 +1072,9 @@
           ),
         ),
         r.error ? h("div", { class: "model-error" }, `Error: ${r.error}`) : null,
+        r.truncated
+          ? h("div", { class: "model-truncated" }, "Cut off at the output token limit (MAX_TOKENS): the answer is partial.")
+          : null,
         e.reasoning ? h("p", { class: "reasoning" }, e.reasoning) : null,
         h("div", { class: "points" }, list(e.strengths, "strengths", "Strengths"), list(e.weaknesses, "weaknesses", "Weaknesses")),
         r.response
@@ -1073,6 +1109,7 @@
         h("div", { class: "judge-title" }, `Judge · ${modelName(comparison.judge_model)}`),
         comparison.overall_summary ? h("p", { class: "judge-summary" }, comparison.overall_summary) : null,
         comparison.judge_error ? h("p", { class: "judge-error" }, `Judge error: ${comparison.judge_error}`) : null,
+        (comparison.judge_warnings || []).map((w) => h("p", { class: "judge-warning" }, `Note: ${w}`)),
       ),
     );
   }

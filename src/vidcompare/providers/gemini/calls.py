@@ -1,0 +1,146 @@
+"""Calling Gemini: the 429 loop, and what each way the API says no means for a batch.
+
+=========================================  ==========================================
+the API answers                            what happens
+=========================================  ==========================================
+429 RESOURCE_EXHAUSTED                     retried after ``RetryInfo``/``Retry-After``
+                                           (else backoff), never past the call's budget
+500/502/503/504/408, hung request          retried by the SDK; then that model's error
+400 API_KEY_INVALID, 401                   the job fails: the credentials are refused
+403 PERMISSION_DENIED                      the job fails (a refused *file* is re-uploaded)
+404 NOT_FOUND (model)                      the job fails: the model is gone
+400 "User location is not supported"       the job fails: Gemini is not offered here
+any other 4xx (e.g. input over the token   that model's error in that combination; the
+limit, an unsupported video)               batch goes on
+=========================================  ==========================================
+
+Blocked prompts and answers stopped for SAFETY, RECITATION, ... come back as 200s; see
+:mod:`.answers`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from google.genai import errors
+
+from vidcompare.config import settings
+from vidcompare.errors import ModelError, PermanentModelError, TransientModelError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class CredentialsRefused(PermanentModelError):
+    """The API refused the key or the project: no call of any model can succeed."""
+
+
+def _error_body(exc: errors.APIError) -> dict[str, Any]:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    inner = details.get("error", details)
+    return inner if isinstance(inner, dict) else {}
+
+
+def _detail_items(exc: errors.APIError) -> list[dict[str, Any]]:
+    items = _error_body(exc).get("details") or []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def retry_delay_s(exc: errors.APIError) -> float | None:
+    """How long the API asked us to wait: ``Retry-After`` or ``RetryInfo.retryDelay``."""
+    header = exc.response.headers.get("retry-after") if exc.response is not None else None
+    if header:
+        try:
+            return float(header)
+        except ValueError:
+            pass
+    for detail in _detail_items(exc):
+        if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            found = re.fullmatch(r"([\d.]+)s", str(detail.get("retryDelay", "")))
+            if found:
+                return float(found[1])
+    return None
+
+
+def _reasons(exc: errors.APIError) -> set[str]:
+    return {str(d["reason"]) for d in _detail_items(exc) if d.get("reason")}
+
+
+def is_about_a_file(exc: BaseException | None) -> bool:
+    """The API refused a Files API handle: "File files/x was not found.", "You do not
+    have permission to access the File x...", "The File x is not in an ACTIVE state"."""
+    return (
+        isinstance(exc, errors.ClientError)
+        and exc.code in (400, 403, 404)
+        and "file" in (exc.message or "").lower()
+    )
+
+
+def classify(exc: BaseException, model_id: str) -> ModelError:
+    """Our error for an SDK failure: permanent ones fail the job, the others are data."""
+    if isinstance(exc, errors.ClientError):
+        message = exc.message or str(exc)
+        said = f"{exc.code} {exc.status}" if exc.status else str(exc.code)
+        if exc.code == 401 or "API_KEY_INVALID" in _reasons(exc) or "api key" in message.lower():
+            return CredentialsRefused(f"Gemini rejected the credentials ({said}): {message}")
+        if exc.code == 403 and not is_about_a_file(exc):
+            return PermanentModelError(f"Gemini refused permission ({said}): {message}")
+        if exc.code == 404 and not is_about_a_file(exc):
+            return PermanentModelError(
+                f"Gemini does not offer model {model_id!r} ({said}): {message}"
+            )
+        if exc.code == 400 and "location is not supported" in message.lower():
+            return PermanentModelError(f"Gemini is not offered where this runs ({said}): {message}")
+        if exc.code == 429:
+            return TransientModelError(f"rate limited ({said}) after retries: {message}")
+        # One video or one prompt the API will not take (too many tokens, a bad file): that
+        # model's error in that combination, while the others go on.
+        return ModelError(f"Gemini refused this request ({said}): {message}")
+    if isinstance(exc, errors.ServerError):
+        return TransientModelError(f"Gemini server error {exc.code} after retries: {exc.message}")
+    if "Timeout" in type(exc).__name__:  # httpx.ReadTimeout etc., after the SDK's retries
+        timeout = settings().gemini_request_timeout_s
+        return TransientModelError(f"Gemini sent no answer within {timeout:g} s, after retries")
+    return TransientModelError(f"{type(exc).__name__}: {exc}")
+
+
+async def call_gemini(
+    model_id: str, call: Callable[[], Awaitable[T]], *, deadline: float | None = None
+) -> T:
+    """``call()``, retrying 429s with the server's delay (else backoff with jitter).
+
+    ``deadline`` (``time.monotonic()``) is the call's budget: a 429 that asks for a wait
+    past it ends the call now, as that model's error, instead of dying at the timeout.
+    """
+    config = settings()
+    attempts, backoff = config.gemini_429_retries, config.gemini_backoff_s
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except errors.ClientError as exc:
+            if exc.code != 429 or attempt == attempts:
+                raise classify(exc, model_id) from exc
+            asked = retry_delay_s(exc)
+            delay = asked if asked is not None else min(60.0, backoff * 2 ** (attempt - 1))
+            # Never earlier than asked; jitter spreads the lanes that were refused together.
+            wait = delay + random.uniform(0, backoff / 2)
+            if deadline is not None and time.monotonic() + wait > deadline:
+                left = max(0.0, deadline - time.monotonic())
+                raise TransientModelError(
+                    f"rate limited ({exc.code} {exc.status}): the API asked to wait "
+                    f"{delay:g} s, more than the {left:.1f} s left of this call's budget",
+                    retry_after_s=asked,
+                ) from exc
+            log.info("%s: 429, retrying in %.2f s (attempt %d)", model_id, wait, attempt)
+            await asyncio.sleep(wait)
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - server errors, timeouts: mapped and raised
+            raise classify(exc, model_id) from exc
+    raise AssertionError("unreachable")

@@ -1,0 +1,116 @@
+"""Time budgets with Gemini: a long video's upload has a deadline of its own, a hung
+request is abandoned and retried, and a 429 never waits past the call's budget.
+
+process_combo runs here with short budgets (restarted once for the module): a model
+call has 2 s, one HTTP request 1 s, and a video 4 s to be uploaded and processed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vidcompare.clients import firestore_client
+from vidcompare.media.synth import SceneSpec, make_video
+
+BUDGETS = {
+    "VIDCOMPARE_MODEL_TIMEOUT_S": "2",
+    "VIDCOMPARE_GEMINI_REQUEST_TIMEOUT_S": "1",
+    "VIDCOMPARE_VIDEO_READY_TIMEOUT_S": "4",
+}
+MODELS = ["gemini-3.8-flash", "gemini-3.6-flash"]
+
+
+@pytest.fixture(scope="module")
+def short_budgets(local_stack) -> Iterator[None]:
+    local_stack.restart("process_combo", extra_env=BUDGETS)
+    try:
+        yield
+    finally:
+        local_stack.restart("process_combo")
+
+
+@pytest.fixture
+def fresh_video(client, tmp_path) -> tuple[str, str, Path]:
+    """A video whose bytes no earlier test uploaded: (video_id, sha256, path)."""
+    path = tmp_path / f"budget-{time.monotonic_ns()}.mp4"
+    colour = (time.monotonic_ns() % 200, 80, 160)
+    make_video(path, [SceneSpec(colour, 0.5), SceneSpec((240, 10, 10), 0.5)])
+    video = client.upload(path)
+    return video.video_id, video.sha256, path
+
+
+def run(client, video_id: str, prompts: list[str], models: list[str]):
+    accepted = client.start_batch([video_id], prompts, models, judge_model="local-rubric")
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=90)
+    assert job.status.value == "completed", job.error
+    return client.result(accepted.job_id)
+
+
+def test_processing_longer_than_a_model_call_does_not_fail_the_models(
+    short_budgets, client, fake_gemini, fresh_video
+):
+    video_id, sha, _ = fresh_video
+    fake_gemini.configure(processing_ms=3000)  # > the 2 s model budget, < the 4 s deadline
+    started = time.monotonic()
+    result = run(client, video_id, ["Describe.", "Count the cuts."], MODELS)
+    assert time.monotonic() - started >= 3.0
+    errors = [r.error for c in result.comparisons for r in c.results]
+    assert errors == [None] * 4
+    # The upload did not count against the models: each call's latency is its own.
+    assert all(r.latency_ms < 2000 for c in result.comparisons for r in c.results)
+    assert [u["sha256"] for u in fake_gemini.uploads()] == [sha]
+
+
+def test_a_video_not_ready_in_time_is_that_calls_error_and_its_upload_goes_on(
+    short_budgets, client, fake_gemini, fresh_video
+):
+    video_id, sha, _ = fresh_video
+    fake_gemini.configure(processing_ms=7000)  # > the 4 s deadline
+    first = run(client, video_id, ["Describe."], MODELS)
+    for result in first.comparisons[0].results:
+        assert result.error == (
+            f"video {video_id} was not ready at the Gemini Files API within 4 s (uploading or "
+            "PROCESSING); the upload goes on, and later combinations use it"
+        )
+    # The upload went on without the calls that gave up, and recorded its handle.
+    cache = firestore_client().collection("gemini_files").document(sha)
+    deadline = time.monotonic() + 20
+    while not (cache.get().to_dict() or {}).get("handle"):
+        assert time.monotonic() < deadline, "the handle was never recorded"
+        time.sleep(0.2)
+    second = run(client, video_id, ["Describe again."], MODELS)
+    assert [r.error for r in second.comparisons[0].results] == [None, None]
+    assert [u["sha256"] for u in fake_gemini.uploads()] == [sha]  # one upload for both
+
+
+def test_a_hung_request_is_abandoned_and_retried_within_the_budget(
+    short_budgets, client, fake_gemini, fresh_video
+):
+    video_id, _, _ = fresh_video
+    fake_gemini.script("gemini-3.6-flash", fail=[{"hang_ms": 3000}])
+    result = run(client, video_id, ["Describe."], ["gemini-3.6-flash"])
+    (answer,) = result.comparisons[0].results
+    assert answer.error is None and answer.response
+    calls = fake_gemini.calls("gemini-3.6-flash")
+    assert len(calls) == 2  # the hung one (abandoned after 1 s) and its retry
+    assert 1000 <= answer.latency_ms < 2000
+
+
+def test_a_429_asking_for_more_than_the_budget_ends_the_call_at_once(
+    short_budgets, client, fake_gemini, fresh_video
+):
+    video_id, _, _ = fresh_video
+    fake_gemini.script("gemini-3.6-flash", fail=[{"code": 429, "retry_delay_s": 30}])
+    result = run(client, video_id, ["Describe."], MODELS)
+    fine, limited = result.comparisons[0].results
+    assert limited.error.startswith(
+        "rate limited (429 RESOURCE_EXHAUSTED): the API asked to wait 30 s, more than the "
+    )
+    assert limited.error.endswith(" s left of this call's budget")
+    assert limited.latency_ms < 1500  # not the 2 s timeout, and not 30 s
+    assert fine.error is None
+    assert len(fake_gemini.calls("gemini-3.6-flash")) == 1
