@@ -107,7 +107,11 @@ def test_http_functions_are_closed_to_all_users_and_read_the_api_key_hashes(dry_
     deploy = _flags(_one(dry_run, f"gcloud functions deploy {fn} "))
     assert "--trigger-http" in deploy and "--no-allow-unauthenticated" in deploy
     assert f"--service-account={fn}@acme-eval.iam.gserviceaccount.com" in deploy
-    assert "--set-secrets=VIDCOMPARE_API_KEYS=vidcompare-api-keys:latest" in deploy
+    # The Gemini key as well: the live catalogue checks batches and lists the models.
+    assert (
+        "--set-secrets=VIDCOMPARE_API_KEYS=vidcompare-api-keys:latest,"
+        "GEMINI_API_KEY=vidcompare-gemini-api-key:latest"
+    ) in deploy
     assert not any("allUsers" in text for text in dry_run)
 
 

@@ -63,24 +63,17 @@ PRICES: dict[str, ModelPrice] = {
         input=0.10, output=0.40, cached_input=0.01, audio_input=0.30, cached_audio_input=0.03
     ),
 }
-# model id -> (first day of the new price, the new price)
+# model id -> (first day of the new price, the new price): introductory prices that end.
+_GEMINI_4_FROM_DECEMBER = (
+    dt.date(2026, 12, 1),
+    ModelPrice(input=4.00, output=20.00, cached_input=0.20),
+)
+_FLASH_3_8_FROM_2027 = (dt.date(2027, 1, 1), ModelPrice(input=1.50, output=7.50, cached_input=0.15))
 PRICE_CHANGES: dict[str, tuple[dt.date, ModelPrice]] = {
-    "gemini-4-argon": (
-        dt.date(2026, 12, 1),
-        ModelPrice(input=4.00, output=20.00, cached_input=0.20),
-    ),
-    "gemini-4-carbon": (
-        dt.date(2026, 12, 1),
-        ModelPrice(input=4.00, output=20.00, cached_input=0.20),
-    ),
-    "gemini-3.8-flash": (
-        dt.date(2027, 1, 1),
-        ModelPrice(input=1.50, output=7.50, cached_input=0.15),
-    ),
-    "gemini-3.7-flash": (
-        dt.date(2027, 1, 1),
-        ModelPrice(input=1.50, output=7.50, cached_input=0.15),
-    ),
+    "gemini-4-argon": _GEMINI_4_FROM_DECEMBER,
+    "gemini-4-carbon": _GEMINI_4_FROM_DECEMBER,
+    "gemini-3.8-flash": _FLASH_3_8_FROM_2027,
+    "gemini-3.7-flash": _FLASH_3_8_FROM_2027,  # billed as 3.8 Flash
 }
 # "gemini-2.5-flash-001", "gemini-2.5-pro-preview-06-05": priced as their model.
 _VERSION_SUFFIX = re.compile(r"-(?:\d{3}|preview-\d{2}-\d{2,4}|\d{2}-\d{4})$")

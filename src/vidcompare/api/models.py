@@ -25,15 +25,9 @@ def _offline(item: Model | Judge) -> bool:
 
 
 def _as_judge(model: ModelInfo) -> JudgeInfo:
-    return JudgeInfo(
-        judge_id=model.model_id,
-        display_name=model.display_name,
-        provider=model.provider,
-        offline=model.offline,
-        deprecated=model.deprecated,
-        shutdown_date=model.shutdown_date,
-        successor=model.successor,
-    )
+    """A model as a judge: every JudgeInfo field but the id comes from the model."""
+    shared = set(JudgeInfo.model_fields) - {"judge_id"}
+    return JudgeInfo(judge_id=model.model_id, **model.model_dump(include=shared))
 
 
 def catalog(registry: Registry | None = None, config: Settings | None = None) -> ModelCatalog:

@@ -118,7 +118,8 @@ FUNCTIONS = (
         roles=("roles/datastore.user",),
         bucket_role="roles/storage.objectAdmin",  # writes uploads, deletes rejected ones
         publishes=True,
-        secrets=(("VIDCOMPARE_API_KEYS", "api_keys_secret"),),
+        # The Gemini key too: a batch is checked against the live catalogue (models.list).
+        secrets=(("VIDCOMPARE_API_KEYS", "api_keys_secret"), ("GEMINI_API_KEY", "gemini_secret")),
     ),
     FunctionPlan(
         "job_status",
@@ -128,7 +129,8 @@ FUNCTIONS = (
         roles=("roles/datastore.user",),
         bucket_role=None,
         publishes=True,  # the sweep republishes lost combinations
-        secrets=(("VIDCOMPARE_API_KEYS", "api_keys_secret"),),
+        # The Gemini key too: GET /api/models lists what the key can use (models.list).
+        secrets=(("VIDCOMPARE_API_KEYS", "api_keys_secret"), ("GEMINI_API_KEY", "gemini_secret")),
     ),
     FunctionPlan(
         "process_combo",
