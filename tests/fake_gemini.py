@@ -280,6 +280,12 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
     ),
 ]
 
+# What an alias of the list answers as (its responses' modelVersion), as the real API does.
+ALIASES: dict[str, str] = {
+    "gemini-flash-latest": "gemini-3.8-flash",
+    "gemini-pro-latest": "gemini-3.1-pro-preview",
+}
+
 SCRIPT_DEFAULTS: dict[str, Any] = {
     # Fixed delay before a successful answer (judge calls included).
     "latency_ms": 0,
@@ -1679,7 +1685,9 @@ class FakeGeminiApp:
             usage = self._usage(plan, resource, counts, "")
             extra.update(blocked=True, block_reason=reason, usage=usage)
             answer.update(
-                usageMetadata=usage, modelVersion=model, responseId=secrets.token_urlsafe(12)
+                usageMetadata=usage,
+                modelVersion=ALIASES.get(model, model),
+                responseId=secrets.token_urlsafe(12),
             )
             return _json(answer), extra
         if judge:
@@ -1733,7 +1741,7 @@ class FakeGeminiApp:
         answer = {
             "candidates": [candidate],
             "usageMetadata": usage,
-            "modelVersion": model,
+            "modelVersion": ALIASES.get(model, model),
             "responseId": secrets.token_urlsafe(12),
         }
         extra.update(response_text=text or None, usage=usage, finish_reason=finish)

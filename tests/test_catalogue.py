@@ -103,11 +103,11 @@ def test_a_model_the_api_does_not_offer_is_refused_with_what_to_use(fake_gemini,
     assert catalogue.require("gemini-3.6-flash", field="models[0]").model_id == "gemini-3.6-flash"
     assert refusal(catalogue, "gemini-3-pro-preview") == (
         "models[0]: gemini-3-pro-preview is not offered by the Gemini API (shut down "
-        "2026-03-09); gemini-3.1-pro-preview is"
+        "2026-03-09); use gemini-3.1-pro-preview instead"
     )
     assert refusal(catalogue, "gemini-2.5-flash", "judge_model") == (
         "judge_model: gemini-2.5-flash is not offered by the Gemini API (shutdown announced "
-        "for 2026-12-01); gemini-3.5-flash-lite is"
+        "for 2026-12-01); use gemini-3.5-flash-lite instead"
     )
     assert refusal(catalogue, "gemini-3.6-flsh") == (
         "models[0]: gemini-3.6-flsh is not offered by the Gemini API; did you mean "
@@ -132,7 +132,7 @@ def test_a_model_the_api_does_not_offer_is_refused_with_what_to_use(fake_gemini,
         models=[r for r in DEFAULT_MODELS if r["name"] != "models/gemini-3-flash-preview"]
     )
     later = catalogue_of(fake_gemini, clock)
-    assert refusal(later, "gemini-3-flash-preview").endswith("; gemini-3.6-flash is")
+    assert refusal(later, "gemini-3-flash-preview").endswith("; use gemini-3.6-flash instead")
 
 
 def test_the_list_is_cached_and_asked_again_for_a_model_released_since(fake_gemini, clock) -> None:
@@ -183,7 +183,7 @@ def test_an_unreachable_api_falls_back_to_the_shipped_list_and_says_so(clock) ->
     assert refusal(catalogue, "gemini-3-pro-preview") == (
         "models[0]: gemini-3-pro-preview is not offered by the list shipped with vidcompare "
         f"(as of {known.AS_OF}; the API could not be asked) (shut down 2026-03-09); "
-        "gemini-3.1-pro-preview is"
+        "use gemini-3.1-pro-preview instead"
     )
 
 
@@ -208,8 +208,14 @@ def test_refused_or_missing_credentials_make_gemini_unavailable(fake_gemini, clo
     def not_configured() -> tuple[list[types.Model], str]:
         raise GeminiNotConfigured("Gemini is not configured on this server: set GEMINI_API_KEY")
 
-    bare = Catalogue(not_configured, clock=clock, ttl_s=600, recheck_s=30)
+    bare = Catalogue(not_configured, clock=clock, today=lambda: TODAY, ttl_s=600, recheck_s=30)
     assert refusal(bare, "gemini-3.8-flash") == (
         "models[0]: gemini-3.8-flash needs Gemini, which is unavailable here: Gemini is not "
+        "configured on this server: set GEMINI_API_KEY"
+    )
+    # A model known to be gone says so first: a key would not bring it back.
+    assert refusal(bare, "gemini-3-pro-preview") == (
+        "models[0]: gemini-3-pro-preview was shut down on 2026-03-09 (use "
+        "gemini-3.1-pro-preview); besides, Gemini is unavailable here: Gemini is not "
         "configured on this server: set GEMINI_API_KEY"
     )

@@ -168,6 +168,8 @@ def test_result_as_csv_has_one_row_per_combination_and_model(stack, cli_batch, t
         "error",
         "response",
         "reasoning",
+        "finish_reason",
+        "truncated",
     ]
     expected = expected_rows(raw_result(stack, job_id))
     assert len(rows) == len(expected) == 4 * 2
@@ -187,6 +189,8 @@ def test_result_as_csv_has_one_row_per_combination_and_model(stack, cli_batch, t
             "error": "",
             "response": want["response"],
             "reasoning": want["reasoning"],
+            "finish_reason": "",  # the offline models do not say why they stopped
+            "truncated": "False",
         }
         assert int(row["input_tokens"]) > 0 and row["response"]
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from fake_gemini import find_answers, score_for
 
-from vidcompare import store
+from vidcompare import report, store
 from vidcompare.clients import firestore_client
 from vidcompare.judging import anonymise, shuffle_seed
 from vidcompare.media.synth import SceneSpec, make_video
+from vidcompare.prices import TokenCount, cost_usd
 from vidcompare.schemas import ModelResult
 
 # Four current models of the fake's catalogue (the real list's shape, late 2026).
@@ -216,7 +217,7 @@ def test_retired_and_unknown_models_are_refused_at_the_start(client, fake_gemini
     error = refused(["local-scenes", "gemini-3-pro-preview"])
     message = (
         "gemini-3-pro-preview is not offered by the Gemini API (shut down 2026-03-09); "
-        "gemini-3.1-pro-preview is"
+        "use gemini-3.1-pro-preview instead"
     )
     assert error == {
         "code": "INVALID_ARGUMENT",
@@ -225,12 +226,12 @@ def test_retired_and_unknown_models_are_refused_at_the_start(client, fake_gemini
     }
     assert refused(["gemini-2.5-pro"])["message"] == (
         "models[0]: gemini-2.5-pro is not offered by the Gemini API (shutdown announced for "
-        "2026-12-01); gemini-3.1-pro-preview is"
+        "2026-12-01); use gemini-3.1-pro-preview instead"
     )
     assert refused(["local-scenes"], judge_model="gemini-2.5-flash")["details"][0] == {
         "field": "judge_model",
         "message": "gemini-2.5-flash is not offered by the Gemini API (shutdown announced for "
-        "2026-12-01); gemini-3.5-flash-lite is",
+        "2026-12-01); use gemini-3.5-flash-lite instead",
     }
     assert refused(["gemini-embedding-001"])["message"].startswith(
         "models[0]: gemini-embedding-001 is offered by the Gemini API but cannot answer about "
@@ -256,8 +257,47 @@ def test_a_model_released_after_the_catalogue_was_read_runs(client, fake_gemini,
     accepted = client.start_batch([video_id], ["Describe."], ["gemini-3.9-flash-lite"])
     job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
     assert job.status.value == "completed", job.error
-    (result,) = client.result(accepted.job_id).comparisons[0].results
-    assert (result.model_name, result.error) == ("Gemini 3.9 Flash Lite", None)
+    result = client.result(accepted.job_id)
+    (answer,) = result.comparisons[0].results
+    assert (answer.model_name, answer.error) == ("Gemini 3.9 Flash Lite", None)
+    # No price is known for it yet: its cost is unknown, not $0.
+    assert (answer.usage.unpriced_calls, answer.usage.estimated_cost_usd) == (1, 0.0)
+    assert result.leaderboard[0].unpriced_calls == 1 and result.unpriced_calls == 1
+    assert client.job(accepted.job_id).unpriced_calls == 1
+    assert report.to_csv(result).splitlines()[1].split(",")[10] == ""  # cost_usd: unknown
+    assert report.cost_text(0.0, 1) == "unknown"
+
+
+def test_deprecated_models_run_with_a_warning_and_aliases_cost_what_answered(
+    client, fake_gemini, three_videos
+):
+    video_id = next(iter(three_videos))
+    models = ["gemini-3.7-flash", "gemini-flash-latest"]
+    warning = "models[0]: gemini-3.7-flash is deprecated; use gemini-3.8-flash instead"
+    estimate = client.estimate(video_ids=[video_id], prompts=["Describe."], models=models)
+    assert estimate.warnings == [warning]
+    # Which model an alias stands for is known only when it answers.
+    assert estimate.unpriced_models == ["gemini-flash-latest"]
+    assert [r.cost_per_call_usd is None for r in estimate.per_model] == [False, True, False]
+    accepted = client.start_batch([video_id], ["Describe."], models, judge_model="local-rubric")
+    assert accepted.warnings == [warning]
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed", job.error
+    deprecated, alias = client.result(accepted.job_id).comparisons[0].results
+    # The alias answered as gemini-3.8-flash (modelVersion), and is priced as that model.
+    (call,) = fake_gemini.calls("gemini-flash-latest")
+    tokens = TokenCount(
+        prompt=call["usage"]["promptTokenCount"],
+        audio=next(
+            d["tokenCount"]
+            for d in call["usage"]["promptTokensDetails"]
+            if d["modality"] == "AUDIO"
+        ),
+        output=call["usage"]["candidatesTokenCount"] + call["usage"]["thoughtsTokenCount"],
+    )
+    assert alias.usage.unpriced_calls == 0
+    assert alias.usage.estimated_cost_usd == pytest.approx(cost_usd("gemini-3.8-flash", tokens))
+    assert deprecated.usage.unpriced_calls == 0 and deprecated.usage.estimated_cost_usd > 0
 
 
 def test_the_judge_sees_anonymised_answers_in_a_seeded_shuffled_order(
@@ -403,7 +443,9 @@ def test_without_a_working_key_gemini_is_unavailable_and_offline_models_run(
     fake_gemini.configure(bad_keys=["revoked-key"])
     cases = {
         "": "Gemini is not configured on this server: set GEMINI_API_KEY (or GOOGLE_API_KEY), "
-        "or GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION",
+        "or GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION, "
+        "where the functions run, and restart them (locally: `vidcompare down`, then "
+        "`GEMINI_API_KEY=... vidcompare up`)",
         "revoked-key": "models.list failed: Gemini rejected the credentials (400 "
         "INVALID_ARGUMENT): API key not valid. Please pass a valid API key.",
     }

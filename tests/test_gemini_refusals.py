@@ -104,6 +104,12 @@ def test_the_judges_labels_are_mapped_back_however_it_writes_them(
     if style != "letter":
         summary = comparison.overall_summary
         assert summary.split(" is best")[0] in ["Gemini 3.6 Flash", "Gemini 3.5 Flash-Lite"]
+    # The reasoning speaks of the models by name too, whatever label the judge wrote.
+    names = {r.model_id: r.model_name for r in comparison.results}
+    for evaluation in comparison.evaluation:
+        if style != "letter":  # a bare "A" is also a word: left as written
+            assert evaluation.reasoning.startswith(f"{names[evaluation.model_id]} gets ")
+        assert "Answer" not in evaluation.reasoning and "**" not in evaluation.reasoning
     (verdict_call,) = fake_gemini.calls(JUDGE)
     schema = verdict_call["response_schema"]
     label = schema["properties"]["evaluations"]["items"]["properties"]["label"]

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from vidcompare import cli
 from vidcompare.client import AsyncClient, Client
-from vidcompare.prices import PRICES_AS_OF, price_of
+from vidcompare.prices import PRICES_AS_OF, price_change, price_of
 from vidcompare.schemas import ModelCatalog
 from vidcompare.stack import free_port
 
@@ -54,6 +54,8 @@ def check_catalog(body: dict) -> None:
             "input_token_limit": None,
             "output_token_limit": None,
             "price": None,
+            "price_until": None,
+            "next_price": None,
             "deprecated": False,
             "shutdown_date": None,
             "successor": None,
@@ -66,6 +68,9 @@ def check_catalog(body: dict) -> None:
         assert (model["provider"], model["offline"]) == ("gemini", False)
         assert (model["input_token_limit"], model["output_token_limit"]) == (1_048_576, 65_536)
         assert model["price"] == (price.model_dump(mode="json") if price else None), model_id
+        until, later = price_change(model_id) or (None, None)
+        assert model["price_until"] == (until.isoformat() if until else None), model_id
+        assert model["next_price"] == (later.model_dump(mode="json") if later else None)
         assert (model["deprecated"], model["shutdown_date"], model["successor"]) == (
             model_id in DEPRECATED,
             shutdown,
@@ -172,14 +177,14 @@ def test_cli_models_prints_tables_and_json(stack) -> None:
     assert [row[0] for row in models] == MODEL_IDS
     rows = {row[0]: row for row in models}
     assert rows["local-scenes"] == ["local-scenes", "Local Scenes", "local", "offline", "free"]
-    flash = price_of("gemini-3.8-flash")
     assert rows["gemini-3.8-flash"] == [
         "gemini-3.8-flash",
         "Gemini 3.8 Flash",
         "gemini",
         "current",
-        f"${flash.input:g} in / ${flash.output:g} out",
+        "$0.75 in / $3.75 out until 2026-12-31, then $1.50 / $7.50",
     ]
+    assert rows["gemini-3.6-flash"][4] == "$1.50 in / $7.50 out"
     assert rows["gemini-3.1-flash-lite"][3] == (
         "deprecated, shutdown 2027-05-07, use gemini-3.5-flash-lite"
     )

@@ -11,7 +11,7 @@ import json
 import pytest
 from google.genai import types
 
-from vidcompare.prices import TokenCount, cost_usd, price_of
+from vidcompare.prices import TokenCount, cost_usd, price_change, price_of
 from vidcompare.providers.gemini.answers import read_answer, usage_of
 from vidcompare.providers.verdicts import MalformedVerdict, match_label, read_verdict
 
@@ -209,6 +209,12 @@ def test_prices_change_on_their_date_and_versions_share_their_models_price() -> 
     listed = price_of("gemini-3.8-flash", dt.date(2027, 1, 1))
     assert (promo.input, promo.output) == (0.75, 3.75)
     assert (listed.input, listed.output) == (1.50, 7.50)
+    assert price_change("gemini-3.8-flash", dt.date(2026, 11, 26)) == (
+        dt.date(2026, 12, 31),
+        listed,
+    )
+    assert price_change("gemini-3.8-flash", dt.date(2027, 1, 1)) is None
+    assert price_change("gemini-3.6-flash", dt.date(2026, 11, 26)) is None
     assert price_of("gemini-2.5-flash-001") == price_of("gemini-2.5-flash")
     assert price_of("gemini-flash-latest") is None
     assert cost_usd("local-scenes", TokenCount(prompt=1_000, output=1_000)) == 0.0

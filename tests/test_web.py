@@ -229,7 +229,14 @@ def test_batch_from_upload_to_leaderboard(
     expect(page.locator("#model-list input:checked")).to_have_count(4)
     expect(page.locator('#model-list input[value="gemini-3.8-flash"]')).to_be_disabled()
     expect(page.locator("#model-hint")).to_contain_text("4 of 4 models chosen")
+    # A deprecated model is said so before the batch runs, with what to use instead.
+    choose_models(page, ["local-scenes", "gemini-3.7-flash"], "local-rubric")
+    expect(page.locator("#estimate .estimate-warning")).to_have_text(
+        "gemini-3.7-flash is deprecated; use gemini-3.8-flash instead"
+    )
+    shot_of(page.locator(".run-bar"), "estimate-deprecated-warning")
     choose_models(page, list(OFFLINE), "local-rubric")
+    expect(page.locator("#estimate .estimate-warning")).to_have_count(0)
     expect(page.locator('#model-list input[value="gemini-3.8-flash"]')).to_be_enabled()
 
     run = page.locator("#run-button")
@@ -477,7 +484,8 @@ def test_a_server_without_gemini_says_why_and_offers_the_offline_models(
         expect(note).to_have_text(
             "Gemini models are unavailable: Gemini is not configured on this server: set "
             "GEMINI_API_KEY (or GOOGLE_API_KEY), or GOOGLE_GENAI_USE_VERTEXAI=true with "
-            "GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION"
+            "GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION, where the functions run, and "
+            "restart them (locally: `vidcompare down`, then `GEMINI_API_KEY=... vidcompare up`)"
         )
         expect(page.locator("#judge-select option").first).to_have_text(
             "Automatic (Local Rubric Judge)"

@@ -126,9 +126,15 @@ def _session(url: str | None, api_key: str | None) -> Iterator[Client]:
 
 def _print_table(table: report.TextTable) -> None:
     shown = Table(title=table.title, title_justify="left", title_style="bold")
-    for column in table.columns:
+    for position, column in enumerate(table.columns):
         justify = "right" if column in report.NUMERIC_COLUMNS else "left"
-        shown.add_column(column, justify=justify, no_wrap=column in report.ID_COLUMNS)
+        if column in report.ID_COLUMNS:
+            # An id is what one copies into the next command: never cut, never wrapped.
+            widest = max([len(column)] + [len(row[position]) for row in table.rows])
+            shown.add_column(column, justify=justify, no_wrap=True, min_width=widest)
+        else:
+            # Long words fold onto the next line instead of ending in "…": nothing is hidden.
+            shown.add_column(column, justify=justify, overflow="fold")
     for row in table.rows:
         shown.add_row(*(Text(cell) for cell in row))  # cells are data, never rich markup
     console.print(shown)
@@ -462,12 +468,22 @@ def _status(item: ModelInfo | JudgeInfo) -> str:
     return ", ".join(said)
 
 
+def _usd(per_million: float) -> str:
+    """$0.75, $1.50, $0.075: cents always, a tenth of a cent when there is one."""
+    text = f"{per_million:.3f}"
+    return "$" + (text[:-1] if text.endswith("0") else text)
+
+
 def _price(model: ModelInfo) -> str:
     if model.offline:
         return "free"
     if model.price is None:
         return "unknown"
-    return f"${model.price.input:g} in / ${model.price.output:g} out"
+    price = f"{_usd(model.price.input)} in / {_usd(model.price.output)} out"
+    if model.price_until and model.next_price:
+        later = f"{_usd(model.next_price.input)} / {_usd(model.next_price.output)}"
+        price += f" until {model.price_until}, then {later}"
+    return price
 
 
 def models_tables(catalog: ModelCatalog) -> list[report.TextTable]:
@@ -615,8 +631,12 @@ def batch(
                 _emit(report.to_json(estimate), output)
             else:
                 _print_table(report.estimate_table(estimate))
+                for warning in estimate.warnings:
+                    errors.print(f"warning: {warning}", markup=False, highlight=False)
             return
         accepted = client.start_batch(**spec)
+        for warning in accepted.warnings:
+            errors.print(f"warning: {warning}", markup=False, highlight=False)
         if not wait:
             if fmt is ResultFormat.json:
                 _emit(report.to_json(accepted), output)

@@ -15,7 +15,7 @@ from typing import Any
 
 from vidcompare import store
 from vidcompare.plan import Plan
-from vidcompare.prices import TokenCount, cost_usd
+from vidcompare.prices import TokenCount, cost_usd, price_of
 from vidcompare.providers.gemini import known
 from vidcompare.providers.gemini.catalogue import PROVIDER as GEMINI
 from vidcompare.providers.registry import default_registry
@@ -70,7 +70,7 @@ def estimate_batch(
     mean_seconds = sum(durations.values()) / len(durations) if durations else 60.0
     mean_prompt_tokens = sum(len(p) for p in plan.prompts) / len(plan.prompts) / 4
 
-    rows, costs = [], []
+    rows, costs, unpriced = [], [], []
     for model_id, key in [*((m, "stats") for m in models), (judge_model, "judge_stats")]:
         measured = _measured(history, model_id, key)
         is_judge = key == "judge_stats"
@@ -82,10 +82,13 @@ def estimate_batch(
         inputs = measured.get("input_tokens", default_input)
         outputs = measured.get("output_tokens", (DEFAULT_ANSWER_TOKENS + thinking) if frames else 0)
         audio = min(audio, inputs)  # the video's audio, whatever else was measured
+        priced = frames == 0 or price_of(model_id) is not None
         cost = cost_usd(
             model_id, TokenCount(prompt=round(inputs), audio=round(audio), output=round(outputs))
         )
         costs.append(cost)
+        if not priced and model_id not in unpriced:
+            unpriced.append(model_id)
         rows.append(
             ModelEstimate(
                 model_id=model_id,
@@ -95,7 +98,7 @@ def estimate_batch(
                 input_tokens_per_call=round(inputs),
                 output_tokens_per_call=round(outputs),
                 video_tokens_per_second=frames + audio_rate,
-                cost_per_call_usd=round(cost, 6),
+                cost_per_call_usd=round(cost, 6) if priced else None,
             )
         )
     # Models of a combination run at once: a combination takes its slowest model plus
@@ -114,4 +117,5 @@ def estimate_batch(
         estimated_seconds=round(per_combination * rounds * SAFETY_FACTOR, 1),
         estimated_cost_usd=round(sum(costs) * plan.total * SAFETY_FACTOR, 4),
         per_model=rows,
+        unpriced_models=unpriced,
     )

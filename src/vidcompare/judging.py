@@ -82,18 +82,18 @@ def _warnings(verdict: Verdict, labels: dict[str, str], names: dict[str, str]) -
     return said + verdict.notes
 
 
-def readable_summary(summary: str, labels: dict[str, str], names: dict[str, str]) -> str:
-    """The judge's summary with names for labels: "Answer A", "answer a", "**Response A**",
+def with_names(text: str, labels: dict[str, str], names: dict[str, str]) -> str:
+    """The judge's text with names for labels: "Answer A", "answer a", "**Response A**",
     "Answer (A)". A bare "A" is left alone: it is also a word."""
     letters = {label.removeprefix("Answer "): model_id for label, model_id in labels.items()}
     if not letters:
-        return summary
+        return text
     choices = "|".join(map(re.escape, letters))
     pattern = re.compile(
         rf"\*{{0,2}}\b(?:Answer|Response)\s+\(?({choices})\)?(?![A-Za-z])\*{{0,2}}:?",
         re.IGNORECASE,
     )
-    return pattern.sub(lambda m: names[letters[m[1].upper()]], summary)
+    return pattern.sub(lambda m: names[letters[m[1].upper()]], text)
 
 
 def _best(scores: dict[str, float]) -> set[str]:
@@ -146,22 +146,28 @@ async def judge_combination(
     warnings = _warnings(verdict, labels, names)
     if second is not None:
         warnings += [f"reversed order: {w}" for w in _warnings(swapped, reversed_labels, names)]
+    verdicts = [(first, labels)] + ([(second, reversed_labels)] if second is not None else [])
     for model_id in labels.values():
-        items = [v for v in (first.get(model_id), (second or {}).get(model_id)) if v is not None]
-        if not items:
+        found = [(v[model_id], shown) for v, shown in verdicts if model_id in v]
+        if not found:
             by_model[model_id] = by_model[model_id].model_copy(
                 update={"reasoning": "Not scored: the judge's verdict left this answer out."}
             )
             continue
-        item = items[0]
-        score: float = sum(v.score for v in items) / len(items)
+        item, shown = found[0]
+
+        def named(text: str, shown: dict[str, str] = shown) -> str:
+            # The reasoning speaks of labels too ("Answer B is vaguer"); readers want names.
+            return with_names(text, shown, names)
+
+        score: float = sum(v.score for v, _ in found) / len(found)
         update = {
-            "reasoning": item.reasoning,
-            "strengths": item.strengths,
-            "weaknesses": item.weaknesses,
+            "reasoning": named(item.reasoning),
+            "strengths": [named(t) for t in item.strengths],
+            "weaknesses": [named(t) for t in item.weaknesses],
         }
-        if len(items) == 2:
-            update["score_spread"] = abs(items[0].score - items[1].score)
+        if len(found) == 2:
+            update["score_spread"] = abs(found[0][0].score - found[1][0].score)
         update["score"] = int(score) if float(score).is_integer() else round(score, 2)
         by_model[model_id] = by_model[model_id].model_copy(update=update)
     consistent = None
@@ -169,7 +175,7 @@ async def judge_combination(
         consistent = _best({m: v.score for m, v in first.items()}) == _best(
             {m: v.score for m, v in second.items()}
         )
-    summary = readable_summary(verdict.overall_summary, labels, names)
+    summary = with_names(verdict.overall_summary, labels, names)
     return JudgedCombination(
         list(by_model.values()), summary, None, labels, latency_ms, usage, consistent, warnings
     )

@@ -22,6 +22,7 @@ _EMPTY = {
     "output_tokens": 0,
     "total_tokens": 0,
     "estimated_cost_usd": 0.0,
+    "unpriced_calls": 0,
 }
 
 
@@ -37,6 +38,7 @@ def stats_delta(comparison: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "output_tokens": int(usage.get("output_tokens", 0)),
             "total_tokens": int(usage.get("total_tokens", 0)),
             "estimated_cost_usd": float(usage.get("estimated_cost_usd", 0.0)),
+            "unpriced_calls": int(usage.get("unpriced_calls", 0)),
             "errors": int(failed),
             "answered": int(not failed),
             "latency_ms_sum": 0 if failed else int(result["latency_ms"]),
@@ -73,6 +75,7 @@ def judge_delta(comparison: dict[str, Any]) -> dict[str, Any]:
         "output_tokens": int(usage.get("output_tokens", 0)),
         "total_tokens": int(usage.get("total_tokens", 0)),
         "estimated_cost_usd": float(usage.get("estimated_cost_usd", 0.0)),
+        "unpriced_calls": int(usage.get("unpriced_calls", 0)),
     }
 
 
@@ -97,6 +100,7 @@ def leaderboard_from_stats(stats: dict[str, dict], models: list[str]) -> list[di
                 "errors": totals["errors"],
                 "total_tokens": totals["total_tokens"],
                 "estimated_cost_usd": round(totals["estimated_cost_usd"], 6),
+                "unpriced_calls": totals["unpriced_calls"],
             }
         )
     rows.sort(key=lambda r: (-(r["mean_score"] or 0), -r["wins"], r["mean_latency_ms"] or 0))

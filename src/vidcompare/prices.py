@@ -101,6 +101,15 @@ def price_of(model_id: str, on: dt.date | None = None) -> ModelPrice | None:
     return PRICES[model_id]
 
 
+def price_change(model_id: str, on: dt.date | None = None) -> tuple[dt.date, ModelPrice] | None:
+    """(last day of today's price, the price after it) for a price that will change."""
+    on = on or dt.datetime.now(dt.UTC).date()
+    change = PRICE_CHANGES.get(model_id)
+    if change is None or on >= change[0]:
+        return None
+    return change[0] - dt.timedelta(days=1), change[1]
+
+
 def cost_usd(model_id: str, tokens: TokenCount, on: dt.date | None = None) -> float:
     """USD for one call; 0.0 for models without a price (offline ones, unknown ids)."""
     price = price_of(model_id, on)

@@ -32,10 +32,12 @@ class ResultRow(BaseModel):
     input_tokens: int
     output_tokens: int
     total_tokens: int
-    cost_usd: float
+    cost_usd: float | None  # None: no price is known for the model
     error: str
     response: str
     reasoning: str
+    finish_reason: str  # "STOP", "MAX_TOKENS" (then truncated), "SAFETY", ...; "" if unknown
+    truncated: bool
 
 
 CSV_COLUMNS: list[str] = list(ResultRow.model_fields)
@@ -60,10 +62,14 @@ def result_rows(result: JobResult) -> list[ResultRow]:
                     input_tokens=answer.usage.input_tokens,
                     output_tokens=answer.usage.output_tokens,
                     total_tokens=answer.usage.total_tokens,
-                    cost_usd=answer.usage.estimated_cost_usd,
+                    cost_usd=None
+                    if answer.usage.unpriced_calls
+                    else answer.usage.estimated_cost_usd,
                     error=answer.error or "",
                     response=answer.response or "",
                     reasoning=evaluation.reasoning if evaluation else "",
+                    finish_reason=answer.block_reason or answer.finish_reason or "",
+                    truncated=answer.truncated,
                 )
             )
     return rows
@@ -75,7 +81,8 @@ def to_csv(result: JobResult) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for row in result_rows(result):
-        writer.writerow(row.model_dump() | {"cost_usd": f"{row.cost_usd:.8f}"})
+        cost = "" if row.cost_usd is None else f"{row.cost_usd:.8f}"  # unknown: empty
+        writer.writerow(row.model_dump() | {"cost_usd": cost})
     return out.getvalue()
 
 
@@ -94,8 +101,12 @@ def ms_text(ms: float | None) -> str:
     return NONE if ms is None else f"{ms:,.0f} ms"
 
 
-def cost_text(usd: float) -> str:
-    return f"${usd:.6f}"
+def cost_text(usd: float | None, unpriced: int = 0) -> str:
+    """``$0.001234``; ``unknown`` without a price; ``$0.001234 + 2 unpriced calls``."""
+    if usd is None or (unpriced and not usd):
+        return "unknown"
+    known = f"${usd:.6f}"
+    return f"{known} + {unpriced} unpriced call{'s' * (unpriced != 1)}" if unpriced else known
 
 
 def duration_text(seconds: float | None) -> str:
@@ -165,7 +176,7 @@ NUMERIC_COLUMNS = {
 
 
 # Ids are copied from tables: a terminal too narrow squeezes other columns, never these.
-ID_COLUMNS = {"#", "rank", "job", "video"}
+ID_COLUMNS = {"#", "rank", "job", "video", "id"}
 
 
 def _md_row(cells: list[str]) -> str:
@@ -196,7 +207,8 @@ def results_table(result: JobResult) -> TextTable:
             ms_text(r.latency_ms),
             f"{r.input_tokens:,}/{r.output_tokens:,}",
             cost_text(r.cost_usd),
-            r.error or NONE,
+            r.error
+            or ("truncated at the output token limit (MAX_TOKENS)" if r.truncated else NONE),
         ]
         for r in result_rows(result)
     ]
@@ -214,7 +226,7 @@ def leaderboard_table(result: JobResult) -> TextTable:
             f"{e.wins:g}",
             ms_text(e.mean_latency_ms),
             f"{e.total_tokens:,}",
-            cost_text(e.estimated_cost_usd),
+            cost_text(e.estimated_cost_usd, e.unpriced_calls),
             str(e.errors),
         ]
         for e in result.leaderboard
@@ -240,7 +252,7 @@ def result_heading(result: JobResult) -> str:
         result.status.value if result.complete else f"{result.status.value} (partial)",
         f"{done} combinations ({result.total_videos} videos × {result.total_prompts} prompts)",
         f"{result.total_tokens:,} tokens",
-        cost_text(result.estimated_cost_usd),
+        cost_text(result.estimated_cost_usd, result.unpriced_calls),
     ]
     return " · ".join(parts)
 
@@ -304,14 +316,17 @@ def job_fields(job: JobView) -> list[tuple[str, str]]:
         ("finished", time_text(job.finished_at)),
         ("eta", duration_text(job.eta_seconds)),
         ("tokens", f"{job.total_tokens:,}"),
-        ("cost", cost_text(job.estimated_cost_usd)),
+        ("cost", cost_text(job.estimated_cost_usd, job.unpriced_calls)),
     ]
     return fields + ([("error", job.error)] if job.error else [])
 
 
 def estimate_table(answer: DryRunAnswer) -> TextTable:
-    """``batch --dry-run``: what each model and the judge would take per call."""
-    columns = ["model", "role", "basis", "per call", "tokens in/out per call"]
+    """``batch --dry-run``: what each model and the judge would take per call.
+
+    basis "measured": the means of your earlier jobs; "default": 15 s per call and tokens
+    from the videos' durations (output includes a thinking allowance)."""
+    columns = ["model", "role", "basis", "per call", "tokens in/out per call", "cost per call"]
     rows = [
         [
             m.model_id,
@@ -319,12 +334,23 @@ def estimate_table(answer: DryRunAnswer) -> TextTable:
             m.basis,
             duration_text(m.seconds_per_call),
             f"{m.input_tokens_per_call:,}/{m.output_tokens_per_call:,}",
+            cost_text(m.cost_per_call_usd),
         ]
         for m in answer.per_model
     ]
+    unpriced = (
+        f"; no price known for {', '.join(answer.unpriced_models)}"
+        if answer.unpriced_models
+        else ""
+    )
     title = (
-        f"Estimate: {answer.total_combinations} combinations, {answer.model_calls} model calls "
-        f"+ {answer.judge_calls} judge calls ≈ {duration_text(answer.estimated_seconds)}, "
-        f"{cost_text(answer.estimated_cost_usd)}"
+        f"Estimate: {plural(answer.total_combinations, 'combination')}, "
+        f"{plural(answer.model_calls, 'model call')} + {plural(answer.judge_calls, 'judge call')} "
+        f"≈ {duration_text(answer.estimated_seconds)}, {cost_text(answer.estimated_cost_usd)} "
+        f"(both with a 20 % margin{unpriced})"
     )
     return TextTable(title, columns, rows)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'s' * (count != 1)}"

@@ -64,6 +64,8 @@ class BatchShape(BaseModel):
     models: list[str]
     judge_model: str
     concurrency: int
+    # What runs but deserves a look, e.g. a deprecated model and its replacement.
+    warnings: list[str] = Field(default_factory=list)
 
 
 class BatchAccepted(BatchShape):
@@ -82,7 +84,7 @@ class ModelEstimate(BaseModel):
     output_tokens_per_call: int  # thinking included
     # The default basis: the model family's video token rate (0 for offline models).
     video_tokens_per_second: float = 0
-    cost_per_call_usd: float = 0.0
+    cost_per_call_usd: float | None = 0.0  # None: no price is known for the model
 
 
 class DryRunAnswer(BatchShape):
@@ -92,8 +94,10 @@ class DryRunAnswer(BatchShape):
     model_calls: int
     judge_calls: int
     estimated_seconds: float
+    # Known prices only, with the same 20 % margin as the time; see unpriced_models.
     estimated_cost_usd: float
     per_model: list[ModelEstimate]
+    unpriced_models: list[str] = Field(default_factory=list)
 
 
 class Usage(BaseModel):
@@ -108,7 +112,8 @@ class Usage(BaseModel):
     total_tokens: int = 0
     cached_tokens: int = 0
     thinking_tokens: int = 0
-    estimated_cost_usd: float = 0.0
+    estimated_cost_usd: float = 0.0  # of the calls with a known price
+    unpriced_calls: int = 0  # calls of a model without a known price: not in the cost
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -118,6 +123,7 @@ class Usage(BaseModel):
             cached_tokens=self.cached_tokens + other.cached_tokens,
             thinking_tokens=self.thinking_tokens + other.thinking_tokens,
             estimated_cost_usd=round(self.estimated_cost_usd + other.estimated_cost_usd, 8),
+            unpriced_calls=self.unpriced_calls + other.unpriced_calls,
         )
 
 
@@ -177,6 +183,7 @@ class LeaderboardEntry(BaseModel):
     errors: int
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
+    unpriced_calls: int = 0
 
 
 class JudgeSummary(BaseModel):
@@ -186,6 +193,7 @@ class JudgeSummary(BaseModel):
     mean_latency_ms: float | None = None
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
+    unpriced_calls: int = 0
     judge_swaps: int = 1
     # Share of combinations whose best answer stayed best with the order reversed.
     position_consistency: float | None = None
@@ -213,6 +221,7 @@ class JobView(BaseModel):
     error: str | None = None
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
+    unpriced_calls: int = 0  # model and judge calls whose cost is unknown (not counted)
     result: JobResult | None = None
 
 
@@ -236,6 +245,7 @@ class JobResult(BaseModel):
     judge: JudgeSummary
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
+    unpriced_calls: int = 0
 
 
 class CancelAnswer(BaseModel):
@@ -295,6 +305,9 @@ class ModelInfo(BaseModel):
     input_token_limit: int | None = None
     output_token_limit: int | None = None
     price: ModelPrice | None = None
+    # A price that ends (an introductory one): its last day, and the price after it.
+    price_until: dt.date | None = None
+    next_price: ModelPrice | None = None
     # Its lifecycle, when the provider (or the shipped list) says: deprecated, the
     # announced shutdown date, the recommended replacement.
     deprecated: bool = False

@@ -18,7 +18,7 @@ from vidcompare.estimate import estimate_batch
 from vidcompare.plan import Plan
 from vidcompare.providers.gemini.catalogue import PROVIDER as GEMINI
 from vidcompare.providers.registry import Registry, default_registry
-from vidcompare.schemas import BatchAccepted, BatchRequest, DryRunAnswer, JobStatus
+from vidcompare.schemas import BatchAccepted, BatchRequest, DryRunAnswer, JobStatus, ModelInfo
 
 
 def parse_model(model_cls: type, body: Any) -> Any:
@@ -46,9 +46,19 @@ def _no_duplicates(field: str, items: list[str]) -> None:
         seen[item] = position
 
 
+def _lifecycle_warning(field: str, info: ModelInfo | None) -> list[str]:
+    """'models[2]: gemini-3.7-flash is deprecated (shutdown 2027-05-07); use ... instead'."""
+    if info is None or not info.deprecated:
+        return []
+    when = f" (shutdown {info.shutdown_date})" if info.shutdown_date else ""
+    use = f"; use {info.successor} instead" if info.successor else ""
+    return [f"{field}: {info.model_id} is deprecated{when}{use}"]
+
+
 def validate_batch(
     request: BatchRequest, *, owner: str | None, config: Settings, registry: Registry
-) -> Plan:
+) -> tuple[Plan, list[str]]:
+    """The batch's plan and its warnings (deprecated models), or a 400 naming the field."""
     if request.pairs is not None:
         if request.video_ids or request.prompts:
             raise InvalidRequest.for_field(
@@ -70,9 +80,14 @@ def validate_batch(
         raise InvalidRequest.for_field("models", f"at most {config.max_models} models per batch")
     # Asked of the live catalogues now, so that a model the API does not offer is a 400
     # here, never a job that fails at its first combination.
+    warnings = []
     for position, model_id in enumerate(request.models):
-        registry.require_offered(model_id, field=f"models[{position}]")
-    registry.require_offered(judge_for(request, config, registry), field="judge_model", judge=True)
+        field = f"models[{position}]"
+        warnings += _lifecycle_warning(field, registry.require_offered(model_id, field=field))
+    judge = registry.require_offered(
+        judge_for(request, config, registry), field="judge_model", judge=True
+    )
+    warnings += _lifecycle_warning("judge_model", judge)
     if request.concurrency > config.max_concurrency:
         raise InvalidRequest.for_field("concurrency", f"must be at most {config.max_concurrency}")
 
@@ -99,7 +114,7 @@ def validate_batch(
             "pairs" if request.pairs is not None else "video_ids",
             f"unknown video {', '.join(repr(v) for v in missing)}; upload it first",
         )
-    return plan
+    return plan, warnings
 
 
 def default_gemini_judge(registry: Registry, config: Settings) -> str | None:
@@ -123,11 +138,14 @@ def judge_for(request: BatchRequest, config: Settings, registry: Registry) -> st
 def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer:
     config = settings()
     request: BatchRequest = parse_model(BatchRequest, body)
-    plan = validate_batch(request, owner=owner, config=config, registry=default_registry())
+    plan, warnings = validate_batch(
+        request, owner=owner, config=config, registry=default_registry()
+    )
     judge_model = judge_for(request, config, default_registry())
     lanes = min(request.concurrency, plan.total)
     if request.dry_run:
-        return estimate_batch(plan, request.models, judge_model, lanes, owner=owner)
+        estimate = estimate_batch(plan, request.models, judge_model, lanes, owner=owner)
+        return estimate.model_copy(update={"warnings": warnings})
     job_id = create_job(request, plan, judge_model=judge_model, lanes=lanes, owner=owner)
     try:
         queue.publish_combinations(job_id, list(range(lanes)))
@@ -146,6 +164,7 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
         concurrency=lanes,
         status_url=f"/api/jobs/{job_id}",
         result_url=f"/api/jobs/{job_id}/result",
+        warnings=warnings,
     )
 
 

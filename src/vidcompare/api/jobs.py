@@ -53,6 +53,7 @@ def _totals(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "total_tokens": sum(int(p.get("total_tokens", 0)) for p in parts),
         "estimated_cost_usd": round(sum(float(p.get("estimated_cost_usd", 0)) for p in parts), 6),
+        "unpriced_calls": sum(int(p.get("unpriced_calls", 0)) for p in parts),
     }
 
 
@@ -66,6 +67,7 @@ def _judge_summary(doc: dict[str, Any]) -> JudgeSummary:
         mean_latency_ms=round(totals["latency_ms_sum"] / judged, 1) if judged else None,
         total_tokens=int(totals.get("total_tokens", 0)),
         estimated_cost_usd=round(float(totals.get("estimated_cost_usd", 0.0)), 6),
+        unpriced_calls=int(totals.get("unpriced_calls", 0)),
         judge_swaps=doc.get("judge_swaps", 1),
         position_consistency=(
             round(totals["consistent"] / totals["swapped"], 3) if totals.get("swapped") else None

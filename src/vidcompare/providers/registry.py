@@ -13,7 +13,7 @@ import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from vidcompare.errors import InvalidRequest
 from vidcompare.providers.base import Judge, Model
@@ -25,8 +25,8 @@ _BUILTIN_PROVIDERS = ("vidcompare.providers.local", "vidcompare.providers.gemini
 class Catalogue(Protocol):
     """What a provider offers right now."""
 
-    def require(self, model_id: str, *, field: str) -> Any:
-        """Return if ``model_id`` may run; else raise a 400 naming ``field``."""
+    def require(self, model_id: str, *, field: str) -> ModelInfo:
+        """The listing of ``model_id`` if it may run; else raise a 400 naming ``field``."""
 
     def listing(self) -> tuple[ProviderStatus, list[ModelInfo]]:
         """Whether the provider is available, and its models, best first."""
@@ -124,16 +124,19 @@ class Registry:
         except KeyError:
             raise self._unknown("judge", judge_id, field, list(self._judges)) from None
 
-    def require_offered(self, model_id: str, *, field: str, judge: bool = False) -> None:
+    def require_offered(
+        self, model_id: str, *, field: str, judge: bool = False
+    ) -> ModelInfo | None:
         """A 400 naming ``field`` unless ``model_id`` can run now: registered one by one,
-        or offered by its family's live catalogue."""
+        or offered by its family's live catalogue (whose listing of it is returned)."""
         if judge:
             self.judge(model_id, field=field)
         else:
             self.model(model_id, field=field)
         family = self.family_of(model_id)
         if family is not None and family.catalogue is not None:
-            family.catalogue().require(model_id, field=field)
+            return family.catalogue().require(model_id, field=field)
+        return None
 
 
 @functools.cache

@@ -691,8 +691,13 @@
 
   /** List prices per million tokens, when the server knows them. */
   function priceNote(model) {
-    if (!model.price) return "";
-    return `$${model.price.input} in / $${model.price.output} out per 1M tokens`;
+    if (!model.price) return model.offline ? "" : "no price known";
+    const usd = (x) => `$${x < 0.1 ? x : x.toFixed(2)}`;
+    let note = `${usd(model.price.input)} in / ${usd(model.price.output)} out per 1M tokens`;
+    if (model.price_until && model.next_price) {
+      note += ` until ${model.price_until}, then ${usd(model.next_price.input)} / ${usd(model.next_price.output)}`;
+    }
+    return note;
   }
 
   /** Where each live catalogue came from, when it is not the API's own answer. */
@@ -822,11 +827,19 @@
             ? "measured latencies where known, else 15 s per model call; + 20 %"
             : "15 s per model call + 20 %; nothing measured yet";
       const cost = answer.estimated_cost_usd ? ` · about ${fmtCost(answer.estimated_cost_usd)}` : "";
+      const unpriced = (answer.unpriced_models || []).length
+        ? ` (no price known for ${answer.unpriced_models.join(", ")})`
+        : "";
+      // "models[2]: gemini-3.7-flash is deprecated; use …": the model says which field.
+      const warnings = (answer.warnings || []).map((w) =>
+        h("span", { class: "estimate-warning" }, w.replace(/^[\w\[\]]+: /, "")),
+      );
       estimate.classList.remove("error");
       estimate.replaceChildren(
         "Estimated time ",
         h("strong", { id: "estimate-time" }, `≈ ${fmtSeconds(answer.estimated_seconds)}`),
-        ` (${basis}) · ${plural(answer.model_calls, "model call")} + ${plural(answer.judge_calls, "judge call")}${cost}`,
+        ` (${basis}) · ${plural(answer.model_calls, "model call")} + ${plural(answer.judge_calls, "judge call")}${cost}${unpriced}`,
+        ...warnings,
       );
       estimate.dataset.seconds = String(answer.estimated_seconds);
       estimate.dataset.state = "ready";
@@ -1149,8 +1162,8 @@
 
   /** Two bars per model: mean score (0–10) and mean latency (scaled to the slowest). */
   function chart(rows) {
-    const width = 560;
-    const labelWidth = 170;
+    const width = 600;
+    const labelWidth = 210;
     const barMax = width - labelWidth - 80;
     const top = 44;
     const rowHeight = 58;
@@ -1174,7 +1187,7 @@
     }
     rows.forEach((row, i) => {
       const y = top + i * rowHeight;
-      const name = row.model_name.length > 24 ? `${row.model_name.slice(0, 23)}…` : row.model_name;
+      const name = row.model_name.length > 26 ? `${row.model_name.slice(0, 25)}…` : row.model_name;
       const label = s("g", {});
       label.append(s("title", {}, row.model_name)); // the full name on hover
       label.append(s("text", { x: labelWidth - 10, y: y + 24, "text-anchor": "end", class: "label" }, name));

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from google.genai import types
 
 from vidcompare.errors import ModelError, ModelRefusal
-from vidcompare.prices import TokenCount, cost_usd
+from vidcompare.prices import TokenCount, cost_usd, price_of
 from vidcompare.schemas import Usage
 
 # What each stop reason means, for the error a person reads.
@@ -88,10 +88,17 @@ def _modality_tokens(details: list[types.ModalityTokenCount] | None, modality: s
 
 def usage_of(model_id: str, response: types.GenerateContentResponse) -> Usage:
     """Tokens as the bill counts them: cached prompt tokens at the cache price, audio at
-    the audio price, thinking tokens as output, the long-context tier when it applies."""
+    the audio price, thinking tokens as output, the long-context tier when it applies.
+
+    An alias ("gemini-flash-latest") is priced as the model that answered
+    (``modelVersion``); a model with no known price counts as an unpriced call.
+    """
     meta = response.usage_metadata
     if meta is None:
         return Usage()
+    priced_as = next(
+        (m for m in (model_id, response.model_version) if m and price_of(m) is not None), None
+    )
     prompt = meta.prompt_token_count or 0
     thinking = meta.thoughts_token_count or 0
     output = (meta.candidates_token_count or 0) + thinking
@@ -108,5 +115,6 @@ def usage_of(model_id: str, response: types.GenerateContentResponse) -> Usage:
         total_tokens=meta.total_token_count or prompt + output,
         cached_tokens=tokens.cached,
         thinking_tokens=thinking,
-        estimated_cost_usd=cost_usd(model_id, tokens),
+        estimated_cost_usd=cost_usd(priced_as, tokens) if priced_as else 0.0,
+        unpriced_calls=int(priced_as is None),
     )

@@ -35,7 +35,7 @@ from google.genai import types
 
 from vidcompare.config import settings
 from vidcompare.errors import InvalidRequest, PermanentModelError
-from vidcompare.prices import price_of
+from vidcompare.prices import price_change, price_of
 from vidcompare.providers.gemini import known
 from vidcompare.providers.gemini.calls import classify
 from vidcompare.providers.gemini.sdk import GeminiNotConfigured, backend, genai_client
@@ -77,6 +77,25 @@ class Offered:
         preview = "preview" in self.model_id or "exp" in self.model_id
         alias = self.model_id.endswith("-latest")
         return (self.deprecated, alias, -version, tier, preview, self.model_id)
+
+    def info(self) -> ModelInfo:
+        """As ``GET /api/models`` lists it, priced."""
+        until, later = price_change(self.model_id) or (None, None)
+        return ModelInfo(
+            model_id=self.model_id,
+            display_name=self.display_name,
+            provider=PROVIDER,
+            offline=False,
+            description=self.description,
+            input_token_limit=self.input_token_limit,
+            output_token_limit=self.output_token_limit,
+            price=price_of(self.model_id),
+            price_until=until,
+            next_price=later,
+            deprecated=self.deprecated,
+            shutdown_date=self.shutdown_date,
+            successor=self.successor,
+        )
 
     @property
     def is_stable_flash(self) -> bool:
@@ -226,10 +245,17 @@ class Catalogue:
             return snapshot, now + self._recheck
         return Snapshot(from_api(models), "api", used, stamp, None, now), now + self._ttl
 
-    def require(self, model_id: str, *, field: str) -> Offered:
+    def require(self, model_id: str, *, field: str) -> ModelInfo:
         """The offered video model ``model_id``, or a 400 naming ``field`` and what to use."""
         snapshot = self.snapshot()
         if not snapshot.available:
+            entry = known.BY_ID.get(model_id)
+            if entry and entry.shutdown and entry.shutdown <= self._today():
+                gone = f"{model_id} was shut down on {entry.shutdown}"
+                use = f" (use {entry.successor})" if entry.successor else ""
+                raise InvalidRequest.for_field(
+                    field, f"{gone}{use}; besides, Gemini is unavailable here: {snapshot.message}"
+                )
             raise InvalidRequest.for_field(
                 field, f"{model_id} needs Gemini, which is unavailable here: {snapshot.message}"
             )
@@ -245,7 +271,7 @@ class Catalogue:
                 f"{model_id} is offered by the Gemini API but cannot answer about a video; "
                 f"video models: {_some(snapshot.video_models)}",
             )
-        return found
+        return found.info()
 
     def _not_offered(self, model_id: str, snapshot: Snapshot) -> str:
         where = (
@@ -261,7 +287,7 @@ class Catalogue:
             shut = f" ({'shut down' if past else 'shutdown announced for'} {entry.shutdown})"
         message = f"{model_id} is not offered by {where}{shut}"
         if successor := self._offered_successor(model_id, snapshot):
-            return f"{message}; {successor} is"
+            return f"{message}; use {successor} instead"
         videos = [m.model_id for m in snapshot.video_models]
         close = difflib.get_close_matches(model_id, videos, n=1, cutoff=0.85)
         if close:
@@ -296,23 +322,7 @@ class Catalogue:
             fallback_as_of=known.AS_OF if snapshot.source == "fallback" else None,
             message=snapshot.message,
         )
-        models = [
-            ModelInfo(
-                model_id=m.model_id,
-                display_name=m.display_name,
-                provider=PROVIDER,
-                offline=False,
-                description=m.description,
-                input_token_limit=m.input_token_limit,
-                output_token_limit=m.output_token_limit,
-                price=price_of(m.model_id),
-                deprecated=m.deprecated,
-                shutdown_date=m.shutdown_date,
-                successor=m.successor,
-            )
-            for m in snapshot.video_models
-        ]
-        return status, models
+        return status, [m.info() for m in snapshot.video_models]
 
     def default_judge(self, configured: str) -> str | None:
         """The configured judge if it is offered, else the newest current Flash model

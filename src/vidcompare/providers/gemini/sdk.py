@@ -46,7 +46,8 @@ def genai_client() -> genai.Client:
         raise GeminiNotConfigured(
             "Gemini is not configured on this server: set GEMINI_API_KEY (or "
             "GOOGLE_API_KEY), or GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT "
-            "and GOOGLE_CLOUD_LOCATION"
+            "and GOOGLE_CLOUD_LOCATION, where the functions run, and restart them (locally: "
+            "`vidcompare down`, then `GEMINI_API_KEY=... vidcompare up`)"
         ) from None
 
 
