@@ -13,9 +13,9 @@ import pytest
 from fake_gemini import DEFAULT_MODELS, FakeGemini
 from google.genai import types
 
-from vidcompare.errors import InvalidRequest
+from vidcompare.errors import InvalidRequest, ProviderNotConfigured
 from vidcompare.providers.gemini import known
-from vidcompare.providers.gemini.catalogue import Catalogue, GeminiNotConfigured, list_from_api
+from vidcompare.providers.gemini.catalogue import Catalogue, get_from_api, list_from_api
 from vidcompare.stack import free_port
 
 # The fake's video models, as the catalogue orders them: current ones newest first (Pro,
@@ -50,8 +50,10 @@ def clock() -> Clock:
 
 
 def catalogue_of(fake: FakeGemini, clock: Clock, **kw) -> Catalogue:
+    client = fake.client(**kw)
     return Catalogue(
-        functools.partial(list_from_api, fake.client(**kw)),
+        functools.partial(list_from_api, client),
+        getter=functools.partial(get_from_api, client=client),
         clock=clock,
         today=lambda: TODAY,
         ttl_s=600,
@@ -135,26 +137,57 @@ def test_a_model_the_api_does_not_offer_is_refused_with_what_to_use(fake_gemini,
     assert refusal(later, "gemini-3-flash-preview").endswith("; use gemini-3.6-flash instead")
 
 
-def test_the_list_is_cached_and_asked_again_for_a_model_released_since(fake_gemini, clock) -> None:
+def test_the_list_is_cached_and_a_model_released_since_is_asked_about(fake_gemini, clock) -> None:
     catalogue = catalogue_of(fake_gemini, clock)
     catalogue.require("gemini-3.8-flash", field="models[0]")
     fake_gemini.configure(models=[*DEFAULT_MODELS, "gemini-3.9-flash"])
-    assert fake_gemini.counters()["models_list"] == 1
-    # Within the recheck time a miss is answered from the cache.
-    clock.now += 10
-    assert "gemini-3.9-flash is not offered" in refusal(catalogue, "gemini-3.9-flash")
-    assert fake_gemini.counters()["models_list"] == 1
-    # After it, a miss asks the API once more, and the new model runs.
-    clock.now += 25
-    assert catalogue.require("gemini-3.9-flash", field="models[0]").model_id == "gemini-3.9-flash"
-    assert fake_gemini.counters()["models_list"] == 2
+    counters = fake_gemini.counters()
+    assert (counters["models_list"], counters["models_get"]) == (1, 0)
+    # A miss asks the API about that one model (models.get), and the new model runs.
+    found = catalogue.require("gemini-3.9-flash", field="models[0]")
+    assert (found.model_id, found.display_name) == ("gemini-3.9-flash", "Gemini 3.9 Flash")
+    assert fake_gemini.counters()["models_get"] == 1
+    assert "gemini-3.9-flash" in [m.model_id for m in catalogue.listing()[1]]
+
+    # An id the API does not know is asked about once per recheck time, not per request.
+    def asked_about(model_id: str) -> int:
+        return sum(r["path"].endswith(f"/models/{model_id}") for r in fake_gemini.requests())
+
+    for _ in range(3):
+        assert "gemini-9-ultra is not offered" in refusal(catalogue, "gemini-9-ultra")
+    assert asked_about("gemini-9-ultra") == 1
+    clock.now += 31
+    refusal(catalogue, "gemini-9-ultra")
+    assert asked_about("gemini-9-ultra") == 2
     # Hits never ask; the list is fetched again when it is older than its TTL.
     clock.now += 500
     catalogue.require("gemini-3.8-flash", field="models[0]")
-    assert fake_gemini.counters()["models_list"] == 2
+    assert fake_gemini.counters()["models_list"] == 1
     clock.now += 100
     catalogue.require("gemini-3.8-flash", field="models[0]")
-    assert fake_gemini.counters()["models_list"] == 3
+    assert fake_gemini.counters()["models_list"] == 2
+
+
+def test_a_failed_refresh_keeps_the_last_good_list(fake_gemini, clock) -> None:
+    nobody = FakeGemini(port=free_port())  # never started: connections are refused
+    nobody.base_url = f"http://127.0.0.1:{nobody.port}"
+    clients = iter([fake_gemini.client(), nobody.client(retry_options=None)])
+    catalogue = Catalogue(
+        lambda: list_from_api(next(clients)), clock=clock, ttl_s=600, recheck_s=30
+    )
+    assert catalogue.listing()[0].source == "api"
+    clock.now += 601  # the TTL ends, and the API cannot be asked
+    status, models = catalogue.listing()
+    assert (status.source, status.available) == ("api", True)
+    assert (
+        status.message.startswith("the list from ")
+        and "(stale: models.list failed: " in status.message
+    )
+    assert [m.model_id for m in models] == VIDEO_MODELS
+    # Models the shipped list does not know still run.
+    assert catalogue.require("gemini-flash-latest", field="models[0]").model_id == (
+        "gemini-flash-latest"
+    )
 
 
 def test_an_unreachable_api_falls_back_to_the_shipped_list_and_says_so(clock) -> None:
@@ -206,7 +239,7 @@ def test_refused_or_missing_credentials_make_gemini_unavailable(fake_gemini, clo
     assert catalogue.listing()[0].source == "api"
 
     def not_configured() -> tuple[list[types.Model], str]:
-        raise GeminiNotConfigured("Gemini is not configured on this server: set GEMINI_API_KEY")
+        raise ProviderNotConfigured("Gemini is not configured on this server: set GEMINI_API_KEY")
 
     bare = Catalogue(not_configured, clock=clock, today=lambda: TODAY, ttl_s=600, recheck_s=30)
     assert refusal(bare, "gemini-3.8-flash") == (

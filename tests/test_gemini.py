@@ -6,8 +6,10 @@ The functions reach the fake (tests/fake_gemini.py) through the SDK's own enviro
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import time
 from pathlib import Path
 
@@ -264,7 +266,8 @@ def test_a_model_released_after_the_catalogue_was_read_runs(client, fake_gemini,
     assert (answer.usage.unpriced_calls, answer.usage.estimated_cost_usd) == (1, 0.0)
     assert result.leaderboard[0].unpriced_calls == 1 and result.unpriced_calls == 1
     assert client.job(accepted.job_id).unpriced_calls == 1
-    assert report.to_csv(result).splitlines()[1].split(",")[10] == ""  # cost_usd: unknown
+    (row,) = csv.DictReader(io.StringIO(report.to_csv(result)))
+    assert row["cost_usd"] == ""  # unknown
     assert report.cost_text(0.0, 1) == "unknown"
 
 
@@ -475,3 +478,51 @@ def test_without_a_working_key_gemini_is_unavailable_and_offline_models_run(
     finally:
         local_stack.restart("start_batch", "job_status", "process_combo")
     assert [c["model"] for c in fake_gemini.calls()] == []
+
+
+def test_the_dry_run_counts_each_familys_video_tokens_thinking_and_judge_swaps(
+    client, fake_gemini, three_videos
+):
+    from fake_gemini import DEFAULT_MODELS
+
+    from vidcompare.providers.gemini import known
+
+    fake_gemini.configure(models=[*DEFAULT_MODELS, "gemini-2.5-flash-lite"])
+    models, judge = ["gemini-3.5-flash", "gemini-2.5-flash-lite"], "gemini-3.1-flash-lite"
+    prompt = "How many cuts are there?"
+    estimate = client.estimate(
+        video_ids=list(three_videos),
+        prompts=[prompt],
+        models=models,
+        judge_model=judge,
+        judge_swaps=2,
+    )
+    durations = [v.duration_s for v in client.videos() if v.video_id in three_videos]
+    assert sorted(durations) == pytest.approx([1.0, 1.25, 1.5], abs=0.05)
+    assert (estimate.model_calls, estimate.judge_calls) == (6, 6)  # the judge twice each
+
+    def expected(model_id: str, frames: int, thinking: int, extra: int = 0):
+        ins = [(frames + 32) * d + len(prompt) / 4 + extra for d in durations]
+        out = 400 + thinking
+        costs = [
+            cost_usd(model_id, TokenCount(prompt=round(i), audio=round(32 * d), output=out))
+            for i, d in zip(ins, durations, strict=True)
+        ]
+        return round(sum(ins) / 3), out, round(sum(costs) / 3, 6)
+
+    rows = {r.model_id: r for r in estimate.per_model}
+    for model_id, frames, thinking, extra in [
+        ("gemini-3.5-flash", 70, 1000, 0),  # Gemini 3: 70 tokens per frame; Flash thinks
+        ("gemini-2.5-flash-lite", 258, 300, 0),  # Gemini 2.5: 258; Flash-Lite, a little
+        (judge, 70, 300, 200 + 400 * 2),  # the judge reads the answers too (per swap)
+    ]:
+        row = rows[model_id]
+        assert row.basis == "default"
+        assert row.video_tokens_per_second == frames + known.AUDIO_TOKENS_PER_S
+        inputs, outputs, cost = expected(model_id, frames, thinking, extra)
+        assert (row.input_tokens_per_call, row.output_tokens_per_call) == (inputs, outputs)
+        assert row.cost_per_call_usd == pytest.approx(cost, abs=2e-6)
+    per_combination = (
+        sum(r.cost_per_call_usd for r in estimate.per_model[:2]) + 2 * rows[judge].cost_per_call_usd
+    )
+    assert estimate.estimated_cost_usd == pytest.approx(3 * per_combination * 1.2, abs=1e-4)

@@ -2,7 +2,8 @@
 request is abandoned and retried, and a 429 never waits past the call's budget.
 
 process_combo runs here with short budgets (restarted once for the module): a model
-call has 2 s, one HTTP request 1 s, and a video 4 s to be uploaded and processed.
+call has 3 s, one HTTP request 1 s, and a call waits 8 s for a video to be uploaded and
+processed. Each test leaves at least a second of slack on a busy two-core machine.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from vidcompare.clients import firestore_client
 from vidcompare.media.synth import SceneSpec, make_video
 
 BUDGETS = {
-    "VIDCOMPARE_MODEL_TIMEOUT_S": "2",
+    "VIDCOMPARE_MODEL_TIMEOUT_S": "3",
     "VIDCOMPARE_GEMINI_REQUEST_TIMEOUT_S": "1",
-    "VIDCOMPARE_VIDEO_READY_TIMEOUT_S": "4",
+    "VIDCOMPARE_VIDEO_READY_TIMEOUT_S": "8",
 }
 MODELS = ["gemini-3.8-flash", "gemini-3.6-flash"]
 
@@ -54,36 +55,31 @@ def test_processing_longer_than_a_model_call_does_not_fail_the_models(
     short_budgets, client, fake_gemini, fresh_video
 ):
     video_id, sha, _ = fresh_video
-    fake_gemini.configure(processing_ms=3000)  # > the 2 s model budget, < the 4 s deadline
+    fake_gemini.configure(processing_ms=4500)  # > the 3 s model budget, < the 8 s wait
     started = time.monotonic()
     result = run(client, video_id, ["Describe.", "Count the cuts."], MODELS)
-    assert time.monotonic() - started >= 3.0
+    assert time.monotonic() - started >= 4.5
     errors = [r.error for c in result.comparisons for r in c.results]
     assert errors == [None] * 4
     # The upload did not count against the models: each call's latency is its own.
-    assert all(r.latency_ms < 2000 for c in result.comparisons for r in c.results)
+    assert all(r.latency_ms < 3000 for c in result.comparisons for r in c.results)
     assert [u["sha256"] for u in fake_gemini.uploads()] == [sha]
 
 
-def test_a_video_not_ready_in_time_is_that_calls_error_and_its_upload_goes_on(
+def test_a_video_not_ready_in_time_is_asked_for_again_not_recorded_as_errors(
     short_budgets, client, fake_gemini, fresh_video
 ):
     video_id, sha, _ = fresh_video
-    fake_gemini.configure(processing_ms=7000)  # > the 4 s deadline
-    first = run(client, video_id, ["Describe."], MODELS)
-    for result in first.comparisons[0].results:
-        assert result.error == (
-            f"video {video_id} was not ready at the Gemini Files API within 4 s (uploading or "
-            "PROCESSING); the upload goes on, and later combinations use it"
-        )
-    # The upload went on without the calls that gave up, and recorded its handle.
-    cache = firestore_client().collection("gemini_files").document(sha)
-    deadline = time.monotonic() + 20
-    while not (cache.get().to_dict() or {}).get("handle"):
-        assert time.monotonic() < deadline, "the handle was never recorded"
-        time.sleep(0.2)
-    second = run(client, video_id, ["Describe again."], MODELS)
-    assert [r.error for r in second.comparisons[0].results] == [None, None]
+    fake_gemini.configure(processing_ms=11_000)  # > the 8 s a call waits
+    accepted = client.start_batch([video_id], ["Describe."], MODELS, judge_model="local-rubric")
+    # The first delivery gave the combination back unfinished; its message came back and
+    # found the upload recorded as pending in Firestore, and waited for it.
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=90)
+    assert job.status.value == "completed", job.error
+    (comparison,) = client.result(accepted.job_id).comparisons
+    assert [r.error for r in comparison.results] == [None, None]
+    combo = firestore_client().document(f"jobs/{accepted.job_id}/comparisons/00000000")
+    assert combo.get().get("attempts") >= 2
     assert [u["sha256"] for u in fake_gemini.uploads()] == [sha]  # one upload for both
 
 
@@ -97,7 +93,7 @@ def test_a_hung_request_is_abandoned_and_retried_within_the_budget(
     assert answer.error is None and answer.response
     calls = fake_gemini.calls("gemini-3.6-flash")
     assert len(calls) == 2  # the hung one (abandoned after 1 s) and its retry
-    assert 1000 <= answer.latency_ms < 2000
+    assert 1000 <= answer.latency_ms < 3000
 
 
 def test_a_429_asking_for_more_than_the_budget_ends_the_call_at_once(
@@ -111,6 +107,6 @@ def test_a_429_asking_for_more_than_the_budget_ends_the_call_at_once(
         "rate limited (429 RESOURCE_EXHAUSTED): the API asked to wait 30 s, more than the "
     )
     assert limited.error.endswith(" s left of this call's budget")
-    assert limited.latency_ms < 1500  # not the 2 s timeout, and not 30 s
+    assert limited.latency_ms < 2000  # not the 3 s timeout, and not 30 s
     assert fine.error is None
     assert len(fake_gemini.calls("gemini-3.6-flash")) == 1

@@ -69,19 +69,27 @@ def test_a_handle_about_to_expire_is_replaced_and_its_file_deleted(here, fake_ge
     assert fates(fake_gemini) == {old.name: "deleted", handle["name"]: None}
 
 
-def test_an_upload_that_lost_the_race_deletes_its_own_file(here, fake_gemini, fresh):
+def test_an_upload_that_lost_its_lease_deletes_its_file_and_uses_the_winners(
+    here, fake_gemini, fresh
+):
     video_id, sha, path = fresh
     gclient = fake_gemini.client()
     theirs = uploaded_directly(gclient, path)
-    fake_gemini.configure(processing_ms=1500)  # ours is PROCESSING while they record theirs
+    # Our upload starts slowly; meanwhile another worker takes the video over (our lease
+    # looked lapsed to it) and records its own upload as the pending file.
+    fake_gemini.configure(upload_fail=[{"hang_ms": 1500}])
     cache = firestore_client().collection(files.GEMINI_FILES).document(sha)
 
-    def they_record_theirs() -> None:
-        time.sleep(0.7)
-        fresh_handle = as_handle(theirs, store.now() + dt.timedelta(hours=47))
-        cache.set({"handle": fresh_handle, "uploader": "another-worker"}, merge=True)
+    def they_take_over() -> None:
+        deadline = time.monotonic() + 10
+        while (cache.get().to_dict() or {}).get("uploader") in (None, "another-worker"):
+            assert time.monotonic() < deadline, "our claim never showed"
+            time.sleep(0.02)
+        pending = as_handle(theirs, store.now() + dt.timedelta(hours=47))
+        pending["uploaded_at"] = store.now()
+        cache.set({"uploader": "another-worker", "pending": pending}, merge=True)
 
-    racer = threading.Thread(target=they_record_theirs)
+    racer = threading.Thread(target=they_take_over)
     racer.start()
     handle = asyncio.run(files.uploaded_handle(gclient, video_source(video_id)))
     racer.join()
@@ -89,6 +97,30 @@ def test_an_upload_that_lost_the_race_deletes_its_own_file(here, fake_gemini, fr
     ours = [name for name in fates(fake_gemini) if name != theirs.name]
     assert len(ours) == 1
     assert fates(fake_gemini) == {theirs.name: None, ours[0]: "deleted"}
+    assert cache.get().to_dict()["handle"]["name"] == theirs.name
+
+
+def test_the_sweep_deletes_our_orphaned_files_only(here, fake_gemini, fresh):
+    _, sha, path = fresh
+    gclient = fake_gemini.client()
+
+    def upload(display_name: str) -> str:
+        config = {"mime_type": "video/mp4", "display_name": display_name}
+        return gclient.files.upload(file=str(path), config=config).name
+
+    orphan = upload("vidcompare:died-before-recording")
+    recorded = upload("vidcompare:recorded")
+    someone_elses = upload("another-app-file")
+    cache = firestore_client().collection(files.GEMINI_FILES).document(sha)
+    cache.set({"pending": {"name": recorded, "uploaded_at": store.now()}}, merge=True)
+    # Files an hour old count as orphans; here every file is old enough.
+    assert files.delete_orphans(gclient, older_than=dt.timedelta(0)) == [orphan]
+    assert fates(fake_gemini)[orphan] == "deleted"
+    assert fates(fake_gemini)[recorded] is None and fates(fake_gemini)[someone_elses] is None
+    # A young orphan is left alone: its uploader may be about to record it.
+    young = upload("vidcompare:just-uploaded")
+    assert files.delete_orphans(gclient) == []
+    assert fates(fake_gemini)[young] is None
 
 
 def test_a_video_gemini_cannot_process_is_that_models_error_uploaded_once(

@@ -100,14 +100,14 @@ def test_the_judges_labels_are_mapped_back_however_it_writes_them(
     (comparison,) = result.comparisons
     assert comparison.judge_error is None and comparison.judge_warnings == []
     assert {e.model_id: e.score for e in comparison.evaluation} == {m: score_for(m) for m in models}
-    # The summary names the models, not the labels (a bare "A" is left as written).
-    if style != "letter":
+    # The summary names the models, not the labels ("A" and "answer a" are left as written).
+    if style not in ("letter", "lower"):
         summary = comparison.overall_summary
         assert summary.split(" is best")[0] in ["Gemini 3.6 Flash", "Gemini 3.5 Flash-Lite"]
     # The reasoning speaks of the models by name too, whatever label the judge wrote.
     names = {r.model_id: r.model_name for r in comparison.results}
     for evaluation in comparison.evaluation:
-        if style != "letter":  # a bare "A" is also a word: left as written
+        if style not in ("letter", "lower"):  # "A", "answer a" may be English: left as written
             assert evaluation.reasoning.startswith(f"{names[evaluation.model_id]} gets ")
         assert "Answer" not in evaluation.reasoning and "**" not in evaluation.reasoning
     (verdict_call,) = fake_gemini.calls(JUDGE)
@@ -175,3 +175,47 @@ def test_costs_are_the_bills(client, fake_gemini, clips):
     # Not what a flat price on every token would have said.
     flat = (tokens.prompt * 0.25 + tokens.output * 1.50) / 1e6
     assert answer.usage.estimated_cost_usd != pytest.approx(flat)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message", "error"),
+    [
+        (
+            403,
+            "PERMISSION_DENIED",
+            "Permission denied on resource project acme.",
+            "Gemini refused permission (403 PERMISSION_DENIED): Permission denied on resource "
+            "project acme.",
+        ),
+        (
+            400,
+            "FAILED_PRECONDITION",
+            "User location is not supported for the API use.",
+            "Gemini refused the request (400 FAILED_PRECONDITION): User location is not "
+            "supported for the API use.",
+        ),
+        (
+            400,
+            "FAILED_PRECONDITION",
+            "Gemini API free tier is not available in your country. Please enable billing on "
+            "your project in Google AI Studio.",
+            "Gemini refused the request (400 FAILED_PRECONDITION): Gemini API free tier is not "
+            "available in your country. Please enable billing on your project in Google AI "
+            "Studio.",
+        ),
+    ],
+)
+def test_what_no_combination_would_pass_fails_the_job_at_once(
+    client, fake_gemini, clips, code, status, message, error
+):
+    fake_gemini.script(
+        "gemini-3.6-flash", fail=[{"code": code, "status": status, "message": message}]
+    )
+    prompts = [f"Question {i}" for i in range(4)]
+    accepted = client.start_batch(
+        [next(iter(clips))], prompts, ["gemini-3.6-flash"], judge_model="local-rubric"
+    )
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    assert (job.status.value, job.error) == ("failed", error)
+    assert job.completed_combinations == 0
+    assert len(fake_gemini.calls("gemini-3.6-flash")) == 1  # not asked again, no other combination

@@ -1,19 +1,23 @@
-"""Reading a judge's verdict whatever it wrote, and pricing a call as the bill does.
-
-Pure functions: no stack, no server.
+"""Reading a judge's verdict whatever it wrote, judging with swaps, and pricing a call as
+the bill does. In process: no stack, no server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
 import pytest
 from google.genai import types
 
+from vidcompare.errors import MalformedVerdict
+from vidcompare.judging import anonymise, judge_combination, with_names
 from vidcompare.prices import TokenCount, cost_usd, price_change, price_of
+from vidcompare.providers.base import Judge, LabelVerdict, Verdict, VideoSource
 from vidcompare.providers.gemini.answers import read_answer, usage_of
-from vidcompare.providers.verdicts import MalformedVerdict, match_label, read_verdict
+from vidcompare.providers.verdicts import match_label, read_verdict
+from vidcompare.schemas import ModelResult, Usage
 
 LABELS = ["Answer A", "Answer B", "Answer C"]
 
@@ -218,3 +222,97 @@ def test_prices_change_on_their_date_and_versions_share_their_models_price() -> 
     assert price_of("gemini-2.5-flash-001") == price_of("gemini-2.5-flash")
     assert price_of("gemini-flash-latest") is None
     assert cost_usd("local-scenes", TokenCount(prompt=1_000, output=1_000)) == 0.0
+
+
+# ------------------------------------------------------------------- judging, in process
+
+NAMES = {"m1": "Model One", "m2": "Model Two", "m3": "Model Three"}
+SHOWN = {"Answer A": "m1", "Answer B": "m2", "Answer C": "m3"}
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        (
+            "Answer A is best; Answer C misses the cut.",
+            "Model One is best; Model Three misses the cut.",
+        ),
+        ("**Answer B** is vague.", "Model Two is vague."),
+        ("answer B: good timestamps", "Model Two: good timestamps"),
+        ("Response A beats Answer (C).", "Model One beats Model Three."),
+        # English, not labels: the letter must be a capital, and be alone.
+        (
+            "The response a viewer would want is short.",
+            "The response a viewer would want is short.",
+        ),
+        ("Neither answer a priori wins.", "Neither answer a priori wins."),
+        ("Answer Alpha", "Answer Alpha"),
+        ("Answer D was not shown.", "Answer D was not shown."),
+    ],
+)
+def test_the_judges_text_names_the_models_not_the_labels(written: str, read: str) -> None:
+    assert with_names(written, SHOWN, NAMES) == read
+
+
+class ScriptedJudge(Judge):
+    """A judge of ours that answers from a list, in order (our interface, no Google)."""
+
+    judge_id, display_name, provider = "scripted", "Scripted", "test"
+
+    def __init__(self, *outcomes: Verdict | Exception) -> None:
+        self.outcomes = list(outcomes)
+
+    async def judge(self, video, prompt, answers) -> Verdict:
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def _verdict_of(scores: dict[str, float], usage_tokens: int = 10) -> Verdict:
+    return Verdict(
+        evaluations=[
+            LabelVerdict(label=label, score=score, reasoning=f"{label} reasons")
+            for label, score in scores.items()
+        ],
+        overall_summary="",
+        missing=[label for label in ("Answer A", "Answer B", "Answer C") if label not in scores],
+        usage=Usage(total_tokens=usage_tokens, estimated_cost_usd=0.001),
+    )
+
+
+def _judged(judge: Judge, swaps: int = 2):
+    results = [ModelResult(model_name=NAMES[m], model_id=m, response=f"{m} says") for m in NAMES]
+    video = VideoSource("v", "gs://b/v", "0" * 64, "video/mp4", 1, lambda: None)
+    return asyncio.run(judge_combination(judge, video, "Q?", results, seed=7, swaps=swaps))
+
+
+def test_position_consistency_compares_the_same_answers_in_both_orders() -> None:
+    results = [ModelResult(model_name=NAMES[m], model_id=m, response=f"{m} says") for m in NAMES]
+    _, shown = anonymise(results, seed=7)
+    by_model = {m: label for label, m in shown.items()}
+    # The same scores both ways, but the first verdict left out the best answer.
+    first = _verdict_of({by_model["m1"]: 5, by_model["m2"]: 7})
+    reversed_labels = {f"Answer {'ABC'[i]}": m for i, m in enumerate(reversed(shown.values()))}
+    by_model_rev = {m: label for label, m in reversed_labels.items()}
+    second = _verdict_of({by_model_rev["m1"]: 5, by_model_rev["m2"]: 7, by_model_rev["m3"]: 9})
+    judged = _judged(ScriptedJudge(first, second))
+    assert judged.position_consistent is True  # m2 best of {m1, m2} in both orders
+    scores = {e.model_id: e.score for e in judged.evaluation}
+    assert scores == {"m1": 5, "m2": 7, "m3": 9}  # m3 from the one verdict that had it
+    assert judged.warnings == [f"the judge gave no verdict for {by_model['m3']} (Model Three)"]
+
+
+def test_a_failed_second_judging_keeps_the_first_and_counts_both_costs() -> None:
+    results = [ModelResult(model_name=NAMES[m], model_id=m, response=f"{m} says") for m in NAMES]
+    _, shown = anonymise(results, seed=7)
+    first = _verdict_of({label: 6 for label in shown}, usage_tokens=10)
+    failed = MalformedVerdict("judge: nothing usable", usage=Usage(total_tokens=4))
+    judged = _judged(ScriptedJudge(first, failed))
+    assert judged.judge_error is None and judged.position_consistent is None
+    assert {e.score for e in judged.evaluation} == {6}
+    assert judged.warnings == ["the judging in reversed order failed: judge: nothing usable"]
+    assert judged.usage.total_tokens == 14
+    # A judge that fails outright still reports what it cost.
+    alone = _judged(ScriptedJudge(MalformedVerdict("junk", usage=Usage(total_tokens=3))), swaps=1)
+    assert (alone.judge_error, alone.usage.total_tokens) == ("junk", 3)

@@ -71,20 +71,22 @@ class Settings:
     # The judge of a batch with a Gemini model when none is named; "" picks the newest
     # current Flash model the live catalogue offers (ids rot: a fixed default would too).
     default_gemini_judge: str
-    # Gemini calls. A model call (one answer, retries included) has model_timeout_s; one
+    # Time budgets. A model call (one answer, retries included) has model_timeout_s; one
     # HTTP request of it gemini_request_timeout_s, so a hung request is retried by the SDK
-    # inside the call's budget. The video's upload and processing at the Files API has its
-    # own deadline, video_ready_timeout_s, which does not count against any model.
+    # inside the call's budget. A combination waits video_ready_timeout_s for its video
+    # (upload, PROCESSING; not a model's time), then is given back and redelivered. The
+    # judge has model_timeout_s too (both swaps run at once). The defaults keep one
+    # combination within process_combo's 540 s: 120 + 180 (models, in parallel) + 180.
     model_timeout_s: float
     gemini_request_timeout_s: float
     video_ready_timeout_s: float
-    # An upload that outlived its callers goes on this long (processing included); then
-    # its file is deleted and it gives up.
+    # A video still PROCESSING this long after its upload is given up on (and deleted).
     video_processing_limit_s: float
-    gemini_server_retries: int
-    gemini_429_retries: int
-    gemini_backoff_s: float
-    gemini_poll_s: float  # first pause between Files API polls; grows to 10 s
+    # Attempts per call, the first included: server errors (by the SDK), 429s (by us).
+    gemini_server_attempts: int
+    gemini_429_attempts: int
+    gemini_backoff_s: float  # first backoff, and the SDK's jitter
+    gemini_poll_s: float  # first pause between Files API polls; grows to 20 times it
     upload_lease_s: float  # an uploader's hold on a video's upload, renewed while it runs
     # The live Gemini catalogue (models.list) is cached this long per instance; a model
     # missing from it is looked up again when the cache is older than catalogue_recheck_s.
@@ -122,12 +124,12 @@ class Settings:
             admins=frozenset(_list("VIDCOMPARE_ADMINS")),
             id_token_audiences=_list("VIDCOMPARE_ID_TOKEN_AUDIENCE") or None,
             default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "").strip(),
-            model_timeout_s=_float("VIDCOMPARE_MODEL_TIMEOUT_S", 300.0),
-            gemini_request_timeout_s=_float("VIDCOMPARE_GEMINI_REQUEST_TIMEOUT_S", 180.0),
-            video_ready_timeout_s=_float("VIDCOMPARE_VIDEO_READY_TIMEOUT_S", 240.0),
+            model_timeout_s=_float("VIDCOMPARE_MODEL_TIMEOUT_S", 180.0),
+            gemini_request_timeout_s=_float("VIDCOMPARE_GEMINI_REQUEST_TIMEOUT_S", 120.0),
+            video_ready_timeout_s=_float("VIDCOMPARE_VIDEO_READY_TIMEOUT_S", 120.0),
             video_processing_limit_s=_float("VIDCOMPARE_VIDEO_PROCESSING_LIMIT_S", 1800.0),
-            gemini_server_retries=_int("VIDCOMPARE_GEMINI_SERVER_RETRIES", 4),
-            gemini_429_retries=_int("VIDCOMPARE_GEMINI_429_RETRIES", 6),
+            gemini_server_attempts=_int("VIDCOMPARE_GEMINI_SERVER_ATTEMPTS", 4),
+            gemini_429_attempts=_int("VIDCOMPARE_GEMINI_429_ATTEMPTS", 6),
             gemini_backoff_s=_float("VIDCOMPARE_GEMINI_BACKOFF_S", 1.0),
             gemini_poll_s=_float("VIDCOMPARE_GEMINI_POLL_S", 1.0),
             upload_lease_s=_float("VIDCOMPARE_UPLOAD_LEASE_S", 60.0),

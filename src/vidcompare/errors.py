@@ -12,11 +12,16 @@
     ├── PayloadTooLarge       413
     ├── UnsupportedMediaType  415
     ├── TooManyRequests       429
-    ├── LeaseHeld             503   another live worker holds a combination (retry later)
+    ├── RetryLater            503   not now: the message is redelivered later
+    │   ├── LeaseHeld               another live worker holds the combination
+    │   └── VideoNotReady           the provider is still taking the video in
     └── ModelError            502   a model call failed; stored as that model's error
         ├── TransientModelError     429/5xx/timeouts: retried, then stored as data
         ├── ModelRefusal            blocked prompt, SAFETY/RECITATION/... stop: not retried
+        ├── MalformedVerdict        a judge's output with nothing usable in it
         └── PermanentModelError     bad key, permission, model gone: fails the job
+            ├── ProviderNotConfigured   no key or project for the provider
+            └── CredentialsRefused      the key or project was refused
 
 Every HTTP answer that is an error is ``{"error": {"code", "message", "details"}}``,
 produced by :meth:`VidcompareError.to_body` and nowhere else.
@@ -89,16 +94,29 @@ class TooManyRequests(VidcompareError):
     code = "RESOURCE_EXHAUSTED"
 
 
-class LeaseHeld(VidcompareError):
-    """Another live worker holds this combination; the message must be redelivered later."""
+class RetryLater(VidcompareError):
+    """Not now: the function answers 503 and Pub/Sub redelivers the message later."""
 
     http_status = 503
     code = "UNAVAILABLE"
 
 
+class LeaseHeld(RetryLater):
+    """Another live worker holds this combination."""
+
+
+class VideoNotReady(RetryLater):
+    """The provider is still taking the video in (uploading, PROCESSING): the combination
+    is released and runs again when its message comes back."""
+
+
 class ModelError(VidcompareError):
     http_status = 502
     code = "MODEL_ERROR"
+
+    def __init__(self, message: str, *, usage: Any = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.usage = usage  # a schemas.Usage: what the failed call still counted, if known
 
 
 class TransientModelError(ModelError):
@@ -109,6 +127,10 @@ class TransientModelError(ModelError):
     def __init__(self, message: str, *, retry_after_s: float | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after_s = retry_after_s
+
+
+class MalformedVerdict(ModelError):
+    """A judge's output in which not one answer got a usable verdict."""
 
 
 class ModelRefusal(ModelError):
@@ -128,7 +150,6 @@ class ModelRefusal(ModelError):
         super().__init__(message, **kwargs)
         self.finish_reason = finish_reason
         self.block_reason = block_reason
-        self.usage: Any = None  # what the refused call counted, when the provider says
 
 
 class PermanentModelError(ModelError):
@@ -136,3 +157,11 @@ class PermanentModelError(ModelError):
     fails at once. What concerns one video or prompt is a plain :class:`ModelError`."""
 
     code = "MODEL_PERMANENT"
+
+
+class ProviderNotConfigured(PermanentModelError):
+    """Neither an API key nor a project is set for the provider."""
+
+
+class CredentialsRefused(PermanentModelError):
+    """The provider refused the key or the project: no call of any model can succeed."""

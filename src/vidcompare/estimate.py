@@ -16,8 +16,6 @@ from typing import Any
 from vidcompare import store
 from vidcompare.plan import Plan
 from vidcompare.prices import TokenCount, cost_usd, price_of
-from vidcompare.providers.gemini import known
-from vidcompare.providers.gemini.catalogue import PROVIDER as GEMINI
 from vidcompare.providers.registry import default_registry
 from vidcompare.schemas import DryRunAnswer, ModelEstimate
 
@@ -53,56 +51,85 @@ def _measured(history: list[dict[str, Any]], model_id: str, key: str) -> dict[st
     }
 
 
-def _token_rates(model_id: str) -> tuple[int, int, int]:
-    """(frame tokens/s, audio tokens/s, thinking tokens per call) of a model; offline
-    models count no tokens."""
-    if default_registry().provider_of(model_id) != GEMINI:
-        return 0, 0, 0
-    frames, audio = known.video_tokens_per_second(model_id)
-    return frames, audio, known.thinking_allowance(model_id)
+def _calls_per_video(plan: Plan) -> dict[str, int]:
+    """How many combinations each video has."""
+    counts: dict[str, int] = {}
+    for index in range(plan.total):
+        video_id, _ = plan.combination(index)
+        counts[video_id] = counts.get(video_id, 0) + 1
+    return counts
 
 
 def estimate_batch(
-    plan: Plan, models: list[str], judge_model: str, lanes: int, *, owner: str | None
+    plan: Plan,
+    models: list[str],
+    judge_model: str,
+    lanes: int,
+    *,
+    owner: str | None,
+    judge_swaps: int = 1,
 ) -> DryRunAnswer:
+    registry = default_registry()
     history = store.recent_job_stats(owner=owner, limit=HISTORY_JOBS)
     durations = store.video_durations(plan.video_ids)
-    mean_seconds = sum(durations.values()) / len(durations) if durations else 60.0
+    known_seconds = [d for d in durations.values() if d]
+    fallback_seconds = sum(known_seconds) / len(known_seconds) if known_seconds else 60.0
+    # Each video is costed on its own: one long video may cross a long-context tier.
+    videos = [
+        (durations.get(video_id) or fallback_seconds, count)
+        for video_id, count in _calls_per_video(plan).items()
+    ]
     mean_prompt_tokens = sum(len(p) for p in plan.prompts) / len(plan.prompts) / 4
 
     rows, costs, unpriced = [], [], []
     for model_id, key in [*((m, "stats") for m in models), (judge_model, "judge_stats")]:
         measured = _measured(history, model_id, key)
         is_judge = key == "judge_stats"
-        frames, audio_rate, thinking = _token_rates(model_id)
-        audio = audio_rate * mean_seconds if frames else 0.0
-        default_input = (frames + audio_rate) * mean_seconds + mean_prompt_tokens
-        if is_judge and frames:
-            default_input += JUDGE_INSTRUCTION_TOKENS + DEFAULT_ANSWER_TOKENS * len(models)
-        inputs = measured.get("input_tokens", default_input)
-        outputs = measured.get("output_tokens", (DEFAULT_ANSWER_TOKENS + thinking) if frames else 0)
-        audio = min(audio, inputs)  # the video's audio, whatever else was measured
-        priced = frames == 0 or price_of(model_id) is not None
-        cost = cost_usd(
-            model_id, TokenCount(prompt=round(inputs), audio=round(audio), output=round(outputs))
-        )
-        costs.append(cost)
+        rates = registry.token_rates(model_id)
+        # A measured judge's figures are per combination (both swaps); a default is per call.
+        calls = judge_swaps if is_judge and not measured else 1
+        per_video = []
+        for seconds, count in videos:
+            audio = rates.audio_tokens_per_second * seconds
+            inputs = (
+                rates.frame_tokens_per_second * seconds + audio + mean_prompt_tokens
+                if rates.counts_tokens
+                else 0.0
+            )
+            if is_judge and rates.counts_tokens:
+                inputs += JUDGE_INSTRUCTION_TOKENS + DEFAULT_ANSWER_TOKENS * len(models)
+            outputs = (
+                DEFAULT_ANSWER_TOKENS + rates.thinking_tokens_per_call if rates.counts_tokens else 0
+            )
+            inputs = measured.get("input_tokens", inputs)
+            outputs = measured.get("output_tokens", outputs)
+            tokens = TokenCount(
+                prompt=round(inputs), audio=round(min(audio, inputs)), output=round(outputs)
+            )
+            per_video.append((count, inputs, outputs, cost_usd(model_id, tokens) * calls))
+        total = sum(count for count, *_ in per_video)
+        inputs = sum(count * i for count, i, _, _ in per_video) / total
+        outputs = sum(count * o for count, _, o, _ in per_video) / total
+        cost = sum(count * c for count, _, _, c in per_video) / total  # per combination
+        priced = not rates.counts_tokens or price_of(model_id) is not None
         if not priced and model_id not in unpriced:
             unpriced.append(model_id)
+        costs.append(cost)
         rows.append(
             ModelEstimate(
                 model_id=model_id,
                 role="judge" if is_judge else "model",
                 basis="measured" if measured else "default",
-                seconds_per_call=round(measured.get("seconds", DEFAULT_CALL_SECONDS), 3),
+                seconds_per_call=round(measured.get("seconds", DEFAULT_CALL_SECONDS) * calls, 3),
                 input_tokens_per_call=round(inputs),
                 output_tokens_per_call=round(outputs),
-                video_tokens_per_second=frames + audio_rate,
-                cost_per_call_usd=round(cost, 6) if priced else None,
+                video_tokens_per_second=rates.frame_tokens_per_second
+                + rates.audio_tokens_per_second,
+                cost_per_call_usd=round(cost / calls, 6) if priced else None,
             )
         )
     # Models of a combination run at once: a combination takes its slowest model plus
-    # the judge; lanes run side by side.
+    # the judge (each of its swaps); lanes run side by side.
     per_combination = max(r.seconds_per_call for r in rows[:-1]) + rows[-1].seconds_per_call
     rounds = math.ceil(plan.total / lanes)
     return DryRunAnswer(
@@ -113,7 +140,7 @@ def estimate_batch(
         judge_model=judge_model,
         concurrency=lanes,
         model_calls=plan.total * len(models),
-        judge_calls=plan.total,
+        judge_calls=plan.total * judge_swaps,
         estimated_seconds=round(per_combination * rounds * SAFETY_FACTOR, 1),
         estimated_cost_usd=round(sum(costs) * plan.total * SAFETY_FACTOR, 4),
         per_model=rows,

@@ -15,6 +15,7 @@ import string
 import time
 from dataclasses import dataclass, field
 
+from vidcompare.errors import PermanentModelError
 from vidcompare.providers.base import AnonymousAnswer, Judge, LabelVerdict, Verdict, VideoSource
 from vidcompare.schemas import Evaluation, ModelResult, Usage
 
@@ -83,17 +84,24 @@ def _warnings(verdict: Verdict, labels: dict[str, str], names: dict[str, str]) -
 
 
 def with_names(text: str, labels: dict[str, str], names: dict[str, str]) -> str:
-    """The judge's text with names for labels: "Answer A", "answer a", "**Response A**",
-    "Answer (A)". A bare "A" is left alone: it is also a word."""
+    """The judge's text with names for labels: "Answer A", "answer A", "**Response A**",
+    "Answer (A)". The letter must be a capital: "a response a viewer wants" is English."""
     letters = {label.removeprefix("Answer "): model_id for label, model_id in labels.items()}
     if not letters:
         return text
     choices = "|".join(map(re.escape, letters))
     pattern = re.compile(
-        rf"\*{{0,2}}\b(?:Answer|Response)\s+\(?({choices})\)?(?![A-Za-z])\*{{0,2}}:?",
-        re.IGNORECASE,
+        rf"\*{{0,2}}\b(?i:answer|response)\s+\(?({choices})\)?(?![A-Za-z])\*{{0,2}}"
     )
-    return pattern.sub(lambda m: names[letters[m[1].upper()]], text)
+    return pattern.sub(lambda m: names[letters[m[1]]], text)
+
+
+def _usage_of(outcome: object) -> Usage:
+    """What a judging cost, whether it gave a verdict or failed."""
+    if isinstance(outcome, tuple):
+        return outcome[1].usage
+    usage = getattr(outcome, "usage", None)
+    return usage if isinstance(usage, Usage) else Usage()
 
 
 def _best(scores: dict[str, float]) -> set[str]:
@@ -126,24 +134,37 @@ async def judge_combination(
             list(by_model.values()), "No model answered, so nothing was judged.", None, labels
         )
     started = time.perf_counter()
-    try:
-        first, verdict = await _judge_once(judge, video, prompt, answers, labels, timeout_s)
-        usage, second, swapped, reversed_labels = verdict.usage, None, verdict, labels
-        if swaps == 2 and len(answers) > 1:
-            ordered = {r.model_id: r for r in results}
-            reversed_answers, reversed_labels = _labelled(
-                [ordered[m] for m in reversed(labels.values())]
-            )
-            second, swapped = await _judge_once(
-                judge, video, prompt, reversed_answers, reversed_labels, timeout_s
-            )
+    # With swaps, the reversed order is judged at the same time: the two are independent.
+    ordered = {r.model_id: r for r in results}
+    reversed_answers, reversed_labels = _labelled([ordered[m] for m in reversed(labels.values())])
+    judgings = [_judge_once(judge, video, prompt, answers, labels, timeout_s)]
+    if swaps == 2 and len(answers) > 1:
+        judgings.append(
+            _judge_once(judge, video, prompt, reversed_answers, reversed_labels, timeout_s)
+        )
+    outcomes = await asyncio.gather(*judgings, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, PermanentModelError):
+            raise outcome  # the judge can never work here (e.g. a revoked key): the job fails
+    if isinstance(outcomes[0], BaseException):  # a judge failure is data; the answers are kept
+        failure = outcomes[0]
+        message = getattr(failure, "message", None) or f"{type(failure).__name__}: {failure}"
+        usage = sum((_usage_of(o) for o in outcomes), Usage())
+        return JudgedCombination(list(by_model.values()), "", message, labels, usage=usage)
+    first, verdict = outcomes[0]
+    usage, second, swapped, warnings = verdict.usage, None, verdict, []
+    if len(outcomes) == 2:
+        if isinstance(outcomes[1], BaseException):  # the first verdict stands on its own
+            failure = outcomes[1]
+            said = getattr(failure, "message", None) or f"{type(failure).__name__}: {failure}"
+            warnings.append(f"the judging in reversed order failed: {said}")
+            usage = usage + _usage_of(failure)
+        else:
+            second, swapped = outcomes[1]
             usage = usage + swapped.usage
-    except Exception as exc:  # noqa: BLE001 - a judge failure is data; the answers are kept
-        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        return JudgedCombination(list(by_model.values()), "", message, labels)
     latency_ms = round((time.perf_counter() - started) * 1000)
     names = {r.model_id: r.model_name for r in results}
-    warnings = _warnings(verdict, labels, names)
+    warnings = _warnings(verdict, labels, names) + warnings
     if second is not None:
         warnings += [f"reversed order: {w}" for w in _warnings(swapped, reversed_labels, names)]
     verdicts = [(first, labels)] + ([(second, reversed_labels)] if second is not None else [])
@@ -171,9 +192,10 @@ async def judge_combination(
         update["score"] = int(score) if float(score).is_integer() else round(score, 2)
         by_model[model_id] = by_model[model_id].model_copy(update=update)
     consistent = None
-    if second is not None and first and second:
-        consistent = _best({m: v.score for m, v in first.items()}) == _best(
-            {m: v.score for m, v in second.items()}
+    both = set(first) & set(second or {})
+    if second is not None and len(both) > 1:  # the same answers, in both orders
+        consistent = _best({m: first[m].score for m in both}) == _best(
+            {m: second[m].score for m in both}
         )
     summary = with_names(verdict.overall_summary, labels, names)
     return JudgedCombination(

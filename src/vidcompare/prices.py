@@ -9,7 +9,8 @@ nowhere else. How the bill counts (and :func:`cost_usd` with it):
   has one; cached tokens at the cache price (``cachedContentTokenCount``);
 * output: the answer plus the thinking tokens (``thoughtsTokenCount``);
 * a prompt over the long-context threshold (200k tokens on the Pro models) pays the
-  long-context prices for all of its input AND output;
+  long-context prices for all of its input AND output (no model with a long-context
+  tier has a separate audio price, so audio follows the input price there);
 * a promotional price ends on a date (``PRICE_CHANGES``): a call is priced on its day.
 """
 
@@ -90,10 +91,14 @@ class TokenCount:
     cached_audio: int = 0
 
 
+def _priced_as(model_id: str) -> str:
+    return model_id if model_id in PRICES else _VERSION_SUFFIX.sub("", model_id)
+
+
 def price_of(model_id: str, on: dt.date | None = None) -> ModelPrice | None:
     """The price of ``model_id`` on ``on`` (today); None for a model without one."""
     on = on or dt.datetime.now(dt.UTC).date()
-    model_id = model_id if model_id in PRICES else _VERSION_SUFFIX.sub("", model_id)
+    model_id = _priced_as(model_id)
     if model_id not in PRICES:
         return None
     if (change := PRICE_CHANGES.get(model_id)) and on >= change[0]:
@@ -104,7 +109,7 @@ def price_of(model_id: str, on: dt.date | None = None) -> ModelPrice | None:
 def price_change(model_id: str, on: dt.date | None = None) -> tuple[dt.date, ModelPrice] | None:
     """(last day of today's price, the price after it) for a price that will change."""
     on = on or dt.datetime.now(dt.UTC).date()
-    change = PRICE_CHANGES.get(model_id)
+    change = PRICE_CHANGES.get(_priced_as(model_id))
     if change is None or on >= change[0]:
         return None
     return change[0] - dt.timedelta(days=1), change[1]

@@ -277,6 +277,8 @@ class SweepReport(BaseModel):
 
     jobs_checked: int = 0
     republished: dict[str, list[int]] = Field(default_factory=dict)
+    # Provider housekeeping, e.g. orphaned Gemini uploads deleted: provider -> names.
+    cleaned: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class ModelPrice(BaseModel):

@@ -376,6 +376,20 @@ def record_crash(job_id: str, index: int, error: str) -> int:
     return run(client.transaction())
 
 
+def release_claim(job_id: str, index: int, *, worker: str) -> None:
+    """Give a combination back unfinished (not a crash): its redelivery may claim it."""
+    client = firestore_client()
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> None:
+        snapshot = combo_ref(job_id, index).get(field_paths=["state", "worker"], transaction=tx)
+        doc = snapshot.to_dict() if snapshot.exists else {}
+        if doc.get("state") == "running" and doc.get("worker") == worker:
+            tx.update(combo_ref(job_id, index), {"lease_expires_at": now()})
+
+    run(client.transaction())
+
+
 def mark_successor_published(job_id: str, index: int) -> None:
     combo_ref(job_id, index).update({"next_published": True})
 

@@ -18,6 +18,7 @@ from vidcompare import queue, store
 from vidcompare.clients import firestore_client
 from vidcompare.config import settings
 from vidcompare.plan import Plan
+from vidcompare.providers.registry import default_registry
 from vidcompare.schemas import JobStatus, SweepReport
 
 log = logging.getLogger(__name__)
@@ -76,4 +77,12 @@ def sweep(*, stale_after: dt.timedelta | None = None) -> SweepReport:
             log.warning("job %s stalled; republished combinations %s", job_id, indexes)
         # Start the stale clock again, so the next sweep gives these messages time.
         store.job_ref(job_id).update({"updated_at": firestore.SERVER_TIMESTAMP})
+    for family in default_registry().families:
+        if family.sweep is None:
+            continue
+        try:
+            if cleaned := family.sweep():
+                report.cleaned[family.provider] = cleaned
+        except Exception:  # noqa: BLE001 - housekeeping must not stop the sweep's real job
+            log.exception("the %s housekeeping failed", family.provider)
     return report

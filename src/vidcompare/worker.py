@@ -22,15 +22,16 @@ from vidcompare import queue, store
 from vidcompare.config import settings
 from vidcompare.errors import (
     InvalidRequest,
-    LeaseHeld,
     ModelError,
     ModelRefusal,
     NotFound,
     PermanentModelError,
+    RetryLater,
+    VideoNotReady,
 )
 from vidcompare.judging import judge_combination, shuffle_seed
 from vidcompare.plan import Plan
-from vidcompare.providers.base import Model, VideoSource
+from vidcompare.providers.base import Judge, Model, VideoSource
 from vidcompare.providers.registry import default_registry
 from vidcompare.schemas import Comparison, JobStatus, ModelResult, Usage, dump
 from vidcompare.videos import video_source
@@ -82,8 +83,8 @@ def handle_event(data: dict) -> str:
         return "drop: malformed message"
     try:
         return process(message.job_id, message.index)
-    except LeaseHeld:
-        raise  # expected: another worker holds it; come back later
+    except RetryLater:
+        raise  # expected: another worker holds it, or the video is not ready; come back later
     except Exception as exc:
         # A crash that would repeat on every delivery must not retry forever.
         error = f"{type(exc).__name__}: {exc}"
@@ -129,6 +130,11 @@ def process(job_id: str, index: int) -> str:
         except (PermanentModelError, NotFound) as exc:
             store.fail_job(job_id, exc.message)
             return f"failed: {exc.message}"
+        except VideoNotReady:
+            # Nothing is recorded: the combination runs when its message comes back and
+            # the video is ready (its upload state is in Firestore, for any instance).
+            store.release_claim(job_id, index, worker=WORKER_ID)
+            raise
         recorded = store.commit_combination(job_id, index, dump(comparison))
         outcome = "done" if recorded else "duplicate: recorded by another worker"
     else:
@@ -167,15 +173,17 @@ async def _run_combination(
     registry = default_registry()
     video = await asyncio.to_thread(video_source, video_id)
     models = [registry.model(m) for m in job["models"]]
+    judge = registry.judge(job["judge_model"])
+    await _ready(video, [*models, judge])
     try:
         # A permanent failure of one model cancels the others: the job fails anyway.
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(_call_model(m, video, prompt)) for m in models]
-    except* PermanentModelError as failures:
+    except* (PermanentModelError, RetryLater) as failures:
         raise failures.exceptions[0] from None
     results = [task.result() for task in tasks]
     judged = await judge_combination(
-        registry.judge(job["judge_model"]),
+        judge,
         video,
         prompt,
         list(results),
@@ -200,6 +208,17 @@ async def _run_combination(
     )
 
 
+async def _ready(video: VideoSource, parts: list[Model | Judge]) -> None:
+    """Make the video ready for every model and the judge (one shared upload), or raise
+    VideoNotReady. Other failures are left for each model to meet and record."""
+    outcomes = await asyncio.gather(
+        *(part.prepare(video) for part in parts), return_exceptions=True
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, RetryLater | PermanentModelError):
+            raise outcome
+
+
 async def _call_model(model: Model, video: VideoSource, prompt: str) -> ModelResult:
     """One model's answer; a failure becomes this result's ``error``, except one that
     will never heal, which propagates and fails the job.
@@ -210,7 +229,7 @@ async def _call_model(model: Model, video: VideoSource, prompt: str) -> ModelRes
     """
     timeout = settings().model_timeout_s
     result = ModelResult(model_name=model.display_name, model_id=model.model_id)
-    started = time.perf_counter()
+    started = None  # the call's start: a failed prepare took no model time
     try:
         await model.prepare(video)
         started = time.perf_counter()
@@ -219,17 +238,18 @@ async def _call_model(model: Model, video: VideoSource, prompt: str) -> ModelRes
         result.finish_reason, result.truncated = generation.finish_reason, generation.truncated
     except TimeoutError:
         result.error = f"timeout: no answer within {timeout:g} s"
-    except PermanentModelError:
+    except (PermanentModelError, RetryLater):
         raise
-    except ModelRefusal as refusal:
-        result.error = refusal.message
-        result.finish_reason, result.block_reason = refusal.finish_reason, refusal.block_reason
-        result.usage = refusal.usage if isinstance(refusal.usage, Usage) else Usage()
-    except ModelError as exc:
+    except ModelError as exc:  # a refusal says why the model stopped, and what it cost
         result.error = exc.message
+        if isinstance(exc, ModelRefusal):
+            result.finish_reason, result.block_reason = exc.finish_reason, exc.block_reason
+        if isinstance(exc.usage, Usage):
+            result.usage = exc.usage
     except Exception as exc:  # noqa: BLE001 - a model failure is data, not a crash
         result.error = f"{type(exc).__name__}: {exc}"
-    result.latency_ms = round((time.perf_counter() - started) * 1000)
+    if started is not None:
+        result.latency_ms = round((time.perf_counter() - started) * 1000)
     return result
 
 

@@ -7,6 +7,7 @@ job document and publishes nothing.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,7 +17,6 @@ from vidcompare.config import Settings, settings
 from vidcompare.errors import InvalidRequest
 from vidcompare.estimate import estimate_batch
 from vidcompare.plan import Plan
-from vidcompare.providers.gemini.catalogue import PROVIDER as GEMINI
 from vidcompare.providers.registry import Registry, default_registry
 from vidcompare.schemas import BatchAccepted, BatchRequest, DryRunAnswer, JobStatus, ModelInfo
 
@@ -55,10 +55,17 @@ def _lifecycle_warning(field: str, info: ModelInfo | None) -> list[str]:
     return [f"{field}: {info.model_id} is deprecated{when}{use}"]
 
 
+@dataclass(frozen=True)
+class ValidBatch:
+    plan: Plan
+    judge_model: str  # the one asked for, or the default; checked like the models
+    warnings: list[str]  # e.g. a deprecated model and its replacement
+
+
 def validate_batch(
     request: BatchRequest, *, owner: str | None, config: Settings, registry: Registry
-) -> tuple[Plan, list[str]]:
-    """The batch's plan and its warnings (deprecated models), or a 400 naming the field."""
+) -> ValidBatch:
+    """The batch's plan, judge and warnings, or a 400 naming the field."""
     if request.pairs is not None:
         if request.video_ids or request.prompts:
             raise InvalidRequest.for_field(
@@ -84,9 +91,8 @@ def validate_batch(
     for position, model_id in enumerate(request.models):
         field = f"models[{position}]"
         warnings += _lifecycle_warning(field, registry.require_offered(model_id, field=field))
-    judge = registry.require_offered(
-        judge_for(request, config, registry), field="judge_model", judge=True
-    )
+    judge_model = judge_for(request, config, registry)
+    judge = registry.require_offered(judge_model, field="judge_model", judge=True)
     warnings += _lifecycle_warning("judge_model", judge)
     if request.concurrency > config.max_concurrency:
         raise InvalidRequest.for_field("concurrency", f"must be at most {config.max_concurrency}")
@@ -114,37 +120,27 @@ def validate_batch(
             "pairs" if request.pairs is not None else "video_ids",
             f"unknown video {', '.join(repr(v) for v in missing)}; upload it first",
         )
-    return plan, warnings
-
-
-def default_gemini_judge(registry: Registry, config: Settings) -> str | None:
-    """The judge of a batch with Gemini models when none is named: the configured one if
-    the catalogue offers it, else its newest current Flash model; None without Gemini."""
-    for family in registry.families:
-        if family.provider == GEMINI and family.catalogue is not None:
-            return family.catalogue().default_judge(config.default_gemini_judge)
-    return None
+    return ValidBatch(plan, judge_model, warnings)
 
 
 def judge_for(request: BatchRequest, config: Settings, registry: Registry) -> str:
-    """The judge asked for; else a Gemini judge for Gemini batches, the offline one otherwise."""
+    """The judge asked for; else the judge a family offers for the batch's models (the
+    Gemini one for Gemini batches), the offline one otherwise."""
     if request.judge_model:
         return request.judge_model
-    if any(registry.provider_of(m) == GEMINI for m in request.models):
-        return default_gemini_judge(registry, config) or config.default_judge
-    return config.default_judge
+    return registry.default_judge(request.models) or config.default_judge
 
 
 def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer:
     config = settings()
     request: BatchRequest = parse_model(BatchRequest, body)
-    plan, warnings = validate_batch(
-        request, owner=owner, config=config, registry=default_registry()
-    )
-    judge_model = judge_for(request, config, default_registry())
+    valid = validate_batch(request, owner=owner, config=config, registry=default_registry())
+    plan, judge_model, warnings = valid.plan, valid.judge_model, valid.warnings
     lanes = min(request.concurrency, plan.total)
     if request.dry_run:
-        estimate = estimate_batch(plan, request.models, judge_model, lanes, owner=owner)
+        estimate = estimate_batch(
+            plan, request.models, judge_model, lanes, owner=owner, judge_swaps=request.judge_swaps
+        )
         return estimate.model_copy(update={"warnings": warnings})
     job_id = create_job(request, plan, judge_model=judge_model, lanes=lanes, owner=owner)
     try:

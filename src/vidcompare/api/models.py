@@ -8,7 +8,6 @@ web page, the CLI and the clients read this instead of keeping their own lists.
 
 from __future__ import annotations
 
-from vidcompare.api.batches import default_gemini_judge
 from vidcompare.config import Settings, settings
 from vidcompare.prices import PRICES_AS_OF
 from vidcompare.providers.base import Judge, Model
@@ -64,7 +63,7 @@ def catalog(registry: Registry | None = None, config: Settings | None = None) ->
         models=models,
         judges=judges,
         default_judge=config.default_judge,
-        gemini_judge=default_gemini_judge(registry, config),
+        gemini_judge=registry.default_judge([], provider="gemini"),
         max_models=config.max_models,
         providers=providers,
         prices_as_of=PRICES_AS_OF,

@@ -35,6 +35,19 @@ class VideoSource:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TokenRates:
+    """How a model counts a video, for estimates before anything was measured."""
+
+    frame_tokens_per_second: float = 0.0
+    audio_tokens_per_second: float = 0.0
+    thinking_tokens_per_call: int = 0  # an allowance: models that think by default
+
+    @property
+    def counts_tokens(self) -> bool:
+        return self.frame_tokens_per_second > 0
+
+
 class Generation(BaseModel):
     """A model's answer to one prompt about one video."""
 

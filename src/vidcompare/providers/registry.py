@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from vidcompare.errors import InvalidRequest
-from vidcompare.providers.base import Judge, Model
+from vidcompare.providers.base import Judge, Model, TokenRates
 from vidcompare.schemas import ModelInfo, ProviderStatus
 
 _BUILTIN_PROVIDERS = ("vidcompare.providers.local", "vidcompare.providers.gemini")
@@ -42,6 +42,12 @@ class Family:
     model: Callable[[str], Model]
     judge: Callable[[str], Judge]
     catalogue: Callable[[], Catalogue] | None = None
+    # Housekeeping for the sweep: returns what it cleaned up (e.g. orphaned uploads).
+    sweep: Callable[[], list[str]] | None = None
+    # How its models count a video's tokens (for estimates).
+    token_rates: Callable[[str], TokenRates] | None = None
+    # The judge of a batch with its models when none is named (None: unavailable).
+    default_judge: Callable[[], str | None] | None = None
 
     def has(self, model_id: str) -> bool:
         return model_id.startswith(self.prefix) and len(model_id) > len(self.prefix)
@@ -67,9 +73,14 @@ class Registry:
         model: Callable[[str], Model],
         judge: Callable[[str], Judge],
         catalogue: Callable[[], Catalogue] | None = None,
+        sweep: Callable[[], list[str]] | None = None,
+        token_rates: Callable[[str], TokenRates] | None = None,
+        default_judge: Callable[[], str | None] | None = None,
     ) -> None:
         """Ids starting with ``prefix`` that were not added one by one are built on demand."""
-        self._families.append(Family(prefix, provider, model, judge, catalogue))
+        self._families.append(
+            Family(prefix, provider, model, judge, catalogue, sweep, token_rates, default_judge)
+        )
 
     def family_of(self, model_id: str) -> Family | None:
         if model_id in self._models or model_id in self._judges:
@@ -79,6 +90,20 @@ class Registry:
     @property
     def families(self) -> list[Family]:
         return list(self._families)
+
+    def token_rates(self, model_id: str) -> TokenRates:
+        """How a model counts a video's tokens; nothing for the offline ones."""
+        family = self.family_of(model_id)
+        return family.token_rates(model_id) if family and family.token_rates else TokenRates()
+
+    def default_judge(self, model_ids: list[str], *, provider: str | None = None) -> str | None:
+        """The judge a family offers for batches with its models (the first such family
+        among ``model_ids``, or the family of ``provider``); None if none does."""
+        for family in self._families:
+            mine = provider == family.provider or any(family.has(m) for m in model_ids)
+            if mine and family.default_judge is not None:
+                return family.default_judge()
+        return None
 
     def provider_of(self, model_id: str) -> str:
         """The provider of a model or judge id."""

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from vidcompare.errors import ModelError
+from vidcompare.errors import MalformedVerdict
 from vidcompare.providers.base import LabelVerdict, Verdict
 
 _DECORATION = re.compile(r"[*_`\"'\[\]<>{}]")
@@ -26,10 +26,6 @@ _SPOKEN_LABEL = re.compile(
 )
 _SCORE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*10|out of 10|points?)?\s*$", re.IGNORECASE)
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL | re.IGNORECASE)
-
-
-class MalformedVerdict(ModelError):
-    """The judge's output had no usable verdict at all."""
 
 
 def match_label(raw: object, labels: Sequence[str]) -> str | None:

@@ -19,7 +19,10 @@ demand, and the catalogue decides at the start of a batch whether it is offered.
 
 from __future__ import annotations
 
+from vidcompare.config import settings
+from vidcompare.providers.gemini import known
 from vidcompare.providers.gemini.catalogue import catalogue
+from vidcompare.providers.gemini.files import delete_orphans
 from vidcompare.providers.gemini.judge import GeminiJudge
 from vidcompare.providers.gemini.models import PROVIDER, GeminiModel
 
@@ -28,5 +31,12 @@ __all__ = ["PROVIDER", "GeminiJudge", "GeminiModel", "register"]
 
 def register(registry) -> None:
     registry.add_family(
-        "gemini-", provider=PROVIDER, model=GeminiModel, judge=GeminiJudge, catalogue=catalogue
+        "gemini-",
+        provider=PROVIDER,
+        model=GeminiModel,
+        judge=GeminiJudge,
+        catalogue=catalogue,
+        sweep=delete_orphans,
+        token_rates=known.token_rates,
+        default_judge=lambda: catalogue().default_judge(settings().default_gemini_judge),
     )

@@ -95,7 +95,7 @@ def usage_of(model_id: str, response: types.GenerateContentResponse) -> Usage:
     """
     meta = response.usage_metadata
     if meta is None:
-        return Usage()
+        return Usage(unpriced_calls=1)  # the API did not say: the cost is unknown, not $0
     priced_as = next(
         (m for m in (model_id, response.model_version) if m and price_of(m) is not None), None
     )

@@ -9,7 +9,8 @@ the API answers                            what happens
 400 API_KEY_INVALID, 401                   the job fails: the credentials are refused
 403 PERMISSION_DENIED                      the job fails (a refused *file* is re-uploaded)
 404 NOT_FOUND (model)                      the job fails: the model is gone
-400 "User location is not supported"       the job fails: Gemini is not offered here
+400 location not supported, billing /      the job fails: no combination would pass
+free tier, our request's config/schema
 any other 4xx (e.g. input over the token   that model's error in that combination; the
 limit, an unsupported video)               batch goes on
 =========================================  ==========================================
@@ -31,14 +32,16 @@ from typing import Any, TypeVar
 from google.genai import errors
 
 from vidcompare.config import settings
-from vidcompare.errors import ModelError, PermanentModelError, TransientModelError
+from vidcompare.errors import (
+    CredentialsRefused,
+    ModelError,
+    PermanentModelError,
+    RetryLater,
+    TransientModelError,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class CredentialsRefused(PermanentModelError):
-    """The API refused the key or the project: no call of any model can succeed."""
 
 
 def _error_body(exc: errors.APIError) -> dict[str, Any]:
@@ -82,8 +85,21 @@ def is_about_a_file(exc: BaseException | None) -> bool:
     )
 
 
-def classify(exc: BaseException, model_id: str) -> ModelError:
-    """Our error for an SDK failure: permanent ones fail the job, the others are data."""
+# 400s that no other combination would pass either: the project cannot use the API here
+# (location, billing), or our request itself is wrong (its config, its schema).
+_NEVER_HEALS = (
+    "location is not supported",
+    "billing",
+    "free tier is not available",
+    "generation_config",
+    "response_schema",
+    "invalid json payload",
+)
+
+
+def classify(exc: BaseException, model_id: str = "", *, what: str = "") -> ModelError:
+    """Our error for an SDK failure of a call to ``model_id`` (or of ``what``, another
+    call): permanent ones fail the job, the others are data."""
     if isinstance(exc, errors.ClientError):
         message = exc.message or str(exc)
         said = f"{exc.code} {exc.status}" if exc.status else str(exc.code)
@@ -92,11 +108,13 @@ def classify(exc: BaseException, model_id: str) -> ModelError:
         if exc.code == 403 and not is_about_a_file(exc):
             return PermanentModelError(f"Gemini refused permission ({said}): {message}")
         if exc.code == 404 and not is_about_a_file(exc):
+            if what:
+                return PermanentModelError(f"Gemini has no {what} here ({said}): {message}")
             return PermanentModelError(
                 f"Gemini does not offer model {model_id!r} ({said}): {message}"
             )
-        if exc.code == 400 and "location is not supported" in message.lower():
-            return PermanentModelError(f"Gemini is not offered where this runs ({said}): {message}")
+        if exc.code == 400 and any(words in message.lower() for words in _NEVER_HEALS):
+            return PermanentModelError(f"Gemini refused the request ({said}): {message}")
         if exc.code == 429:
             return TransientModelError(f"rate limited ({said}) after retries: {message}")
         # One video or one prompt the API will not take (too many tokens, a bad file): that
@@ -119,7 +137,7 @@ async def call_gemini(
     past it ends the call now, as that model's error, instead of dying at the timeout.
     """
     config = settings()
-    attempts, backoff = config.gemini_429_retries, config.gemini_backoff_s
+    attempts, backoff = config.gemini_429_attempts, config.gemini_backoff_s
     for attempt in range(1, attempts + 1):
         try:
             return await call()
@@ -139,7 +157,7 @@ async def call_gemini(
                 ) from exc
             log.info("%s: 429, retrying in %.2f s (attempt %d)", model_id, wait, attempt)
             await asyncio.sleep(wait)
-        except ModelError:
+        except (ModelError, RetryLater):
             raise
         except Exception as exc:  # noqa: BLE001 - server errors, timeouts: mapped and raised
             raise classify(exc, model_id) from exc

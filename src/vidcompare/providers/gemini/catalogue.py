@@ -2,8 +2,10 @@
 
 Model ids rot (``gemini-3-pro-preview`` was shut down on 2026-03-09), so nothing here
 hard-codes which models exist. The catalogue asks the API (``models.list``) and keeps the
-answer per instance for ``catalogue_ttl_s``; a model missing from it is asked about again
-once the answer is older than ``catalogue_recheck_s`` (a model released this morning).
+answer per instance for ``catalogue_ttl_s``; a model missing from it is asked about on its
+own (``models.get``, again after ``catalogue_recheck_s``): released this morning, or
+missing from Vertex AI's list, which is incomplete. A failed refresh keeps the last good
+list.
 The list shipped in :mod:`.known` adds what the API does not say (shutdown dates and
 successors) and stands in, marked as such, when the API cannot be asked.
 
@@ -28,17 +30,17 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from google import genai
-from google.genai import types
+from google.genai import errors, types
 
 from vidcompare.config import settings
-from vidcompare.errors import InvalidRequest, PermanentModelError
+from vidcompare.errors import InvalidRequest, PermanentModelError, ProviderNotConfigured
 from vidcompare.prices import price_change, price_of
 from vidcompare.providers.gemini import known
 from vidcompare.providers.gemini.calls import classify
-from vidcompare.providers.gemini.sdk import GeminiNotConfigured, backend, genai_client
+from vidcompare.providers.gemini.sdk import backend, genai_client
 from vidcompare.schemas import ModelInfo, ProviderStatus
 
 PROVIDER = "gemini"
@@ -49,8 +51,7 @@ log = logging.getLogger(__name__)
 NOT_FOR_VIDEO = re.compile(
     r"image|tts|embedding|-live|native-audio|audio|computer-use|robotics|aqa|imagen|veo|lyria"
 )
-TIERS = {"pro": 0, "flash": 1, "flash-lite": 2}  # other names (Gemini 4's "argon") rank as Pro
-VERSION = re.compile(r"^gemini-(\d+(?:\.\d+)?)-(?:(pro|flash-lite|flash)\b)?")
+TIERS = {"flash": 1, "flash-lite": 2}  # Pro and other names (Gemini 4's "argon"): 0
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,16 @@ class Offered:
     def sort_key(self) -> tuple:
         """Current before deprecated, pinned before aliases, newest first, Pro before
         Flash before Flash-Lite, stable before preview."""
-        found = VERSION.match(self.model_id)
-        version = float(found[1]) if found else 0.0
-        tier = TIERS.get(found[2] or "pro") if found else 3
-        preview = "preview" in self.model_id or "exp" in self.model_id
-        alias = self.model_id.endswith("-latest")
-        return (self.deprecated, alias, -version, tier, preview, self.model_id)
+        name = known.parse(self.model_id)
+        tier = TIERS.get(name.tier or "", 0) if name.version is not None else 3
+        return (
+            self.deprecated,
+            name.alias,
+            -(name.version or 0.0),
+            tier,
+            name.preview,
+            self.model_id,
+        )
 
     def info(self) -> ModelInfo:
         """As ``GET /api/models`` lists it, priced."""
@@ -99,8 +104,8 @@ class Offered:
 
     @property
     def is_stable_flash(self) -> bool:
-        found = VERSION.match(self.model_id)
-        return bool(found and found[2] == "flash" and "preview" not in self.model_id)
+        name = known.parse(self.model_id)
+        return name.tier == "flash" and not name.preview and not name.alias
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,7 @@ class Snapshot:
 
 
 Lister = Callable[[], tuple[list[types.Model], str]]
+Getter = Callable[[str], types.Model | None]
 
 
 def list_from_api(client: genai.Client | None = None) -> tuple[list[types.Model], str]:
@@ -135,6 +141,17 @@ def list_from_api(client: genai.Client | None = None) -> tuple[list[types.Model]
     )
     config = types.ListModelsConfig(page_size=1000, query_base=True, http_options=quick)
     return list(client.models.list(config=config)), backend(client)
+
+
+def get_from_api(model_id: str, client: genai.Client | None = None) -> types.Model | None:
+    """models.get of one id; None when the API does not know it."""
+    client = client or genai_client()
+    try:
+        return client.models.get(model=model_id)
+    except errors.ClientError as exc:
+        if exc.code in (400, 404):
+            return None
+        raise
 
 
 def _lifecycle(model_id: str, description: str | None) -> dict:
@@ -200,43 +217,67 @@ def display_name(model_id: str) -> str:
 
 
 class Catalogue:
-    """The live catalogue of one instance (thread-safe; the API is asked by one thread)."""
+    """The live catalogue of one instance (thread-safe).
+
+    One thread asks the API at a time, outside the lock, while the others keep using
+    the answer they have. A failed refresh keeps the last good list (said to be stale);
+    only a catalogue that never had one falls back to the shipped list.
+    """
 
     def __init__(
         self,
         lister: Lister = list_from_api,
         *,
+        getter: Getter | None = None,
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
         ttl_s: float | None = None,
         recheck_s: float | None = None,
     ) -> None:
-        self._lister, self._clock, self._today = lister, clock, today
+        self._lister, self._getter = lister, getter or get_from_api
+        self._clock, self._today = clock, today
         self._ttl = settings().catalogue_ttl_s if ttl_s is None else ttl_s
         self._recheck = settings().catalogue_recheck_s if recheck_s is None else recheck_s
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._expires = 0.0
+        self._refreshing = False
+        self._asked: dict[str, float] = {}  # model id -> when models.get last said no
 
-    def snapshot(self, *, refresh: bool = False) -> Snapshot:
+    def snapshot(self) -> Snapshot:
         with self._lock:
-            if refresh or self._snapshot is None or self._clock() >= self._expires:
-                self._snapshot, self._expires = self._fetch()
-            return self._snapshot
+            current = self._snapshot
+            if current is not None and (self._clock() < self._expires or self._refreshing):
+                return current  # fresh, or another thread is asking: use what we have
+            self._refreshing = True
+        try:
+            fetched, expires = self._fetch(current)
+        finally:
+            with self._lock:
+                self._refreshing = False
+        with self._lock:
+            self._snapshot, self._expires = fetched, expires
+        return fetched
 
-    def _fetch(self) -> tuple[Snapshot, float]:
+    def _fetch(self, previous: Snapshot | None) -> tuple[Snapshot, float]:
         now, today = self._clock(), self._today()
         stamp = dt.datetime.now(dt.UTC)
         try:
             models, used = self._lister()
-        except GeminiNotConfigured as exc:
+        except ProviderNotConfigured as exc:
             return Snapshot({}, "none", None, stamp, exc.message, now), now + self._ttl
         except Exception as exc:  # noqa: BLE001 - every failure has a defined answer below
-            error = classify(exc, "models.list")
+            error = classify(exc, what="models.list")
             if isinstance(error, PermanentModelError):  # the key or project is refused
                 message = f"models.list failed: {error.message}"
                 return Snapshot({}, "none", None, stamp, message, now), now + self._recheck
-            log.warning("Gemini models.list failed, using the shipped list: %s", error.message)
+            log.warning("Gemini models.list failed: %s", error.message)
+            if previous is not None and previous.source == "api":
+                stale = (
+                    f"the list from {previous.fetched_at:%Y-%m-%d %H:%M} UTC (stale: "
+                    f"models.list failed: {error.message})"
+                )
+                return replace(previous, message=stale), now + self._recheck
             message = (
                 f"the Gemini API could not be asked ({error.message}); using the list "
                 f"shipped with vidcompare, as of {known.AS_OF.isoformat()}"
@@ -244,6 +285,28 @@ class Catalogue:
             snapshot = Snapshot(from_fallback(today), "fallback", None, stamp, message, now)
             return snapshot, now + self._recheck
         return Snapshot(from_api(models), "api", used, stamp, None, now), now + self._ttl
+
+    def _ask_about(self, model_id: str) -> Offered | None:
+        """models.get for one id the list lacks (released since; or a Vertex AI list,
+        which is incomplete); asked again for the same id only after the recheck time."""
+        now = self._clock()
+        with self._lock:
+            if now - self._asked.get(model_id, -self._recheck) < self._recheck:
+                return None
+            self._asked[model_id] = now
+        try:
+            model = self._getter(model_id)
+        except Exception as exc:  # noqa: BLE001 - the list's answer stands
+            log.info("models.get %s failed: %s", model_id, exc)
+            return None
+        found = from_api([model]).get(model_id) if model is not None else None
+        if found is not None:
+            with self._lock:
+                if self._snapshot is not None:
+                    offered = self._snapshot.offered | {model_id: found}
+                    self._snapshot = replace(self._snapshot, offered=offered)
+                self._asked.pop(model_id, None)
+        return found
 
     def require(self, model_id: str, *, field: str) -> ModelInfo:
         """The offered video model ``model_id``, or a 400 naming ``field`` and what to use."""
@@ -260,9 +323,8 @@ class Catalogue:
                 field, f"{model_id} needs Gemini, which is unavailable here: {snapshot.message}"
             )
         found = snapshot.offered.get(model_id)
-        if found is None and self._clock() - snapshot.taken >= self._recheck:
-            snapshot = self.snapshot(refresh=True)  # released since we last asked?
-            found = snapshot.offered.get(model_id)
+        if found is None and snapshot.source == "api" and model_id.startswith("gemini-"):
+            found = self._ask_about(model_id)
         if found is None:
             raise InvalidRequest.for_field(field, self._not_offered(model_id, snapshot))
         if not found.video:

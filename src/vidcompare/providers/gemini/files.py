@@ -2,17 +2,28 @@
 
 Handles are cached in Firestore under the video's SHA-256 (``gemini_files/{sha256}``),
 so the same bytes under another video id are not uploaded again, and copied to
-``videos/{id}.gemini_file`` for people to see. A lease on that document makes sure two
-workers never upload the same bytes at once: the second waits for the first's handle.
-With Vertex AI the ``gs://`` URI is passed as is and nothing is uploaded.
+``videos/{id}.gemini_file`` for people to see. With Vertex AI the ``gs://`` URI is
+passed as is and nothing is uploaded. The cache document moves through::
 
-Long videos: the upload and the PROCESSING -> ACTIVE wait run as one task per video and
-instance, with a deadline of their own (``video_ready_timeout_s``), not a model's.
-Callers wait for it up to that deadline; a caller that gives up does not stop it, so
-the handle is recorded for the next combination. Files nobody will use are deleted
-(``files.delete``), so they do not eat the project's 20 GB: one that failed
-processing or never became ACTIVE, one superseded by a newer upload, and one whose
-upload finished after another worker had recorded its own.
+    (nothing) --lease--> uploading --bytes sent--> pending --ACTIVE--> handle
+                              |                       |
+                              +--- lease lapses       +--- FAILED / too long: failed
+
+* ``uploading``: one uploader holds a lease (``uploader``, ``uploading_until``) and renews
+  it while it sends; the others wait. A lapsed lease (the uploader died) is taken over.
+* ``pending``: the bytes are at Google and the file is PROCESSING. It is recorded in
+  Firestore, so any worker of any instance polls *that* file instead of uploading again
+  (a long video outlives the request that started it).
+* ``handle``: ACTIVE, used by every prompt and model until it nears expiry (48 h).
+* ``failed``: Gemini could not process it; not uploaded again for an hour.
+
+A call waits for the video at most ``video_ready_timeout_s`` and then raises
+:class:`~vidcompare.errors.VideoNotReady`: the combination is released and runs when
+its message comes back. Files nobody will use are deleted (``files.delete``): one that
+failed or never became ACTIVE, one superseded by a newer upload, one whose upload lost
+a race; and the sweep deletes our files that no cache document knows (an uploader that
+died between sending and recording). Only writes by the lease holder count: every
+release, renewal and record checks the ``uploader``.
 """
 
 from __future__ import annotations
@@ -21,7 +32,6 @@ import asyncio
 import datetime as dt
 import logging
 import random
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -33,19 +43,24 @@ from google.genai import errors, types
 from vidcompare import store
 from vidcompare.clients import bucket, firestore_client
 from vidcompare.config import settings
-from vidcompare.errors import ModelError
+from vidcompare.errors import ModelError, ProviderNotConfigured, VideoNotReady
+from vidcompare.providers.gemini.sdk import genai_client
 
 log = logging.getLogger(__name__)
 
 GEMINI_FILES = "gemini_files"
+# Our files at the Files API are named so: the sweep deletes only its own orphans.
+DISPLAY_PREFIX = "vidcompare:"
 # Don't start a call with a handle that expires within this margin.
 EXPIRY_MARGIN = dt.timedelta(hours=1)
 UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
 TRANSACTION_ATTEMPTS = 12
-# Files API polls start at gemini_poll_s and grow by this factor up to MAX_POLL_S.
-POLL_GROWTH, MAX_POLL_S = 1.5, 10.0
+# Files API polls start at gemini_poll_s and grow by this factor, up to 20 times it (10 s).
+POLL_GROWTH = 1.5
 # A video Gemini failed to process is not uploaded again for this long.
 FAILED_FOR = dt.timedelta(hours=1)
+# An unrecorded file of ours this old is an orphan (its uploader died before recording).
+ORPHAN_AFTER = dt.timedelta(hours=1)
 # Handles this instance checked with the API lately (sha256 -> handle, when): reused
 # without a Firestore read or a files.get. A call the API refuses for its file drops the
 # entry (forget_verified), and the next lookup checks again.
@@ -53,13 +68,13 @@ VERIFIED_FOR = dt.timedelta(minutes=5)
 T = TypeVar("T")
 
 _verified: dict[str, tuple[dict, dt.datetime]] = {}
-# The running upload-or-lookup of each video, per event loop: every lane and model of
-# an instance waits for the same one.
-_pending: dict[tuple[int, str], asyncio.Task[dict]] = {}
+# The running lookup of each video, per event loop: every lane and model of an instance
+# waits for the same one.
+_lookups: dict[tuple[int, str], asyncio.Task[dict]] = {}
 
 
-class VideoNotReady(ModelError):
-    """The video did not become usable at the Files API within the deadline."""
+class LostTheLease(Exception):
+    """Another uploader took the video over while this one sent it."""
 
 
 async def video_part(client: genai.Client, video) -> types.Part:
@@ -70,17 +85,18 @@ async def video_part(client: genai.Client, video) -> types.Part:
 
 
 async def uploaded_handle(client: genai.Client, video) -> dict:
-    """The video's live Files API handle, uploading it first if there is none.
+    """The video's ACTIVE Files API handle, uploading it first if nobody has.
 
-    Waits at most ``video_ready_timeout_s``; the upload goes on after a timeout.
+    Waits at most ``video_ready_timeout_s``, then raises VideoNotReady; the lookup goes
+    on in this instance while it runs, and its state is in Firestore for every other.
     """
     if handle := _recently_verified(video.sha256):
         return handle  # the hot path: no Firestore transaction, no files.get
     key = (id(asyncio.get_running_loop()), video.sha256)
-    task = _pending.get(key)
+    task = _lookups.get(key)
     if task is None:
-        task = asyncio.ensure_future(_lookup_or_upload(client, video))
-        _pending[key] = task
+        task = asyncio.ensure_future(_lookup(client, video))
+        _lookups[key] = task
         task.add_done_callback(lambda done: _finished(key, done))
     timeout = settings().video_ready_timeout_s
     try:
@@ -88,16 +104,15 @@ async def uploaded_handle(client: genai.Client, video) -> dict:
     except TimeoutError:
         raise VideoNotReady(
             f"video {video.video_id} was not ready at the Gemini Files API within "
-            f"{timeout:g} s (uploading or PROCESSING); the upload goes on, and later "
-            "combinations use it"
+            f"{timeout:g} s (uploading or PROCESSING); its combinations run when it is"
         ) from None
 
 
 def _finished(key: tuple[int, str], task: asyncio.Task[dict]) -> None:
-    _pending.pop(key, None)
+    _lookups.pop(key, None)
     if not task.cancelled() and (error := task.exception()) is not None:
         # Everyone who waited has it; this also keeps asyncio from warning when nobody did.
-        log.info("upload of %s ended with %s: %s", key[1][:12], type(error).__name__, error)
+        log.info("lookup of %s ended with %s: %s", key[1][:12], type(error).__name__, error)
 
 
 def _recently_verified(sha256: str) -> dict | None:
@@ -115,7 +130,7 @@ def forget_verified(sha256: str) -> None:
     _verified.pop(sha256, None)
 
 
-async def _lookup_or_upload(client: genai.Client, video) -> dict:
+async def _lookup(client: genai.Client, video) -> dict:
     handle = await _cached_or_uploaded(client, video)
     _verified[video.sha256] = (handle, store.now())
     return handle
@@ -123,30 +138,32 @@ async def _lookup_or_upload(client: genai.Client, video) -> dict:
 
 async def _cached_or_uploaded(client: genai.Client, video) -> dict:
     ref = firestore_client().collection(GEMINI_FILES).document(video.sha256)
-    uploader = uuid.uuid4().hex  # per upload: two instances must not both upload
-    poll = settings().gemini_poll_s
+    me = uuid.uuid4().hex  # per lookup: two instances must not both upload
+    poll = first_poll = settings().gemini_poll_s
     while True:
-        decision, found = await _transact(_claim_upload, ref, uploader)
+        decision, found = await _transact(_decide, ref, me)
         if decision == "use":
             if await _still_usable(client, found["name"]):
                 return found
-            await _transact(_forget, ref, found["name"])
-            continue
-        if decision == "failed":
+            await _transact(_drop, ref, "handle", found["name"])
+        elif decision == "failed":
             raise ModelError(f"Gemini could not process video {video.video_id}: {found['reason']}")
-        if decision == "wait":
+        elif decision == "poll":
+            if handle := await _poll_pending(client, video, ref, found):
+                return handle
             await asyncio.sleep(poll)
-            continue
-        try:
-            handle = await _upload_renewing_lease(client, video, ref)
-        except BaseException:
-            await asyncio.to_thread(ref.update, {"uploading_until": None})
-            raise
-        kept, superseded = await _transact(_remember, ref, uploader, handle)
-        for name in {superseded, handle["name"] if kept != handle else None} - {None}:
-            await _delete(client, name)  # replaced, or lost the race to another uploader
-        await asyncio.to_thread(store.video_ref(video.video_id).update, {"gemini_file": kept})
-        return kept
+            poll = min(poll * POLL_GROWTH, 20 * first_poll)
+        elif decision == "wait":
+            await asyncio.sleep(poll)
+        else:
+            try:
+                await _upload_as_holder(client, video, ref, me)
+            except LostTheLease:
+                log.info("another worker took over the upload of %s", video.video_id)
+            except BaseException:
+                await asyncio.to_thread(_release, ref, me)
+                raise
+            poll = first_poll
 
 
 async def _transact(run: Callable[..., T], *args: Any) -> T:
@@ -155,36 +172,124 @@ async def _transact(run: Callable[..., T], *args: Any) -> T:
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
             return await asyncio.to_thread(run, *args)
-        except ValueError:  # "Failed to commit transaction in 1 attempts."
-            if attempt == TRANSACTION_ATTEMPTS - 1:
+        except ValueError as exc:  # "Failed to commit transaction in 1 attempts."
+            if "commit transaction" not in str(exc) or attempt == TRANSACTION_ATTEMPTS - 1:
                 raise
             await asyncio.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
     raise AssertionError("unreachable")
 
 
-def _claim_upload(ref: firestore.DocumentReference, uploader: str) -> tuple[str, dict]:
-    """("use", handle) | ("wait", {}) | ("failed", {"reason"}) | ("upload", {}) — the
-    latter with the lease taken."""
+def _one_attempt(run: Callable[[firestore.Transaction], T]) -> T:
+    return firestore.transactional(run)(firestore_client().transaction(max_attempts=1))
 
-    @firestore.transactional
+
+def _read(ref: firestore.DocumentReference, tx: firestore.Transaction) -> dict:
+    snapshot = ref.get(transaction=tx)
+    return snapshot.to_dict() if snapshot.exists else {}
+
+
+def _decide(ref: firestore.DocumentReference, me: str) -> tuple[str, dict]:
+    """("use", handle) | ("failed", failure) | ("poll", pending) | ("wait", {}) |
+    ("upload", {}) — the latter with the lease taken by ``me``."""
+
     def run(tx: firestore.Transaction) -> tuple[str, dict]:
-        snapshot = ref.get(transaction=tx)
-        doc = snapshot.to_dict() if snapshot.exists else {}
-        now = store.now()
+        doc, now = _read(ref, tx), store.now()
         handle = doc.get("handle")
         if handle and handle["expires_at"] > now + EXPIRY_MARGIN:
             return "use", handle
         failed = doc.get("failed")
         if failed and failed["at"] > now - FAILED_FOR:
             return "failed", failed
+        if doc.get("pending"):
+            return "poll", doc["pending"]
         lease = doc.get("uploading_until")
-        if lease is not None and lease > now and doc.get("uploader") != uploader:
+        if lease is not None and lease > now and doc.get("uploader") != me:
             return "wait", {}
         lease_until = now + dt.timedelta(seconds=settings().upload_lease_s)
-        tx.set(ref, {"uploading_until": lease_until, "uploader": uploader}, merge=True)
+        tx.set(ref, {"uploading_until": lease_until, "uploader": me}, merge=True)
         return "upload", {}
 
-    return run(firestore_client().transaction(max_attempts=1))
+    return _one_attempt(run)
+
+
+def _renew(ref: firestore.DocumentReference, me: str) -> bool:
+    """Extend ``me``'s lease; False when someone else holds it now."""
+
+    def run(tx: firestore.Transaction) -> bool:
+        if _read(ref, tx).get("uploader") != me:
+            return False
+        until = store.now() + dt.timedelta(seconds=settings().upload_lease_s)
+        tx.update(ref, {"uploading_until": until})
+        return True
+
+    return _one_attempt(run)
+
+
+def _release(ref: firestore.DocumentReference, me: str) -> None:
+    """Give up ``me``'s lease (an upload that failed), never someone else's."""
+
+    def run(tx: firestore.Transaction) -> None:
+        if _read(ref, tx).get("uploader") == me:
+            tx.update(ref, {"uploading_until": None, "uploader": None})
+
+    _one_attempt(run)
+
+
+def _record_pending(ref: firestore.DocumentReference, me: str, pending: dict) -> bool:
+    """Record the uploaded file as the video's pending one, if ``me`` still holds the
+    lease; it supersedes an old handle. False: another uploader took over."""
+
+    def run(tx: firestore.Transaction) -> bool:
+        doc = _read(ref, tx)
+        if doc.get("uploader") != me:
+            return False
+        tx.set(
+            ref,
+            {"pending": pending, "uploading_until": None, "uploader": None, "failed": None},
+            merge=True,
+        )
+        return True
+
+    return _one_attempt(run)
+
+
+def _promote(ref: firestore.DocumentReference, name: str, handle: dict) -> tuple[dict, str | None]:
+    """The pending file ``name`` is ACTIVE: it becomes the handle (unless another worker
+    promoted it first). Returns the handle to use and a superseded file to delete."""
+
+    def run(tx: firestore.Transaction) -> tuple[dict, str | None]:
+        doc = _read(ref, tx)
+        pending, old = doc.get("pending") or {}, doc.get("handle")
+        if pending.get("name") != name:
+            current = old if old and old["name"] == name else None
+            return current or handle, None
+        tx.set(ref, {"handle": handle, "pending": None}, merge=True)
+        return handle, old["name"] if old and old["name"] != name else None
+
+    return _one_attempt(run)
+
+
+def _drop(ref: firestore.DocumentReference, field: str, name: str) -> None:
+    """Forget the ``handle`` or ``pending`` file ``name``, unless already replaced."""
+
+    def run(tx: firestore.Transaction) -> None:
+        current = _read(ref, tx).get(field)
+        if current and current["name"] == name:
+            tx.update(ref, {field: None})
+
+    _one_attempt(run)
+
+
+def _fail(ref: firestore.DocumentReference, name: str, reason: str) -> None:
+    """The pending file ``name`` will never be usable: remember why for a while."""
+
+    def run(tx: firestore.Transaction) -> None:
+        pending = _read(ref, tx).get("pending") or {}
+        if pending.get("name") == name:
+            failed = {"reason": reason, "at": store.now(), "name": name}
+            tx.update(ref, {"pending": None, "failed": failed})
+
+    _one_attempt(run)
 
 
 async def _still_usable(client: genai.Client, name: str) -> bool:
@@ -192,39 +297,63 @@ async def _still_usable(client: genai.Client, name: str) -> bool:
         file = await client.aio.files.get(name=name)
     except errors.ClientError as exc:
         if exc.code in (403, 404):
-            log.info("Gemini no longer knows %s; uploading again", name)
+            log.info("Gemini no longer knows %s; looking again", name)
             return False
         raise
     if file.state == types.FileState.FAILED:
-        await _delete(client, name)
+        await delete_file(client, name)
         return False
     return True
 
 
-def _forget(ref: firestore.DocumentReference, name: str) -> None:
-    """Drop the cached handle ``name`` — unless another worker has already replaced it."""
+async def _poll_pending(client: genai.Client, video, ref, pending: dict) -> dict | None:
+    """One look at the pending file: its handle once ACTIVE, None while PROCESSING."""
+    name = pending["name"]
+    try:
+        file = await client.aio.files.get(name=name)
+    except errors.ClientError as exc:
+        if exc.code not in (403, 404):
+            raise
+        await _transact(_drop, ref, "pending", name)  # gone: upload again
+        return None
+    if file.state == types.FileState.ACTIVE:
+        handle = _handle(file, video)
+        kept, superseded = await _transact(_promote, ref, name, handle)
+        if superseded:
+            await delete_file(client, superseded)
+        await asyncio.to_thread(store.video_ref(video.video_id).update, {"gemini_file": kept})
+        return kept
+    limit = settings().video_processing_limit_s
+    if file.state == types.FileState.FAILED:
+        reason = file.error.message if file.error and file.error.message else "no reason given"
+    elif store.now() - pending["uploaded_at"] > dt.timedelta(seconds=limit):
+        reason = f"it was still PROCESSING after {limit:g} s"
+    else:
+        return None
+    await delete_file(client, name)
+    await _transact(_fail, ref, name, reason)
+    raise ModelError(f"Gemini could not process video {video.video_id}: {reason}")
 
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> None:
-        handle = (ref.get(field_paths=["handle"], transaction=tx).to_dict() or {}).get("handle")
-        if handle and handle["name"] == name:
-            tx.update(ref, {"handle": None, "forgotten": firestore.ArrayUnion([name])})
 
-    run(firestore_client().transaction(max_attempts=1))
-
-
-async def _upload_renewing_lease(client: genai.Client, video, ref) -> dict:
-    upload = asyncio.ensure_future(_upload(client, video, ref))
+async def _upload_as_holder(client: genai.Client, video, ref, me: str) -> None:
+    """Send the bytes while renewing ``me``'s lease, then record the file as pending."""
+    upload = asyncio.ensure_future(_send(client, video))
     lease = settings().upload_lease_s
     while True:
         done, _ = await asyncio.wait({upload}, timeout=lease / 3)
         if done:
-            return upload.result()
-        renewed = {"uploading_until": store.now() + dt.timedelta(seconds=lease)}
-        await asyncio.to_thread(ref.update, renewed)
+            break
+        if not await _transact(_renew, ref, me):
+            upload.cancel()  # the thread finishes its request; the file is an orphan
+            raise LostTheLease
+    file = upload.result()
+    pending = _handle(file, video) | {"uploaded_at": store.now()}
+    if not await _transact(_record_pending, ref, me, pending):
+        await delete_file(client, file.name)
+        raise LostTheLease
 
 
-async def _upload(client: genai.Client, video, ref: firestore.DocumentReference) -> dict:
+async def _send(client: genai.Client, video) -> types.File:
     def send() -> types.File:
         blob = bucket().blob(video.gcs_uri.split("/", 3)[3])
         # Streamed from the bucket in chunks: the video is never whole in memory.
@@ -232,31 +361,14 @@ async def _upload(client: genai.Client, video, ref: firestore.DocumentReference)
             return client.files.upload(
                 file=reader,
                 config=types.UploadFileConfig(
-                    mime_type=video.content_type, display_name=video.video_id
+                    mime_type=video.content_type, display_name=DISPLAY_PREFIX + video.video_id
                 ),
             )
 
-    config = settings()
-    # However long callers wait, an upload that never turns ACTIVE is given up on.
-    deadline = time.monotonic() + config.video_processing_limit_s
-    file = await asyncio.to_thread(send)
-    poll = config.gemini_poll_s
-    while file.state == types.FileState.PROCESSING:
-        if time.monotonic() + poll > deadline:
-            await _delete(client, file.name)
-            raise VideoNotReady(
-                f"Gemini did not finish processing video {video.video_id} within "
-                f"{config.video_processing_limit_s:g} s; the file was deleted"
-            )
-        await asyncio.sleep(poll)
-        poll = min(MAX_POLL_S, poll * POLL_GROWTH)
-        file = await client.aio.files.get(name=file.name)
-    if file.state == types.FileState.FAILED:
-        reason = file.error.message if file.error and file.error.message else "no reason given"
-        await _delete(client, file.name)
-        failed = {"reason": reason, "at": store.now(), "name": file.name}
-        await asyncio.to_thread(ref.set, {"failed": failed, "uploading_until": None}, merge=True)
-        raise ModelError(f"Gemini could not process video {video.video_id}: {reason}")
+    return await asyncio.to_thread(send)
+
+
+def _handle(file: types.File, video) -> dict:
     expires = file.expiration_time or store.now() + dt.timedelta(hours=48)
     return {
         "name": file.name,
@@ -268,27 +380,7 @@ async def _upload(client: genai.Client, video, ref: firestore.DocumentReference)
     }
 
 
-def _remember(
-    ref: firestore.DocumentReference, uploader: str, handle: dict
-) -> tuple[dict, str | None]:
-    """Record ``handle`` unless another uploader recorded a usable one meanwhile (its
-    lease had expired); returns the handle to use and the superseded file's name."""
-
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> tuple[dict, str | None]:
-        snapshot = ref.get(transaction=tx)
-        doc = snapshot.to_dict() if snapshot.exists else {}
-        theirs = doc.get("handle")
-        if theirs and doc.get("uploader") != uploader and theirs["expires_at"] > store.now():
-            return theirs, None
-        old = theirs["name"] if theirs and theirs["name"] != handle["name"] else None
-        tx.set(ref, {"handle": handle, "uploading_until": None, "failed": None}, merge=True)
-        return handle, old
-
-    return run(firestore_client().transaction(max_attempts=1))
-
-
-async def _delete(client: genai.Client, name: str) -> None:
+async def delete_file(client: genai.Client, name: str) -> bool:
     """Delete a file nobody will use. One the API already forgot is fine; a failure is
     logged, not raised (the file expires after 48 h anyway)."""
     try:
@@ -296,5 +388,46 @@ async def _delete(client: genai.Client, name: str) -> None:
     except errors.APIError as exc:
         if exc.code != 404:
             log.warning("could not delete the unused Gemini file %s: %s", name, exc)
-        return
+        return False
     log.info("deleted the unused Gemini file %s", name)
+    return True
+
+
+def known_files() -> set[str]:
+    """Every file a cache document refers to (as its handle or its pending file)."""
+    names = set()
+    for snapshot in (
+        firestore_client().collection(GEMINI_FILES).select(["handle", "pending"]).stream()
+    ):
+        doc = snapshot.to_dict()
+        names |= {doc[f]["name"] for f in ("handle", "pending") if doc.get(f)}
+    return names
+
+
+def delete_orphans(
+    client: genai.Client | None = None, *, older_than: dt.timedelta = ORPHAN_AFTER
+) -> list[str]:
+    """Delete our files (display name ``vidcompare:…``) that no cache document knows and
+    that are older than an hour: uploads whose uploader died before recording them.
+    Called by the sweep; nothing to do without a Developer API key."""
+    try:
+        client = client or genai_client()
+    except ProviderNotConfigured:
+        return []
+    if client.vertexai:
+        return []
+    known, cutoff, deleted = known_files(), store.now() - older_than, []
+    for file in client.files.list(config={"page_size": 100}):
+        ours = (file.display_name or "").startswith(DISPLAY_PREFIX)
+        old = file.create_time is not None and file.create_time < cutoff
+        if not (ours and old and file.name not in known):
+            continue
+        try:
+            client.files.delete(name=file.name)
+        except errors.APIError as exc:
+            log.warning("could not delete the orphaned Gemini file %s: %s", file.name, exc)
+            continue
+        deleted.append(file.name)
+    if deleted:
+        log.warning("deleted %d orphaned Gemini files: %s", len(deleted), deleted)
+    return deleted

@@ -7,7 +7,7 @@ import time
 from google.genai import types
 
 from vidcompare.config import settings
-from vidcompare.errors import ModelError, ModelRefusal
+from vidcompare.errors import MalformedVerdict, ModelError, ModelRefusal
 from vidcompare.providers.base import AnonymousAnswer, Judge, Verdict, VideoSource
 from vidcompare.providers.gemini.answers import read_answer, usage_of
 from vidcompare.providers.gemini.catalogue import display_name
@@ -106,9 +106,12 @@ class GeminiJudge(Judge):
                     f"{self.judge_id} refused to judge: {refusal.message}",
                     finish_reason=refusal.finish_reason,
                     block_reason=refusal.block_reason,
+                    usage=usage,
                 ) from None
             except ModelError as exc:  # malformed, or an empty answer: ask once more
                 problem = exc.message
                 continue
             return verdict.model_copy(update={"usage": usage})
-        raise ModelError(f"{self.judge_id}: malformed judge output: {problem} (after one retry)")
+        raise MalformedVerdict(
+            f"{self.judge_id}: malformed judge output: {problem} (after one retry)", usage=usage
+        )

@@ -18,6 +18,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from vidcompare.providers.base import TokenRates
+
 AS_OF = dt.date(2026, 11, 26)
 
 
@@ -132,6 +134,40 @@ MODELS: tuple[KnownModel, ...] = (
 BY_ID: dict[str, KnownModel] = {m.model_id: m for m in MODELS}
 
 
+# ------------------------------------------------------------------ model ids
+
+
+@dataclass(frozen=True)
+class ModelName:
+    """What a Gemini id says of itself: "gemini-3.1-pro-preview" is version 3.1, tier
+    "pro", a preview; "gemini-flash-latest" an alias; "gemini-4-argon" version 4, tier
+    "argon" (ranked with Pro)."""
+
+    version: float | None
+    tier: str | None
+    preview: bool
+    alias: bool
+
+    @property
+    def major(self) -> int | None:
+        return None if self.version is None else int(self.version)
+
+
+_ID = re.compile(r"^gemini-(?:(\d+(?:\.\d+)?)-)?(flash-lite|flash|pro|[a-z]+)?")
+
+
+def parse(model_id: str) -> ModelName:
+    found = _ID.match(model_id)
+    version = float(found[1]) if found and found[1] else None
+    tier = found[2] if found else None
+    return ModelName(
+        version=version,
+        tier=tier,
+        preview="preview" in model_id or "-exp" in model_id,
+        alias=model_id.endswith("-latest"),
+    )
+
+
 # ------------------------------------------------------------------ token rates
 
 # Tokens per second of video at the default media resolution, frames sampled at 1 fps:
@@ -140,20 +176,16 @@ BY_ID: dict[str, KnownModel] = {m.model_id: m for m in MODELS}
 FRAME_TOKENS_2_5, FRAME_TOKENS_3, AUDIO_TOKENS_PER_S = 258, 70, 32
 # Thinking tokens to allow per call when nothing has been measured yet: the models think
 # by default (Pro and Gemini 4 at "high", Flash at "medium", Flash-Lite at "minimal").
-THINKING_ALLOWANCE = {"pro": 2_000, "flash": 1_000, "flash-lite": 300}
+THINKING_ALLOWANCE = {"flash": 1_000, "flash-lite": 300}
+THINKING_ALLOWANCE_OTHERS = 2_000
 
 
-def video_tokens_per_second(model_id: str) -> tuple[int, int]:
-    """(frame tokens, audio tokens) per second of video for ``model_id``."""
-    found = re.match(r"gemini-(\d+)(?:\.(\d+))?", model_id)
-    if found and int(found[1]) < 3:
-        return FRAME_TOKENS_2_5, AUDIO_TOKENS_PER_S
-    return FRAME_TOKENS_3, AUDIO_TOKENS_PER_S
-
-
-def thinking_allowance(model_id: str) -> int:
-    if "flash-lite" in model_id:
-        return THINKING_ALLOWANCE["flash-lite"]
-    if "flash" in model_id:
-        return THINKING_ALLOWANCE["flash"]
-    return THINKING_ALLOWANCE["pro"]
+def token_rates(model_id: str) -> TokenRates:
+    """How ``model_id`` counts a video: its family's frame rate, audio, thinking."""
+    name = parse(model_id)
+    old = name.major is not None and name.major < 3
+    return TokenRates(
+        frame_tokens_per_second=FRAME_TOKENS_2_5 if old else FRAME_TOKENS_3,
+        audio_tokens_per_second=AUDIO_TOKENS_PER_S,
+        thinking_tokens_per_call=THINKING_ALLOWANCE.get(name.tier or "", THINKING_ALLOWANCE_OTHERS),
+    )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from google.genai import types
 
 from vidcompare.config import settings
-from vidcompare.errors import ModelError, ModelRefusal
+from vidcompare.errors import ModelError
 from vidcompare.providers.base import Generation, Model, VideoSource
+from vidcompare.providers.gemini import known
 from vidcompare.providers.gemini.answers import read_answer, usage_of
 from vidcompare.providers.gemini.calls import call_gemini, is_about_a_file
 from vidcompare.providers.gemini.catalogue import PROVIDER, display_name
@@ -17,16 +17,11 @@ from vidcompare.providers.gemini.files import forget_verified, uploaded_handle, 
 from vidcompare.providers.gemini.sdk import genai_client
 
 
-def major_version(model_id: str) -> int | None:
-    found = re.match(r"gemini-(\d+)", model_id)
-    return int(found[1]) if found else None
-
-
 def deterministic_temperature(model_id: str) -> float | None:
     """0 for models before Gemini 3; None (the model's default) from Gemini 3 on, whose
     guidance is to keep the default temperature: lower values can make them loop or
     degrade on reasoning tasks. Aliases ("gemini-flash-latest") keep the default too."""
-    major = major_version(model_id)
+    major = known.parse(model_id).major
     return 0.0 if major is not None and major < 3 else None
 
 
@@ -84,7 +79,7 @@ class GeminiModel(Model):
         usage = usage_of(self.model_id, response)
         try:
             answer = read_answer(response)
-        except ModelRefusal as refusal:
+        except ModelError as refusal:
             refusal.usage = usage  # a refused call still counted its prompt
             raise
         return Generation(

@@ -18,13 +18,9 @@ from google import genai
 from google.genai import types
 
 from vidcompare.config import settings
-from vidcompare.errors import PermanentModelError
+from vidcompare.errors import ProviderNotConfigured
 
 SERVER_ERRORS = [408, 500, 502, 503, 504]
-
-
-class GeminiNotConfigured(PermanentModelError):
-    """Neither an API key nor a Vertex AI project is set."""
 
 
 @functools.cache
@@ -32,8 +28,9 @@ def genai_client() -> genai.Client:
     """One SDK client per process (its connection pool is reused by every call)."""
     config = settings()
     retry = types.HttpRetryOptions(
-        attempts=config.gemini_server_retries,
+        attempts=config.gemini_server_attempts,
         initial_delay=config.gemini_backoff_s,
+        jitter=config.gemini_backoff_s,  # the SDK's default is a fixed 1 s
         max_delay=30.0,
         http_status_codes=SERVER_ERRORS,
     )
@@ -43,7 +40,7 @@ def genai_client() -> genai.Client:
     try:
         return genai.Client(http_options=options)
     except ValueError:  # no key and no Vertex AI project
-        raise GeminiNotConfigured(
+        raise ProviderNotConfigured(
             "Gemini is not configured on this server: set GEMINI_API_KEY (or "
             "GOOGLE_API_KEY), or GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT "
             "and GOOGLE_CLOUD_LOCATION, where the functions run, and restart them (locally: "
