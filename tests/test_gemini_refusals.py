@@ -109,7 +109,7 @@ def test_the_judges_labels_are_mapped_back_however_it_writes_them(
     names = {r.model_id: r.model_name for r in comparison.results}
     for evaluation in comparison.evaluation:
         if style not in ("letter", "lower"):  # "A", "answer a" may be English: left as written
-            assert evaluation.reasoning.startswith(f"{names[evaluation.model_id]} gets ")
+            assert evaluation.reasoning.startswith(names[evaluation.model_id])
         assert "Answer" not in evaluation.reasoning and "**" not in evaluation.reasoning
     (verdict_call,) = fake_gemini.calls(JUDGE)
     schema = verdict_call["response_schema"]
