@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format up down clean bench
+.PHONY: demo test lint format up down clean bench chromium
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,12 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/vidcompare demo
 
-test: $(BIN)/.installed lint
+test: $(BIN)/.installed lint chromium
 	$(BIN)/python -m pytest -q
+
+# The web page's tests need Debian's Chromium: installed when missing and possible.
+chromium:
+	@tests/install-chromium.sh
 
 # Benchmarks on the real local stack: writes benchmarks/RESULTS.md and progress.png.
 bench: $(BIN)/.installed

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fake_gemini import FakeGemini  # noqa: E402
 
 from vidcompare.client import Client  # noqa: E402
+from vidcompare.devstack.stack import Stack, free_port  # noqa: E402
 from vidcompare.media.synth import demo_scenes, make_video  # noqa: E402
-from vidcompare.stack import Stack, free_port  # noqa: E402
 
 
 def main() -> int:

@@ -24,8 +24,8 @@ from fake_gemini import FakeGemini  # noqa: E402
 
 from vidcompare.client import Client  # noqa: E402
 from vidcompare.clients import firestore_client  # noqa: E402
+from vidcompare.devstack.stack import Stack, free_port  # noqa: E402
 from vidcompare.media.synth import SceneSpec, make_video  # noqa: E402
-from vidcompare.stack import Stack, free_port  # noqa: E402
 
 GEMINI = ["gemini-3.1-pro-preview", "gemini-3.8-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite"]
 

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from google.cloud import pubsub_v1
 from harness import GEMINI, Bench, Figure, bench_stack, ms, p50_p95
 
-from vidcompare.stack import free_port
+from vidcompare.devstack.stack import free_port
 
 
 def run_batch(bench: Bench, videos: list[str], prompts: list[str], models: list[str], lanes: int):

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from vidcompare.devstack.stack import Stack, StackInfo, check_emulators_installed, free_port
 from vidcompare.media.synth import SceneSpec, make_video
-from vidcompare.stack import Stack, StackInfo, check_emulators_installed, free_port
 
 if TYPE_CHECKING:
     from fake_gemini import FakeGemini

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from vidcompare.auth import hash_key
-from vidcompare.stack import free_port
+from vidcompare.devstack.stack import free_port
 
 FUNCTIONS = ("start_batch", "job_status")
 ALICE, BOB, SCHEDULER = "vc_alice_key", "vc_bob_key", "vc_scheduler_key"

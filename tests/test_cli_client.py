@@ -28,8 +28,8 @@ from typer.testing import CliRunner
 
 from vidcompare import cli
 from vidcompare.client import AsyncClient, Client, ClientError, Unreachable
+from vidcompare.devstack.stack import free_port
 from vidcompare.schemas import JobView
-from vidcompare.stack import free_port
 
 MODELS = ["local-scenes", "local-motion-colour"]
 # "[each scene]" would be rich markup: cells must print as they are.
@@ -351,14 +351,26 @@ def test_upload_videos_status_jobs_and_cancel(stack, video_files, cli_batch):
     assert refused.stderr.startswith("error: FAILED_PRECONDITION (409): ")
 
 
-def test_api_commands_default_to_the_running_local_stack(stack, monkeypatch, tmp_path):
+def test_api_commands_find_the_running_local_stack_from_any_directory(stack, tmp_path):
     state_dir = Path(stack.services[0].log).parents[1]
-    (tmp_path / ".vidcompare").mkdir()
-    shutil.copy(state_dir / "stack.json", tmp_path / ".vidcompare" / "stack.json")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("VIDCOMPARE_URL", raising=False)
-    answer = runner.invoke(cli.app, ["jobs", "--limit", "1", "--json"])
-    assert answer.exit_code == 0, answer.output
+    # The per-user state directory: $XDG_STATE_HOME/vidcompare.
+    (tmp_path / "state" / "vidcompare").mkdir(parents=True)
+    shutil.copy(state_dir / "stack.json", tmp_path / "state" / "vidcompare" / "stack.json")
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("VIDCOMPARE_URL", "VIDCOMPARE_STATE_DIR")
+    }
+    answer = subprocess.run(
+        [str(SCRIPT), "jobs", "--limit", "1", "--json"],
+        capture_output=True,
+        text=True,
+        env=env | {"XDG_STATE_HOME": str(tmp_path / "state")},
+        cwd=elsewhere,
+        timeout=120,
+        check=False,
+    )
+    assert answer.returncode == 0, answer.stderr
     assert len(json.loads(answer.stdout)["jobs"]) == 1
 
 
@@ -416,8 +428,10 @@ def test_unreachable_url_is_a_readable_error(tmp_path):
 
 
 COMMAND_HELP = {
-    "up": ["Start the local stack", "--port", "--state-dir"],
-    "down": ["Stop the local stack"],
+    "up": ["Start the local stack", "--port", "--state-dir", "--fresh", "--auth"],
+    "down": ["Save and stop the local stack"],
+    "reset": ["forget all its data", "--yes"],
+    "emulator": ["Start one emulator alone", "--port", "--data-dir"],
     "demo": ["2 synthetic videos", "--out"],
     "new-key": ["Make an API key", "VIDCOMPARE_API_KEYS"],
     "upload": ["Upload video files", "vidcompare upload clip1.mp4"],
@@ -438,7 +452,7 @@ COMMAND_HELP = {
         "Processing combination k/N...",
         "vidcompare batch --pairs pairs.csv",
     ],
-    "status": ["Show a job's status", "--json", "VIDCOMPARE_URL"],
+    "status": ["Show a job's status", "the local stack", "--json", "--state-dir"],
     "jobs": ["List your jobs", "--status", "--limit", "--page-token"],
     "result": ["Print a job's result", "table|json|csv|md", "--output"],
     "cancel": ["Cancel a pending or running job", "VIDCOMPARE_API_KEY"],

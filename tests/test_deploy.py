@@ -26,7 +26,7 @@ from google.cloud import pubsub_v1
 from vidcompare.api.http import ROUTES
 from vidcompare.deploy.api_gateway import gateway_spec
 from vidcompare.deploy.stage import pinned_requirements, repo_root, stage_functions
-from vidcompare.stack import free_port
+from vidcompare.devstack.stack import free_port
 
 ROOT = repo_root()
 P = "--project=acme-eval"

@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from vidcompare import cli
 from vidcompare.client import AsyncClient, Client
+from vidcompare.devstack.stack import free_port
 from vidcompare.prices import PRICES_AS_OF, price_change, price_of
 from vidcompare.schemas import ModelCatalog
-from vidcompare.stack import free_port
 
 OFFLINE = [("local-scenes", "Local Scenes"), ("local-motion-colour", "Local Motion & Colour")]
 NAMES = {r["name"].removeprefix("models/"): r["displayName"] for r in DEFAULT_MODELS}

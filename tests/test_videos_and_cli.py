@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from vidcompare.cli import app
 from vidcompare.clients import bucket
-from vidcompare.stack import COMPONENTS_HINT, StackError, check_emulators_installed
+from vidcompare.devstack.emulators import load
+from vidcompare.devstack.stack import StackError, check_emulators_installed
 
 
 def noisy_video(path: Path, *, seconds: float, size: tuple[int, int] = (640, 480)) -> None:
@@ -65,10 +66,14 @@ def test_missing_emulators_are_named_with_the_install_command(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(StackError) as raised:
         check_emulators_installed()
-    assert "gcloud components install beta cloud-firestore-emulator pubsub-emulator" in str(
-        raised.value
+    emulators = load()
+    assert str(raised.value) == "\n".join(
+        f"the {name} emulator ({emulators[name].what}) needs gcloud, java; "
+        f"install: {emulators[name].install}"
+        for name in ("firestore", "pubsub")
     )
-    assert str(raised.value) == COMPONENTS_HINT
+    assert "gcloud components install cloud-firestore-emulator" in str(raised.value)
+    assert "gcloud components install beta pubsub-emulator" in str(raised.value)
 
 
 def test_cli_demo_runs_on_the_running_stack(stack, tmp_path):

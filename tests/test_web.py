@@ -27,7 +27,7 @@ from playwright.sync_api import (
 )
 
 from vidcompare.auth import hash_key
-from vidcompare.stack import Stack, StackInfo
+from vidcompare.devstack.stack import Stack, StackInfo
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
@@ -322,8 +322,9 @@ def test_batch_from_upload_to_leaderboard(
 def test_progress_moves_survives_reload_and_second_tab(
     page: Page, context: BrowserContext, api: httpx.Client, videos: dict[str, str], fake_gemini
 ) -> None:
-    # Each Gemini call takes 1.5 s: 4 combinations on one lane take about 6 s.
-    fake_gemini.script(SLOW_MODEL, latency_ms=1500)
+    # Each Gemini call takes 2.5 s: 4 combinations on one lane take about 10 s, time for
+    # two polls per combination even while the reload and the second tab take their time.
+    fake_gemini.script(SLOW_MODEL, latency_ms=2500)
     page.goto("/")
     select_videos(page, list(videos.values()))
     set_prompts(page, ["How long is it?", "When are the scene cuts?"])

@@ -1,17 +1,20 @@
 """The ``vidcompare`` command: run the local stack and the demo, and drive a deployment.
 
 Every API command talks to ``--url`` (or ``VIDCOMPARE_URL``), else to the local stack
-recorded in ``.vidcompare/stack.json`` by ``vidcompare up``, else http://127.0.0.1:8000;
+recorded in ``~/.local/state/vidcompare/stack.json`` by ``vidcompare up``, else http://127.0.0.1:8000;
 ``--api-key`` (or ``VIDCOMPARE_API_KEY``) when auth is on. A refusal prints the server's
 error (code, message, details) on stderr and exits 1.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +30,17 @@ from rich.text import Text
 
 from vidcompare import auth, report
 from vidcompare.client import APIError, Client, Unreachable
+from vidcompare.devstack import control, emulators
+from vidcompare.devstack.stack import (
+    DEFAULT_STATE_DIR,
+    Stack,
+    StackError,
+    free_port,
+    port_is_free,
+    reset_data,
+    running_info,
+)
 from vidcompare.schemas import JobResult, JobStatus, JobView, JudgeInfo, ModelCatalog, ModelInfo
-from vidcompare.stack import DEFAULT_STATE_DIR, Stack, StackError, load_info, running_info
 
 app = typer.Typer(
     help="Compare video-understanding models in batches: N videos × M prompts × up to 4 "
@@ -246,36 +258,104 @@ def up(
         bool,
         typer.Option(
             "--auth",
-            help="Require an API key, as in production; prints a fresh admin key to use.",
+            help="Require an API key, as in production; the first time prints the key to use.",
         ),
     ] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start empty: forget every job, video and key.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before --fresh.")] = False,
 ) -> None:
-    """Start the local stack (emulators, functions, gateway) and leave it running.
+    """Start the local stack (emulators, functions, gateway) and keep it running.
 
-    The other commands find it through `.vidcompare/stack.json`; stop it with
-    `vidcompare down`. Auth is off unless `--auth` is given.
+    A supervisor in the background restarts what dies and saves Firestore every few
+    seconds; jobs, videos, results and keys survive `vidcompare down` / `up`, crashes and
+    sleep, and unfinished jobs go on by themselves. On a half-dead stack, `up` repairs
+    it. The other commands find it from any directory; stop it with `vidcompare down`.
     """
-    if (info := running_info(state_dir)) is not None:
-        console.print(f"already up at [bold]{info.base_url}[/]")
+    if fresh:
+        _reset(state_dir, yes=yes)
+    state = control.health(state_dir)
+    if state.up:
+        console.print(f"already up at [bold]{state.info.base_url}[/]")
         return
-    env: dict[str, str] = {}
-    if with_auth:
-        key, digest = auth.new_key()
-        env = {
-            "VIDCOMPARE_AUTH": "on",
-            "VIDCOMPARE_API_KEYS": f"{auth.LOCAL_OWNER}={digest}",
-            "VIDCOMPARE_ADMINS": auth.LOCAL_OWNER,
-            "VIDCOMPARE_SWEEP_API_KEY": key,  # the gateway's sweep timer calls as admin
-        }
+    if state.recorded:
+        down_now = sorted(
+            name for name, up_or_down in state.components.items() if up_or_down == "down"
+        )
+        errors.print(
+            f"the stack is not whole ({', '.join(down_now) or 'no supervisor'}): "
+            "saving what it has and starting it again",
+            markup=False,
+        )
+        control.shutdown(state_dir)
+    env, key = control.auth_env(state_dir) if with_auth else ({}, None)
     try:
         with console.status("starting the emulators and functions..."):
-            info = Stack(state_dir, gateway_port=port, extra_env=env).start()
+            info = control.launch(state_dir, port=port, extra_env=env)
     except StackError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"vidcompare is up at [bold]{info.base_url}[/]  (logs: {state_dir}/logs)")
+    restored = " (with its saved jobs and videos)" if state.saved_at else ""
+    console.print(
+        f"vidcompare is up at [bold]{info.base_url}[/]{restored}  (logs: {state_dir}/logs)"
+    )
     if with_auth:
-        console.print(f"auth is on; your key (owner {auth.LOCAL_OWNER!r}, an admin), shown once:")
-        typer.echo(f"export VIDCOMPARE_API_KEY={env['VIDCOMPARE_SWEEP_API_KEY']}")
+        if key:
+            console.print(
+                f"auth is on; your key (owner {auth.LOCAL_OWNER!r}, an admin), shown once:"
+            )
+            typer.echo(f"export VIDCOMPARE_API_KEY={key}")
+        else:
+            console.print("auth is on; the key printed at the first `up --auth` still works")
+
+
+def _reset(state_dir: Path, *, yes: bool) -> None:
+    if not yes and not typer.confirm(
+        f"Forget every job, video, result and key of the local stack in {state_dir}?"
+    ):
+        raise _fail("nothing was reset")
+    control.shutdown(state_dir)
+    reset_data(state_dir)
+    console.print("the local stack's data is gone")
+
+
+@app.command()
+def emulator(
+    name: Annotated[str, typer.Argument(help="firestore, pubsub or storage.")],
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Its data directory (default: the stack's).")
+    ] = None,
+    state_dir: StateOption = DEFAULT_STATE_DIR,
+) -> None:
+    """Start one emulator alone, in the foreground, as `emulators/emulators.toml` defines
+    it (Ctrl-C stops it); prints what a client needs to reach it."""
+    definitions = emulators.load()
+    if name not in definitions:
+        raise _fail(f"unknown emulator {name!r}; known: {', '.join(definitions)}")
+    chosen = definitions[name]
+    try:
+        chosen.check()
+    except emulators.EmulatorMissing as exc:
+        raise _fail(str(exc)) from None
+    port = port or free_port()
+    data = (data_dir or Path(state_dir) / "data" / name).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    for variable, value in chosen.client(port=port).items():
+        typer.echo(f"export {variable}={value}")
+    argv = chosen.argv(port=port, project="vidcompare-local", data=data)
+    env = os.environ | chosen.env(port=port, project="vidcompare-local", data=data)
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.run(argv, env=env, check=False)
+
+
+@app.command()
+def reset(
+    state_dir: StateOption = DEFAULT_STATE_DIR,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+) -> None:
+    """Stop the local stack and forget all its data (jobs, videos, results, keys)."""
+    _reset(state_dir, yes=yes)
 
 
 ProjectOption = Annotated[str, typer.Option(help="Google Cloud project id.")]
@@ -336,13 +416,10 @@ def _run_or_print(script: str, dry_run: bool, run_script) -> None:
 
 @app.command()
 def down(state_dir: StateOption = DEFAULT_STATE_DIR) -> None:
-    """Stop the local stack started by `vidcompare up`."""
-    try:
-        load_info(state_dir)
-    except StackError as exc:
-        raise _fail(str(exc)) from None
-    Stack(state_dir).stop()
-    console.print("vidcompare stack stopped")
+    """Save and stop the local stack started by `vidcompare up` (its data is kept)."""
+    if not control.shutdown(state_dir):
+        raise _fail(f"no stack is recorded in {state_dir}; start one with `vidcompare up`")
+    console.print("vidcompare stack stopped (its data is kept; `vidcompare up` brings it back)")
 
 
 @app.command()
@@ -363,6 +440,10 @@ def demo(
     info = running_info(state_dir)
     try:
         if info is None:
+            if not port_is_free(port):
+                chosen = free_port()
+                console.print(f"port {port} is taken; the demo's stack uses port {chosen}")
+                port = chosen
             stack = Stack(state_dir, gateway_port=port)
             with console.status("starting the local stack (emulators + functions)..."):
                 info = stack.start()
@@ -669,15 +750,23 @@ def batch(
 
 @app.command()
 def status(
-    job: Annotated[str, typer.Argument(help="The job id (`vidcompare jobs` lists them).")],
+    job: Annotated[
+        str | None,
+        typer.Argument(help="The job id (`vidcompare jobs` lists them); none: the local stack."),
+    ] = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
+    state_dir: StateOption = DEFAULT_STATE_DIR,
 ) -> None:
-    """Show a job's status, progress, ETA, tokens and cost.
+    """Show a job's status, progress, ETA, tokens and cost; without a job, the local
+    stack's: each component up or down, the supervisor, when data was last saved.
 
-    Example: `vidcompare status JOB --json`
+    Examples: `vidcompare status JOB --json`, `vidcompare status`
     """
+    if job is None:
+        _stack_status(state_dir, as_json=as_json)
+        return
     with _session(url, api_key) as client:
         view = client.job(job)
     if as_json:
@@ -685,6 +774,41 @@ def status(
         return
     for label, value in report.job_fields(view):
         console.print(Text.assemble((f"{label:<13}", "bold"), value))
+
+
+def _stack_status(state_dir: Path, *, as_json: bool) -> None:
+    state = control.health(state_dir)
+    saved = (
+        time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(state.saved_at))
+        if state.saved_at
+        else None
+    )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "up": state.up,
+                    "base_url": state.info.base_url if state.info else None,
+                    "supervisor": state.supervisor,
+                    "components": state.components,
+                    "data_saved_at": saved,
+                },
+                indent=2,
+            )
+        )
+    elif not state.recorded:
+        console.print(
+            f"no local stack is running ({state_dir}); data last saved: {saved or 'never'}"
+        )
+    else:
+        rows = [[name, up_or_down] for name, up_or_down in state.components.items()]
+        rows.append(["supervisor", "up" if state.supervisor else "down"])
+        _print_table(
+            report.TextTable(f"Local stack at {state.info.base_url}", ["component", "state"], rows)
+        )
+        console.print(f"data last saved: {saved or 'never'}", highlight=False)
+    if not state.up:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -92,6 +92,10 @@ class Settings:
     # missing from it is looked up again when the cache is older than catalogue_recheck_s.
     catalogue_ttl_s: float
     catalogue_recheck_s: float
+    # Local copies of videos for the offline models: where (None: the system's temporary
+    # directory), and at most how many bytes (least recently used ones go first).
+    cache_dir: str | None
+    cache_max_bytes: int
     # Jobs, their comparisons and videos carry ``expire_at`` this far ahead; Firestore's
     # TTL policy (infra/) deletes them after it, and the bucket's lifecycle rule the files.
     retention_days: int
@@ -136,6 +140,8 @@ class Settings:
             catalogue_ttl_s=_float("VIDCOMPARE_CATALOGUE_TTL_S", 600.0),
             catalogue_recheck_s=_float("VIDCOMPARE_CATALOGUE_RECHECK_S", 30.0),
             retention_days=_int("VIDCOMPARE_RETENTION_DAYS", 90),
+            cache_dir=os.environ.get("VIDCOMPARE_CACHE_DIR") or None,
+            cache_max_bytes=_int("VIDCOMPARE_CACHE_MAX_BYTES", 2 * 1024**3),
         )
 
 

@@ -23,8 +23,8 @@ from google.cloud import pubsub_v1
 
 from vidcompare import store
 from vidcompare.client import Client
+from vidcompare.devstack.stack import Stack, StackInfo
 from vidcompare.schemas import JobStatus
-from vidcompare.stack import Stack, StackInfo
 
 FUNCTIONS = ("start_batch", "job_status", "process_combo")
 

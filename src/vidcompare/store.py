@@ -390,6 +390,23 @@ def release_claim(job_id: str, index: int, *, worker: str) -> None:
     run(client.transaction())
 
 
+def release_leases(job_id: str) -> list[int]:
+    """Release every lease of a job's unfinished combinations (their workers are gone);
+    the indexes released."""
+    released = []
+    running = (
+        job_ref(job_id)
+        .collection(COMPARISONS)
+        .where(filter=firestore.FieldFilter("state", "==", "running"))
+        .select(["index"])
+        .stream()
+    )
+    for snapshot in running:
+        snapshot.reference.update({"lease_expires_at": now()})
+        released.append(snapshot.get("index"))
+    return released
+
+
 def mark_successor_published(job_id: str, index: int) -> None:
     combo_ref(job_id, index).update({"next_published": True})
 

@@ -53,8 +53,15 @@ def missing_links(job: dict, plan: Plan, combos: dict[int, dict]) -> list[int]:
     return missing
 
 
-def sweep(*, stale_after: dt.timedelta | None = None) -> SweepReport:
-    stale_after = stale_after or dt.timedelta(seconds=settings().lease_seconds)
+def sweep(*, stale_after: dt.timedelta | None = None, restarted: bool = False) -> SweepReport:
+    """Republish what stalled jobs miss. ``restarted``: every worker was restarted (the
+    local stack came back up), so every unfinished job counts as stalled and the leases
+    held before now are dead: they are released, and their combinations republished."""
+    if restarted:
+        stale_after = dt.timedelta(0)
+    stale_after = (
+        stale_after if stale_after is not None else dt.timedelta(seconds=settings().lease_seconds)
+    )
     report = SweepReport()
     for job in stalled_jobs(stale_after):
         job_id = job["job_id"]
@@ -67,6 +74,9 @@ def sweep(*, stale_after: dt.timedelta | None = None) -> SweepReport:
             .select(["index", "state", "lease_expires_at"])
             .stream()
         }
+        if restarted:
+            for index in store.release_leases(job_id):
+                combos[index]["lease_expires_at"] = store.now()
         if sum(c.get("state") == "done" for c in combos.values()) >= plan.total:
             store.finish_if_complete(job_id)  # the finishing worker died before finishing
             continue

@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import mimetypes
+import os
 import re
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -107,20 +109,46 @@ def _delete_quietly(blob) -> None:
 
 # ----------------------------------------------------------------- local copies
 
-_CACHE_DIR = Path(tempfile.gettempdir()) / "vidcompare-videos"
 _download_lock = threading.Lock()
+# A copy used this recently is never evicted (a model may be about to open it).
+_IN_USE_S = 300.0
+
+
+def _cache_dir() -> Path:
+    return Path(settings().cache_dir or Path(tempfile.gettempdir()) / "vidcompare-videos")
 
 
 def _local_copy(object_name: str, sha256: str, suffix: str) -> Path:
-    """The video on local disk, downloaded once per process (keyed by content hash)."""
-    target = _CACHE_DIR / f"{sha256}{suffix}"
+    """The video on local disk, downloaded once (keyed by content hash); the cache keeps
+    at most ``cache_max_bytes``, evicting the least recently used copies."""
+    cache = _cache_dir()
+    target = cache / f"{sha256}{suffix}"
     with _download_lock:
-        if not target.exists():
-            _CACHE_DIR.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(f".{uuid.uuid4().hex}.part")
-            bucket().blob(object_name).download_to_filename(str(partial))
-            partial.rename(target)
+        if target.exists():
+            os.utime(target)  # recently used: evicted last
+            return target
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{uuid.uuid4().hex}.part")
+        bucket().blob(object_name).download_to_filename(str(partial))
+        partial.rename(target)
+        _evict(cache, keep=target)
     return target
+
+
+def _evict(cache: Path, *, keep: Path) -> None:
+    copies = sorted(
+        (p for p in cache.iterdir() if p.is_file() and p.suffix != ".part"),
+        key=lambda p: p.stat().st_mtime,
+    )
+    total = sum(p.stat().st_size for p in copies)
+    limit, now = settings().cache_max_bytes, time.time()
+    for copy in copies:
+        if total <= limit:
+            break
+        if copy == keep or now - copy.stat().st_mtime < _IN_USE_S:
+            continue
+        total -= copy.stat().st_size
+        copy.unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=1024)

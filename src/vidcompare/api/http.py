@@ -82,9 +82,12 @@ def _json_body(request: flask.Request) -> Any:
         raise InvalidRequest.for_field("body", "is not valid JSON") from None
 
 
-def _sweep(owner: str) -> BaseModel:
+def _sweep(request: flask.Request, owner: str) -> BaseModel:
     auth.require_admin(owner)
-    return sweep.sweep()
+    restarted = request.args.get("restarted", "").lower()
+    if restarted not in ("", "true", "false", "1", "0"):
+        raise InvalidRequest.for_field("restarted", "must be true or false")
+    return sweep.sweep(restarted=restarted in ("true", "1"))
 
 
 def _started(answer: BaseModel) -> tuple[int, BaseModel]:
@@ -174,9 +177,11 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/internal/sweep",
         JOB_STATUS,
-        lambda req, _, o: (200, _sweep(o)),
-        "Republish what stalled jobs are missing (admins only)",
+        lambda req, _, o: (200, _sweep(req, o)),
+        "Republish what stalled jobs are missing (admins only); restarted=true after every "
+        "worker was restarted: their leases are released",
         {200: SweepReport},
+        query=("restarted",),
     ),
 )
 

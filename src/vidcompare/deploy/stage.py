@@ -17,7 +17,7 @@ from pathlib import Path
 
 FUNCTION_NAMES = ("start_batch", "job_status", "process_combo")
 # Not needed by a deployed function; kept out of what Cloud Build uploads.
-_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "deploy", "web")
+_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "deploy", "web", "devstack")
 
 
 def repo_root() -> Path:

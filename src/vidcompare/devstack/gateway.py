@@ -5,7 +5,7 @@ request to that function's server, streaming bodies both ways (a large upload ne
 sits in the gateway's memory). It also serves the web page: ``GET /`` and its files
 under ``/static/`` (from the ``vidcompare.web`` package).
 
-    python -m vidcompare.gateway --port 8000 \
+    python -m vidcompare.devstack.gateway --port 8000 \
         --upstreams start_batch=http://127.0.0.1:8101,job_status=http://127.0.0.1:8102
 """
 
@@ -51,6 +51,12 @@ _PAGE_HEADERS = {
     ),
 }
 log = logging.getLogger(__name__)
+# The emulators /healthz asks about too, where the stack's environment says they are.
+_EMULATOR_HOSTS = {
+    "firestore": "FIRESTORE_EMULATOR_HOST",
+    "pubsub": "PUBSUB_EMULATOR_HOST",
+    "storage": "STORAGE_EMULATOR_HOST",
+}
 
 
 class Gateway:
@@ -64,7 +70,7 @@ class Gateway:
 
     def respond(self, request: Request) -> Response:
         if request.path == "/healthz":
-            return Response('{"ok": true}', mimetype="application/json")
+            return self.health()
         try:
             if request.path in ("/", "/index.html") or request.path.startswith(_STATIC_PREFIX):
                 return _page(request)
@@ -77,6 +83,24 @@ class Gateway:
                 json.dumps(exc.to_body()), status=exc.http_status, mimetype="application/json"
             )
         return self._forward(request, self.upstreams[route.function])
+
+    def health(self) -> Response:
+        """Every component of the stack, asked now: 200 when all answer, else 503 and
+        which do not. (Any HTTP answer counts: the servers have no health route.)"""
+        targets = dict(self.upstreams)
+        for name, variable in _EMULATOR_HOSTS.items():
+            if host := os.environ.get(variable):
+                targets[name] = host if "://" in host else f"http://{host}"
+        components = {}
+        for name, url in targets.items():
+            try:
+                httpx.get(url + "/", timeout=1.0)
+                components[name] = "up"
+            except httpx.HTTPError:
+                components[name] = "down"
+        ok = all(state == "up" for state in components.values())
+        body = json.dumps({"ok": ok, "components": components})
+        return Response(body, status=200 if ok else 503, mimetype="application/json")
 
     def _forward(self, request: Request, upstream: str) -> Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
