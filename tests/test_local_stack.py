@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vidcompare import cli
+from vidcompare.auth import hash_key
 from vidcompare.client import Client
 from vidcompare.devstack import control
 from vidcompare.devstack.stack import free_port, load_info
@@ -200,3 +201,34 @@ def test_up_repairs_a_half_dead_stack_and_status_tells_the_truth(local, video, s
     assert runner.invoke(cli.app, ["status", *args]).exit_code == 0
     job_id = start(local, video, "repaired")
     assert finished(local, job_id, slow, "repaired") == 0
+
+
+def test_the_owners_key_is_made_once_and_kept_with_the_data(tmp_path):
+    env, key = control.auth_env(tmp_path)
+    assert key and env["VIDCOMPARE_AUTH"] == "on"
+    digest = hash_key(key)
+    assert f"local={digest}" in env["VIDCOMPARE_API_KEYS"].split(",")
+    # The next `up --auth` shows no new key: the one printed before still works.
+    again, shown = control.auth_env(tmp_path)
+    assert shown is None and f"local={digest}" in again["VIDCOMPARE_API_KEYS"].split(",")
+    assert again["VIDCOMPARE_SWEEP_API_KEY"] != env["VIDCOMPARE_SWEEP_API_KEY"]
+    assert (tmp_path / "data" / "keys.json").stat().st_mode & 0o777 == 0o600
+    assert key not in (tmp_path / "data" / "keys.json").read_text()  # only its hash
+
+
+def test_the_video_cache_keeps_its_bound_evicting_the_least_recently_used(tmp_path, monkeypatch):
+    from vidcompare import videos
+    from vidcompare.config import settings
+
+    monkeypatch.setenv("VIDCOMPARE_CACHE_MAX_BYTES", "2500")
+    settings.cache_clear()
+    try:
+        now = time.time()
+        for age, name in [(900, "oldest"), (600, "older"), (400, "old"), (0, "new")]:
+            copy = tmp_path / f"{name}.mp4"
+            copy.write_bytes(b"x" * 1000)
+            os.utime(copy, (now - age, now - age))
+        videos._evict(tmp_path, keep=tmp_path / "new.mp4")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["new.mp4", "old.mp4"]
+    finally:
+        settings.cache_clear()
