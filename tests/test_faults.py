@@ -6,6 +6,15 @@ kills and restarts; they are back up when it ends).
 
 from __future__ import annotations
 
+import base64
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from vidcompare.clients import firestore_client
 from vidcompare.faults import run_fault_suite
 
 
@@ -77,3 +86,81 @@ def test_a_model_slower_than_its_budget_ends_as_its_timeout_error(
     assert slow.error == "timeout: no answer within 1 s" and slow.response is None
     assert 1000 <= slow.latency_ms < 2500
     assert fast.error is None and fast.response
+
+
+def deliver(stack, job_id: str, index: int) -> httpx.Response:
+    """One push delivery of a combination's message, straight to process_combo, as the
+    Pub/Sub emulator (and Eventarc) sends it: a binary-mode CloudEvent."""
+    data = json.dumps({"job_id": job_id, "index": index}).encode()
+    body = {
+        "message": {"data": base64.b64encode(data).decode(), "messageId": uuid.uuid4().hex},
+        "subscription": "projects/vidcompare-local/subscriptions/direct",
+    }
+    headers = {
+        "ce-id": uuid.uuid4().hex,
+        "ce-specversion": "1.0",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "ce-source": "//pubsub.googleapis.com/projects/vidcompare-local/topics/combos",
+    }
+    port = stack.info.service("process_combo").port
+    return httpx.post(f"http://127.0.0.1:{port}/", json=body, headers=headers, timeout=120)
+
+
+def test_one_message_to_two_workers_of_one_instance_at_once_runs_the_models_once(
+    local_stack, client, videos, fake_gemini
+):
+    fake_gemini.script("gemini-3.6-flash", latency_ms=1500)
+    prompt = f"Two at once? {uuid.uuid4().hex[:6]}"
+    accepted = client.start_batch(
+        [videos["green"]], [prompt], ["gemini-3.6-flash"], judge_model="local-rubric"
+    )
+    # Pub/Sub delivers it too: three deliveries, two of them in one process at once.
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: deliver(local_stack, accepted.job_id, 0), range(2)))
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed"
+    calls = [c for c in fake_gemini.calls("gemini-3.6-flash") if c["prompt"] == prompt]
+    assert len(calls) == 1, [a.status_code for a in answers]
+    combo = firestore_client().document(f"jobs/{accepted.job_id}/comparisons/00000000")
+    assert combo.get().get("attempts") == 1  # only one claim ever ran it
+    assert sum(a.status_code == 200 for a in answers) <= 1
+
+
+def test_a_live_worker_keeps_its_lease_past_the_lease_time(
+    local_stack, client, videos, fake_gemini
+):
+    # The model takes longer than the lease (10 s in the tests): without a heartbeat the
+    # lease would lapse mid-call and a duplicate delivery would run the model again.
+    fake_gemini.script("gemini-3.6-flash", latency_ms=14_000)
+    prompt = f"Slower than a lease {uuid.uuid4().hex[:6]}"
+    accepted = client.start_batch(
+        [videos["green"]], [prompt], ["gemini-3.6-flash"], judge_model="local-rubric"
+    )
+    fake_gemini.wait_for_calls(0)
+    time.sleep(11.5)
+    duplicate = deliver(local_stack, accepted.job_id, 0)
+    assert duplicate.status_code >= 500  # held by a live claim: come back later
+    job = client.wait(accepted.job_id, poll_seconds=0.3, timeout=90)
+    assert job.status.value == "completed"
+    calls = [c for c in fake_gemini.calls("gemini-3.6-flash") if c["prompt"] == prompt]
+    assert len(calls) == 1
+
+
+def test_a_killed_worker_is_taken_over_within_a_lease(local_stack, client, videos, fake_gemini):
+    fake_gemini.script("gemini-3.6-flash", latency_ms=3000)
+    prompts = [f"Killed {uuid.uuid4().hex[:6]} {i}" for i in range(2)]
+    accepted = client.start_batch(
+        [videos["green"]], prompts, ["gemini-3.6-flash"], judge_model="local-rubric"
+    )
+    deadline = time.monotonic() + 30
+    while not [c for c in fake_gemini.calls("gemini-3.6-flash") if c["prompt"] == prompts[0]]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    local_stack.restart("process_combo")  # SIGKILL mid-combination, then up again
+    killed = time.monotonic()
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=90)
+    recovered = time.monotonic() - killed
+    assert job.status.value == "completed"
+    # The lease (10 s here, 60 s by default) lapses; the redelivery takes it over.
+    assert recovered < 10 + 15, recovered
+    print(f"killed worker: job done {recovered:.1f} s after the kill")

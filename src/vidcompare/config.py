@@ -56,8 +56,8 @@ class Settings:
     max_concurrency: int
     max_upload_bytes: int
     max_body_bytes: int  # a JSON request body
-    # A worker holds a combination for this long; a crashed worker's combination
-    # becomes claimable again afterwards. Must exceed the function's timeout.
+    # A claim holds a combination this long and its heartbeat renews it every quarter of
+    # it while the models run: a crashed worker's combination is taken over within it.
     lease_seconds: float
     # A combination that crashes the worker this many times fails its job (the local
     # stand-in for the subscription's dead-letter policy, which the emulator lacks).
@@ -120,7 +120,7 @@ class Settings:
             max_concurrency=_int("VIDCOMPARE_MAX_CONCURRENCY", 8),
             max_upload_bytes=_int("VIDCOMPARE_MAX_UPLOAD_BYTES", 2 * 1024**3),
             max_body_bytes=_int("VIDCOMPARE_MAX_BODY_BYTES", 1024 * 1024),
-            lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", 600.0),
+            lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", 60.0),
             max_deliveries=_int("VIDCOMPARE_MAX_DELIVERIES", 5),
             default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", "local-rubric"),
             auth=os.environ.get("VIDCOMPARE_AUTH", "off").lower() in ("on", "true", "1"),

@@ -376,6 +376,24 @@ def record_crash(job_id: str, index: int, error: str) -> int:
     return run(client.transaction())
 
 
+def renew_lease(job_id: str, index: int, holder: str, lease_seconds: float) -> bool:
+    """Extend ``holder``'s lease on a running combination; False when it holds it no more
+    (the combination is done, or another claim took it over)."""
+    client = firestore_client()
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> bool:
+        snapshot = combo_ref(job_id, index).get(field_paths=["state", "worker"], transaction=tx)
+        doc = snapshot.to_dict() if snapshot.exists else {}
+        if doc.get("state") != "running" or doc.get("worker") != holder:
+            return False
+        until = now() + dt.timedelta(seconds=lease_seconds)
+        tx.update(combo_ref(job_id, index), {"lease_expires_at": until})
+        return True
+
+    return run(client.transaction())
+
+
 def release_claim(job_id: str, index: int, *, worker: str) -> None:
     """Give a combination back unfinished (not a crash): its redelivery may claim it."""
     client = firestore_client()

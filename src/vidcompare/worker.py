@@ -39,7 +39,41 @@ from vidcompare.videos import video_source
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+def claim_identity() -> str:
+    """Who holds a claim: this host and process (read now: gunicorn forks workers after
+    import) and a token of its own, so that no two claims ever look like one holder."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Heartbeat:
+    """Renews a claim's lease every quarter of the lease while the models run, so that a
+    live worker keeps it and a dead one loses it within a lease (60 s by default)."""
+
+    def __init__(self, job_id: str, index: int, holder: str) -> None:
+        self.job_id, self.index, self.holder = job_id, index, holder
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        lease = settings().lease_seconds
+        while not self._stop.wait(lease / 4):
+            try:
+                if not store.renew_lease(self.job_id, self.index, self.holder, lease):
+                    log.warning(
+                        "lost the lease of combination %s of job %s", self.index, self.job_id
+                    )
+                    return  # another claim has it; our commit, if it comes, is idempotent
+            except Exception:  # noqa: BLE001 - the next beat may succeed; the lease is long
+                log.exception("lease renewal failed")
 
 
 _loop: asyncio.AbstractEventLoop | None = None
@@ -112,10 +146,11 @@ def process(job_id: str, index: int) -> str:
         # Redelivering it would never help: acknowledge and say so.
         log.error("dropping a message for job %s: %s", job_id, exc)
         return f"drop: {exc}"
+    holder = claim_identity()
     claim = store.claim_combination(
         job_id,
         index,
-        worker=WORKER_ID,
+        worker=holder,
         lease_seconds=settings().lease_seconds,
         video_id=video_id,
         prompt=prompt,
@@ -126,14 +161,15 @@ def process(job_id: str, index: int) -> str:
     lanes = claim.job["concurrency"]
     if claim.action == "run":
         try:
-            comparison = run_async(_run_combination(job_id, index, video_id, prompt, claim.job))
+            with Heartbeat(job_id, index, holder):
+                comparison = run_async(_run_combination(job_id, index, video_id, prompt, claim.job))
         except (PermanentModelError, NotFound) as exc:
             store.fail_job(job_id, exc.message)
             return f"failed: {exc.message}"
         except VideoNotReady:
             # Nothing is recorded: the combination runs when its message comes back and
             # the video is ready (its upload state is in Firestore, for any instance).
-            store.release_claim(job_id, index, worker=WORKER_ID)
+            store.release_claim(job_id, index, worker=holder)
             raise
         recorded = store.commit_combination(job_id, index, dump(comparison))
         outcome = "done" if recorded else "duplicate: recorded by another worker"

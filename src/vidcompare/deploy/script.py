@@ -135,7 +135,7 @@ FUNCTIONS = (
     FunctionPlan(
         "process_combo",
         memory="2Gi",  # decoding video for the offline models
-        timeout_s=540,  # the maximum for event-driven functions; the lease is longer
+        timeout_s=540,  # the maximum for event-driven functions
         http=False,
         roles=("roles/datastore.user", "roles/eventarc.eventReceiver"),
         bucket_role="roles/storage.objectViewer",
@@ -175,8 +175,8 @@ def _env_vars(target: Target) -> str:
         "VIDCOMPARE_BUCKET": target.videos_bucket,
         "VIDCOMPARE_AUTH": "on",
         "VIDCOMPARE_RETENTION_DAYS": str(target.retention_days),
-        # Longer than the worker's 540 s timeout: a live worker's lease never lapses.
-        "VIDCOMPARE_LEASE_SECONDS": "600",
+        # Renewed by a heartbeat while a worker runs: a dead one's lapses within a minute.
+        "VIDCOMPARE_LEASE_SECONDS": "60",
         "VIDCOMPARE_MAX_DELIVERIES": "5",
         "VIDCOMPARE_ADMINS": target.account("scheduler"),
         "VIDCOMPARE_ID_TOKEN_AUDIENCE": ",".join(
