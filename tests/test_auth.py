@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -118,5 +120,18 @@ def test_up_with_auth_prints_a_key_that_opens_the_api(tmp_path):
         assert cli("jobs", "--url", url, key=key).returncode == 0
         swept = httpx.post(f"{url}/internal/sweep", headers=as_(key), timeout=30)
         assert swept.status_code == 200  # the printed key is an admin's
+        # Raw keys stay out of the functions' environment: only hashes are there.
+        info = json.loads((tmp_path / "authed" / "stack.json").read_text())
+        for service in info["services"]:
+            environ = Path(f"/proc/{service['pid']}/environ").read_bytes().split(b"\0")
+            if service["name"] != "gateway":
+                assert not any(e.startswith(b"VIDCOMPARE_SWEEP_API_KEY=") for e in environ)
+            assert not any(key.encode() in e for e in environ), service["name"]
+        # Down and up again with auth: no new key, and the printed one still opens the API.
+        assert cli("down", "--state-dir", state).returncode == 0
+        again = cli("up", "--auth", "--port", url.rsplit(":", 1)[1], "--state-dir", state)
+        assert again.returncode == 0, again.stderr
+        assert "export " not in again.stdout and "still works" in again.stdout
+        assert cli("jobs", "--url", url, key=key).returncode == 0
     finally:
         assert cli("down", "--state-dir", state).returncode == 0

@@ -547,3 +547,19 @@ def test_live_progress_bar_on_a_terminal(stack, videos, client, monkeypatch):
     assert re.search(r"Processing combination [1-6]/6\.\.\. .*━.* \d+%", shown)
     assert re.search(r"Completed 6/6 combinations .*━.* 100%", shown)
     assert "ETA" in shown
+
+
+def test_control_characters_from_prompts_and_answers_never_reach_the_terminal(
+    stack, client, videos
+):
+    prompt = "Which colours? \x1b[2J\x1b[31mred\x1b[0m \x07"
+    accepted = client.start_batch([videos["green"]], [prompt], ["local-scenes"])
+    client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    for fmt in ("table", "md"):
+        shown = run_script("result", accepted.job_id, "--format", fmt, "--url", stack.base_url)
+        assert shown.returncode == 0, shown.stderr
+        assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout, fmt
+        assert "\\x1b[2J\\x1b[31mred\\x1b[0m \\x07" in shown.stdout, fmt
+    # JSON escapes them itself; the prompt is kept exactly.
+    as_json = run_script("result", accepted.job_id, "--format", "json", "--url", stack.base_url)
+    assert json.loads(as_json.stdout)["comparisons"][0]["prompt"] == prompt.strip()

@@ -164,3 +164,32 @@ def test_a_killed_worker_is_taken_over_within_a_lease(local_stack, client, video
     # The lease (10 s here, 60 s by default) lapses; the redelivery takes it over.
     assert recovered < 10 + 15, recovered
     print(f"killed worker: job done {recovered:.1f} s after the kill")
+
+
+def test_pubsub_unreachable_at_start_is_a_quick_503_and_creates_nothing(
+    local_stack, client, videos
+):
+    from vidcompare import store
+    from vidcompare.devstack.stack import free_port
+
+    jobs = firestore_client().collection(store.JOBS)
+    before = jobs.count().get()[0][0].value
+    local_stack.restart(
+        "start_batch", extra_env={"PUBSUB_EMULATOR_HOST": f"127.0.0.1:{free_port()}"}
+    )
+    try:
+        started = time.monotonic()
+        answer = client.http.post(
+            "/api/batch-compare-async",
+            json={"video_ids": [videos["green"]], "prompts": ["?"], "models": ["local-scenes"]},
+        )
+        took = time.monotonic() - started
+    finally:
+        local_stack.restart("start_batch")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+    error = answer.json()["error"]
+    assert error["code"] == "UNAVAILABLE"
+    assert error["message"].startswith("the batch could not be queued (Pub/Sub: ")
+    assert error["message"].endswith("); nothing was created, try again")
+    assert took < 20, took  # bounded: not the client library's own minutes of retrying
+    assert jobs.count().get()[0][0].value == before

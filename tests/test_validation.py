@@ -122,6 +122,18 @@ def test_invalid_json_is_a_400(stack):
     assert answer.json()["error"]["details"][0]["field"] == "body"
 
 
+@pytest.mark.parametrize("depth", [900, 1_000, 100_000])
+def test_deeply_nested_json_is_a_400_not_a_crash(stack, depth):
+    answer = httpx.post(
+        f"{stack.base_url}/api/batch-compare-async",
+        content=b"[" * depth,
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == "INVALID_ARGUMENT" and error["details"][0]["field"] == "body"
+
+
 def test_unknown_paths_and_methods(stack):
     missing = httpx.get(f"{stack.base_url}/api/jobs/{uuid.uuid4()}")
     assert missing.status_code == 404

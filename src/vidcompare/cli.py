@@ -148,7 +148,8 @@ def _print_table(table: report.TextTable) -> None:
             # Long words fold onto the next line instead of ending in "…": nothing is hidden.
             shown.add_column(column, justify=justify, overflow="fold")
     for row in table.rows:
-        shown.add_row(*(Text(cell) for cell in row))  # cells are data, never rich markup
+        # Cells are data: never rich markup, never terminal control sequences.
+        shown.add_row(*(Text(report.printable(cell)) for cell in row))
     console.print(shown)
 
 
@@ -168,7 +169,9 @@ def _check_output(fmt: ResultFormat, output: Path | None) -> None:
 def show_result(result: JobResult, fmt: ResultFormat, output: Path | None = None) -> None:
     """A result in the chosen format (table: on the console; the others: text)."""
     if fmt is ResultFormat.table:
-        console.print(report.result_heading(result), markup=False, highlight=False)
+        console.print(
+            report.printable(report.result_heading(result)), markup=False, highlight=False
+        )
         for table in (
             report.results_table(result),
             report.summaries_table(result),
@@ -773,7 +776,7 @@ def status(
         typer.echo(view.model_dump_json(indent=2, exclude={"result"}))
         return
     for label, value in report.job_fields(view):
-        console.print(Text.assemble((f"{label:<13}", "bold"), value))
+        console.print(Text.assemble((f"{label:<13}", "bold"), report.printable(value)))
 
 
 def _stack_status(state_dir: Path, *, as_json: bool) -> None:

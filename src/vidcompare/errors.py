@@ -95,10 +95,15 @@ class TooManyRequests(VidcompareError):
 
 
 class RetryLater(VidcompareError):
-    """Not now: the function answers 503 and Pub/Sub redelivers the message later."""
+    """Not now: the function answers 503 (with ``Retry-After`` when known) and Pub/Sub
+    redelivers the message later, or the client asks again."""
 
     http_status = 503
     code = "UNAVAILABLE"
+
+    def __init__(self, message: str, *, retry_after_s: int | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after_s = retry_after_s
 
 
 class LeaseHeld(RetryLater):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -179,8 +180,19 @@ NUMERIC_COLUMNS = {
 ID_COLUMNS = {"#", "rank", "job", "video", "id"}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (an ANSI escape in a prompt or an
+    answer could rewrite the screen) shown as ``\\x1b``; line breaks and tabs kept."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
 def _md_row(cells: list[str]) -> str:
-    escaped = (c.replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>") for c in cells)
+    escaped = (
+        printable(c.replace("\r\n", "\n")).replace("|", "\\|").replace("\n", "<br>") for c in cells
+    )
     return "| " + " | ".join(escaped) + " |"
 
 

@@ -97,6 +97,11 @@ def create_job(doc: dict[str, Any]) -> None:
     job_ref(doc["job_id"]).create(doc)
 
 
+def delete_job(job_id: str) -> None:
+    """Remove a job that never started (nothing of it was published)."""
+    job_ref(job_id).delete()
+
+
 def get_job(job_id: str, *, owner: str | None = None, with_plan: bool = False) -> dict:
     fields = None if with_plan else JOB_SUMMARY_FIELDS
     snapshot = job_ref(job_id).get(field_paths=fields)

@@ -14,11 +14,14 @@ from pydantic import ValidationError
 
 from vidcompare import queue, store
 from vidcompare.config import Settings, settings
-from vidcompare.errors import InvalidRequest
+from vidcompare.errors import InvalidRequest, RetryLater
 from vidcompare.estimate import estimate_batch
 from vidcompare.plan import Plan
 from vidcompare.providers.registry import Registry, default_registry
 from vidcompare.schemas import BatchAccepted, BatchRequest, DryRunAnswer, JobStatus, ModelInfo
+
+# Pub/Sub that does not take the first messages within this is down: answer 503 quickly.
+PUBLISH_TIMEOUT_S = 10.0
 
 
 def parse_model(model_cls: type, body: Any) -> Any:
@@ -144,11 +147,15 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
         return estimate.model_copy(update={"warnings": warnings})
     job_id = create_job(request, plan, judge_model=judge_model, lanes=lanes, owner=owner)
     try:
-        queue.publish_combinations(job_id, list(range(lanes)))
-    except Exception as exc:
-        # The job exists but nothing will ever run it: say so on the job, then fail loudly.
-        store.fail_job(job_id, f"could not queue the batch: {exc}")
-        raise
+        queue.publish_combinations(job_id, list(range(lanes)), timeout=PUBLISH_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - whatever stopped Pub/Sub, the answer is the same
+        # Nothing was started: take the job back, so that a retry makes exactly one.
+        store.delete_job(job_id)
+        said = str(exc) or type(exc).__name__
+        raise RetryLater(
+            f"the batch could not be queued (Pub/Sub: {said}); nothing was created, try again",
+            retry_after_s=30,
+        ) from exc
     return BatchAccepted(
         job_id=job_id,
         status=JobStatus.pending,

@@ -80,6 +80,8 @@ def _json_body(request: flask.Request) -> Any:
         return json.loads(data or b"null")
     except ValueError:
         raise InvalidRequest.for_field("body", "is not valid JSON") from None
+    except RecursionError:
+        raise InvalidRequest.for_field("body", "is nested too deeply") from None
 
 
 def _sweep(request: flask.Request, owner: str) -> BaseModel:
@@ -203,8 +205,12 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
 
 
 def error_response(error: VidcompareError) -> flask.Response:
+    retry_after = getattr(error, "retry_after_s", None)
     return flask.Response(
-        json.dumps(error.to_body()), status=error.http_status, mimetype="application/json"
+        json.dumps(error.to_body()),
+        status=error.http_status,
+        mimetype="application/json",
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
     )
 
 

@@ -83,7 +83,9 @@ def auth_env(state_dir: Path) -> tuple[dict[str, str], str | None]:
         path.write_text(json.dumps(keys, indent=2))
         path.chmod(0o600)
     sweeper_key, sweeper_digest = auth.new_key()
-    owners = ",".join(f"{owner}={digest}" for owner, digest in keys.items())
+    # Keys configured in the environment count too (only their hashes are ever there).
+    configured = [item for item in os.environ.get("VIDCOMPARE_API_KEYS", "").split(",") if item]
+    owners = ",".join([f"{owner}={digest}" for owner, digest in keys.items()] + configured)
     env = {
         "VIDCOMPARE_AUTH": "on",
         "VIDCOMPARE_API_KEYS": f"{owners},local-sweeper={sweeper_digest}",

@@ -58,6 +58,8 @@ DEFAULT_PROJECT = "vidcompare-local"
 LOCAL_TOPIC_SHARDS = 4
 EMULATORS = ("firestore", "pubsub", "storage")
 FUNCTIONS = ("start_batch", "job_status", "process_combo")
+# Variables that hold a raw API key: given to the gateway alone, never to the functions.
+RAW_KEYS = frozenset({"VIDCOMPARE_SWEEP_API_KEY"})
 # Firestore exports kept (the newest is imported at start).
 KEEP_EXPORTS = 2
 # A service that keeps dying is restarted after 1, 2, 4, ... s, at most this far apart.
@@ -181,7 +183,8 @@ class Stack:
             for name in EMULATORS:
                 self._wait_http(name, deadline)
             subscriptions = self._create_resources(env, ports["process_combo"])
-            function_env = os.environ | env
+            # A raw key goes only to the process that uses it (the gateway's sweep timer).
+            function_env = {k: v for k, v in (os.environ | env).items() if k not in RAW_KEYS}
             for name in FUNCTIONS:
                 self._spawn(
                     name,
@@ -210,7 +213,7 @@ class Stack:
                     f"--sweep-every={function_env.get('VIDCOMPARE_SWEEP_EVERY_S', '30')}",
                     f"--upstreams={upstreams}",
                 ],
-                env=function_env,
+                env=function_env | {k: v for k, v in env.items() if k in RAW_KEYS},
             )
             for name in (*FUNCTIONS, "gateway"):
                 self._wait_http(name, deadline)
