@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
+import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -79,6 +83,10 @@ def test_owners_see_only_their_own_jobs_and_videos(auth_on, video_files):
     assert video["video_id"] not in [v["video_id"] for v in bob.get("/api/videos").json()["videos"]]
     refused = bob.post("/api/batch-compare-async", json=batch)
     assert refused.status_code == 400 and "unknown video" in refused.json()["error"]["message"]
+    # A page token is no oracle: Alice's job id answers exactly like a made-up one.
+    probes = [bob.get("/api/jobs", params={"page_token": t}) for t in (job_id, str(uuid.uuid4()))]
+    assert [p.status_code for p in probes] == [400, 400]
+    assert probes[0].json() == probes[1].json()
 
 
 def test_any_valid_key_may_read_the_model_list(auth_on):
@@ -135,3 +143,83 @@ def test_up_with_auth_prints_a_key_that_opens_the_api(tmp_path):
         assert cli("jobs", "--url", url, key=key).returncode == 0
     finally:
         assert cli("down", "--state-dir", state).returncode == 0
+
+
+class CertsServer:
+    """Google's certificate endpoint, played by a local server with a key of the test's."""
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.private_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        public_pem = (
+            key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+        self.served = 0
+        certs = json.dumps({"test-kid": public_pem}).encode()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.served += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(certs)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/certs"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def token(self, **claims: object) -> str:
+        from google.auth import crypt, jwt
+
+        signer = crypt.RSASigner.from_string(self.private_pem, "test-kid")
+        now = int(time.time())
+        payload = {"iss": "https://accounts.google.com", "iat": now, "exp": now + 600} | claims
+        return jwt.encode(signer, payload).decode()
+
+
+def test_bearer_tokens_are_401_or_503_never_500_and_certificates_are_cached(local_stack):
+    certs = CertsServer()
+    env = {"VIDCOMPARE_AUTH": "on", "VIDCOMPARE_GOOGLE_CERTS_URL": certs.url}
+    local_stack.restart("job_status", extra_env=env)
+    url = f"{local_stack.info.base_url}/api/jobs"
+    try:
+        good = certs.token(email="carol@example.com", email_verified=True)
+        assert httpx.get(url, headers={"Authorization": f"Bearer {good}"}).status_code == 200
+        for bad, why in [
+            ("not.a.jwt", "not a JWT"),
+            (certs.token(email="carol@example.com", email_verified=False), "no verified email"),
+            (certs.token(email="eve@example.com", email_verified=True, iss="evil"), "by Google"),
+        ]:
+            answer = httpx.get(url, headers={"Authorization": f"Bearer {bad}"})
+            assert answer.status_code == 401, bad
+            assert why in answer.json()["error"]["message"]
+        for _ in range(5):
+            httpx.get(url, headers={"Authorization": f"Bearer {good}"})
+        assert certs.served == 1  # fetched once, then cached
+        # Google out of reach and nothing cached yet: 503 with Retry-After, not 500.
+        dead = {"VIDCOMPARE_GOOGLE_CERTS_URL": f"http://127.0.0.1:{free_port()}/certs"}
+        local_stack.restart("job_status", extra_env=env | dead)
+        answer = httpx.get(url, headers={"Authorization": f"Bearer {good}"})
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+        assert answer.json()["error"]["code"] == "UNAVAILABLE"
+        # A malformed token is refused without asking anyone.
+        assert httpx.get(url, headers={"Authorization": "Bearer x"}).status_code == 401
+    finally:
+        certs.server.shutdown()
+        local_stack.restart("job_status")

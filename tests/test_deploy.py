@@ -196,6 +196,8 @@ def test_indexes_and_ttl_come_from_infra(dry_run):
         _one(dry_run, "ttls update expire_at", f"--collection-group={group} ", "--enable-ttl")
     lifecycle = json.loads((ROOT / "build/deploy/bucket-lifecycle.json").read_text())
     assert lifecycle == {"rule": [{"action": {"type": "Delete"}, "condition": {"age": 90}}]}
+    # A deleted video is gone at once: no soft-delete retention to bill for.
+    _one(dry_run, "buckets update gs://acme-eval-vidcompare-videos", "--clear-soft-delete")
 
 
 def test_the_order_creates_what_each_step_needs_first(dry_run):

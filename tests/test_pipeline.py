@@ -133,7 +133,8 @@ def test_cancel_mid_batch_stops_within_one_combination(client, videos):
     accepted = client.start_batch([videos["red_blue"]], prompts, MODELS)
     while client.job(accepted.job_id).completed_combinations < 2:
         time.sleep(0.02)
-    assert client.cancel(accepted.job_id).status.value == "cancelled"
+    answer = client.cancel(accepted.job_id)
+    assert answer.status.value == "cancelled"
     cancelled_at = datetime.datetime.now(datetime.UTC)
     assert client.cancel(accepted.job_id).status.value == "cancelled"  # idempotent
     time.sleep(2.0)  # long enough for several more combinations, were any still running
@@ -141,6 +142,10 @@ def test_cancel_mid_batch_stops_within_one_combination(client, videos):
     job = client.job(accepted.job_id)
     assert job.status.value == "cancelled"
     assert job.completed_combinations < 40
+    # The answer said what may still land: the count grows by at most that.
+    assert answer.still_running <= 1  # one lane
+    assert answer.completed_combinations <= job.completed_combinations
+    assert job.completed_combinations <= answer.completed_combinations + answer.still_running
     docs = all_comparison_docs(accepted.job_id)
     # A claim that raced the cancel committed before it (the claim reads the job in its
     # transaction), so nothing is claimed once the cancel has answered.

@@ -147,6 +147,22 @@ def test_unknown_paths_and_methods(stack):
     assert httpx.get(f"{stack.base_url}/api/batch-compare-async").status_code == 405
 
 
+def test_job_pages_follow_opaque_tokens(stack, client, videos):
+    for i in range(3):
+        client.start_batch([videos["green"]], [f"Page {i}?"], ["local-scenes"])
+    first = httpx.get(f"{stack.base_url}/api/jobs", params={"limit": 2}).json()
+    token = first["next_page_token"]
+    assert token and token not in {j["job_id"] for j in first["jobs"]}
+    second = httpx.get(f"{stack.base_url}/api/jobs", params={"limit": 2, "page_token": token})
+    assert second.status_code == 200
+    ids = [j["job_id"] for j in first["jobs"]] + [j["job_id"] for j in second.json()["jobs"]]
+    assert len(ids) == len(set(ids)) >= 3  # newest first, no job twice
+    for bad in ("not-a-token", "eyJ4IjogMX0", first["jobs"][0]["job_id"]):
+        answer = httpx.get(f"{stack.base_url}/api/jobs", params={"page_token": bad})
+        assert answer.status_code == 400
+        assert answer.json()["error"]["details"][0]["field"] == "page_token"
+
+
 def test_job_list_arguments_are_checked(stack):
     for args, field in (
         ({"limit": "x"}, "limit"),
@@ -173,6 +189,25 @@ def test_upload_that_is_not_a_video_is_415_and_leaves_nothing(stack, client, tmp
 
     names = {b.name for b in bucket().list_blobs(prefix="videos/")}
     assert not any(name.endswith("/notes.mp4") for name in names)
+    # Gone for good: not kept as a soft-deleted object either.
+    kept = {b.name for b in bucket().list_blobs(prefix="videos/", soft_deleted=True)}
+    assert not any(name.endswith("/notes.mp4") for name in kept)
+
+
+def test_the_stored_type_is_what_the_bytes_are(stack, client, video_files):
+    path = video_files["green"]
+    answer = httpx.post(
+        f"{stack.base_url}/api/videos",
+        params={"filename": "clip.mp4"},
+        content=path.read_bytes(),
+        headers={"Content-Type": "text/html"},  # the client's claim
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["content_type"] == "video/mp4"
+    from vidcompare.clients import bucket
+
+    blob = bucket().get_blob(answer.json()["gcs_uri"].split("/", 3)[3])
+    assert blob.content_type == "video/mp4"
 
 
 def test_upload_without_a_filename_is_400(stack):
@@ -194,3 +229,10 @@ def test_a_body_over_the_limit_is_413_and_creates_nothing(stack, topic_observer)
     assert answer.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
     assert job_count() == before
     assert topic_observer() == 0
+
+
+def test_a_header_over_8_kb_is_a_json_431(stack):
+    answer = httpx.get(f"{stack.base_url}/api/jobs", headers={"X-Padding": "x" * 9000})
+    assert answer.status_code == 431
+    assert answer.json()["error"]["code"] == "REQUEST_HEADER_FIELDS_TOO_LARGE"
+    assert httpx.get(f"{stack.base_url}/api/jobs", headers={"X-Padding": "x" * 7000}).is_success

@@ -13,11 +13,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 
 import flask
+import httpx
 
 from vidcompare.config import settings
-from vidcompare.errors import PermissionDenied, Unauthenticated
+from vidcompare.errors import PermissionDenied, RetryLater, Unauthenticated
 
 LOCAL_OWNER = "local"
 
@@ -52,16 +55,58 @@ def caller(request: flask.Request) -> str:
     raise Unauthenticated("send an API key in X-API-Key or a Google ID token as a Bearer token")
 
 
-def _id_token_owner(token: str) -> str:
-    from google.auth.transport import requests as google_requests
-    from google.oauth2 import id_token
+# Google's public keys for ID tokens: fetched at most once an hour per instance, within
+# a few seconds, and only for a token that is well formed.
+CERTS_FOR_S = 3600.0
+CERTS_TIMEOUT_S = 5.0
+GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+_certs: dict[str, str] = {}
+_certs_at = 0.0
+_certs_lock = threading.Lock()
 
+
+def _google_certs() -> dict[str, str]:
+    """Google's certificates, cached; stale ones serve while Google cannot be reached,
+    and with none at all the token cannot be checked now (503, not 500)."""
+    global _certs, _certs_at
+    with _certs_lock:
+        if _certs and time.monotonic() - _certs_at < CERTS_FOR_S:
+            return _certs
+        try:
+            answer = httpx.get(settings().google_certs_url, timeout=CERTS_TIMEOUT_S)
+            answer.raise_for_status()
+            _certs, _certs_at = dict(answer.json()), time.monotonic()
+        except (httpx.HTTPError, ValueError) as exc:
+            if _certs:
+                return _certs
+            raise RetryLater(
+                "the ID token cannot be checked now (Google's certificates are out of reach: "
+                f"{type(exc).__name__}); try again, or use an API key",
+                retry_after_s=30,
+            ) from None
+        return _certs
+
+
+def _id_token_owner(token: str) -> str:
+    from google.auth import jwt
+
+    try:  # a token that is not even well formed costs no request to Google
+        header = jwt.decode_header(token)
+    except (ValueError, TypeError):
+        raise Unauthenticated("the ID token is not valid: it is not a JWT") from None
+    if header.get("alg") != "RS256" or not header.get("kid"):
+        raise Unauthenticated("the ID token is not valid: not signed by Google (RS256)")
     try:
-        claims = id_token.verify_oauth2_token(
-            token, google_requests.Request(), audience=settings().id_token_audiences
+        claims = jwt.decode(
+            token,
+            certs=_google_certs(),
+            audience=settings().id_token_audiences,
+            clock_skew_in_seconds=10,
         )
     except ValueError as exc:
         raise Unauthenticated(f"the ID token is not valid: {exc}") from None
+    if claims.get("iss") not in GOOGLE_ISSUERS:
+        raise Unauthenticated("the ID token is not valid: not issued by Google")
     if not claims.get("email_verified") or not claims.get("email"):
         raise Unauthenticated("the ID token carries no verified email")
     return claims["email"]

@@ -880,7 +880,13 @@ def cancel(
     """
     with _session(url, api_key) as client:
         answer = client.cancel(job)
-    console.print(f"{answer.job_id}: {answer.status.value}", highlight=False)
+    running = (
+        f" ({answer.still_running} running combination{'s' * (answer.still_running != 1)} "
+        "may still be recorded)"
+        if answer.still_running
+        else ""
+    )
+    console.print(f"{answer.job_id}: {answer.status.value}{running}", highlight=False)
 
 
 if __name__ == "__main__":

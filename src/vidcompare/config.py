@@ -68,6 +68,7 @@ class Settings:
     api_keys: dict[str, str]  # sha256(key) hex -> owner; only hashes are configured
     admins: frozenset[str]  # owners allowed on /internal/* (e.g. the scheduler's account)
     id_token_audiences: tuple[str, ...] | None  # any of them; None: the token's own is not checked
+    google_certs_url: str  # where Google publishes the keys of its ID tokens
     # The judge of a batch with a Gemini model when none is named; "" picks the newest
     # current Flash model the live catalogue offers (ids rot: a fixed default would too).
     default_gemini_judge: str
@@ -127,6 +128,9 @@ class Settings:
             api_keys=_api_keys(os.environ.get("VIDCOMPARE_API_KEYS", "")),
             admins=frozenset(_list("VIDCOMPARE_ADMINS")),
             id_token_audiences=_list("VIDCOMPARE_ID_TOKEN_AUDIENCE") or None,
+            google_certs_url=os.environ.get(
+                "VIDCOMPARE_GOOGLE_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs"
+            ),
             default_gemini_judge=os.environ.get("VIDCOMPARE_GEMINI_JUDGE", "").strip(),
             model_timeout_s=_float("VIDCOMPARE_MODEL_TIMEOUT_S", 180.0),
             gemini_request_timeout_s=_float("VIDCOMPARE_GEMINI_REQUEST_TIMEOUT_S", 120.0),

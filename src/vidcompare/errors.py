@@ -11,6 +11,7 @@
     ├── Conflict              409   e.g. cancelling a finished job
     ├── PayloadTooLarge       413
     ├── UnsupportedMediaType  415
+    ├── HeadersTooLarge       431
     ├── TooManyRequests       429
     ├── RetryLater            503   not now: the message is redelivered later
     │   ├── LeaseHeld               another live worker holds the combination
@@ -87,6 +88,11 @@ class PayloadTooLarge(VidcompareError):
 class UnsupportedMediaType(VidcompareError):
     http_status = 415
     code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class HeadersTooLarge(VidcompareError):
+    http_status = 431
+    code = "REQUEST_HEADER_FIELDS_TOO_LARGE"
 
 
 class TooManyRequests(VidcompareError):

@@ -251,6 +251,11 @@ class JobResult(BaseModel):
 class CancelAnswer(BaseModel):
     job_id: str
     status: JobStatus
+    completed_combinations: int = 0
+    total_combinations: int = 0
+    # Combinations whose models were already running: they may still be recorded (and
+    # counted) after this answer; nothing new starts.
+    still_running: int = 0
 
 
 class VideoInfo(BaseModel):

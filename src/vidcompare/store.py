@@ -11,7 +11,9 @@ redelivers it), and only the commit that makes ``done == total`` finishes the jo
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,15 +125,29 @@ def list_jobs(
     query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
     query = query.order_by("job_id", direction=firestore.Query.DESCENDING)
     if page_token:
-        if not _SAFE_ID.match(page_token):
-            raise InvalidRequest.for_field("page_token", "is not a page token from this API")
-        cursor = job_ref(page_token).get(field_paths=["created_at", "job_id"])
-        if not cursor.exists:
-            raise InvalidRequest.for_field("page_token", "is not a page token from this API")
-        query = query.start_after(cursor)
+        # A position in the order, not a document read: a token says nothing of whether a
+        # job exists (another owner's id in a made-up token is just a place to start).
+        query = query.start_after(_cursor(page_token))
     docs = [s.to_dict() for s in query.select(JOB_SUMMARY_FIELDS).limit(limit + 1).stream()]
-    next_token = docs[limit - 1]["job_id"] if len(docs) > limit else None
+    next_token = _page_token(docs[limit - 1]) if len(docs) > limit else None
     return docs[:limit], next_token
+
+
+def _page_token(job: dict) -> str:
+    position = json.dumps({"c": job["created_at"].isoformat(), "j": job["job_id"]})
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def _cursor(token: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        position = json.loads(raw)
+        return {
+            "created_at": dt.datetime.fromisoformat(position["c"]),
+            "job_id": str(position["j"]),
+        }
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        raise InvalidRequest.for_field("page_token", "is not a page token from this API") from None
 
 
 def cancel_job(job_id: str, *, owner: str | None) -> JobStatus:
@@ -161,6 +177,19 @@ def cancel_job(job_id: str, *, owner: str | None) -> JobStatus:
         return JobStatus.cancelled
 
     return run(client.transaction())
+
+
+def running_combinations(job_id: str) -> int:
+    """How many of a job's combinations a live worker holds now."""
+    running = (
+        job_ref(job_id)
+        .collection(COMPARISONS)
+        .where(filter=firestore.FieldFilter("state", "==", "running"))
+        .select(["lease_expires_at"])
+        .stream()
+    )
+    stamp = now()
+    return sum(1 for s in running if (s.get("lease_expires_at") or stamp) > stamp)
 
 
 def list_comparisons(job_id: str) -> list[dict]:

@@ -44,6 +44,29 @@ def new_video_id(filename: str) -> str:
     return f"{stem}-{uuid.uuid4().hex[:8]}"
 
 
+# FFmpeg's demuxer -> the video's media type; a demuxer serving several formats picks
+# by the file's extension.
+_CONTAINER_TYPES: dict[str, dict[str, str]] = {
+    "mov,mp4,m4a,3gp,3g2,mj2": {".mov": "video/quicktime", ".3gp": "video/3gpp", "": "video/mp4"},
+    "matroska,webm": {".mkv": "video/x-matroska", "": "video/webm"},
+    "avi": {"": "video/x-msvideo"},
+    "mpegts": {"": "video/mp2t"},
+    "mpeg": {"": "video/mpeg"},
+    "flv": {"": "video/x-flv"},
+    "asf": {"": "video/x-ms-wmv"},
+}
+
+
+def probed_content_type(container: str, filename: str, claimed: str) -> str:
+    """The media type of what the probe found (the client's claim only when the probe's
+    container is one we do not map, and the claim is a video type)."""
+    by_extension = _CONTAINER_TYPES.get(container)
+    if by_extension is None:
+        return claimed if claimed.startswith("video/") else "application/octet-stream"
+    suffix = PurePosixPath(filename.lower()).suffix
+    return by_extension.get(suffix, by_extension[""])
+
+
 def store_upload(
     stream: BinaryIO, *, filename: str, content_type: str | None, owner: str | None
 ) -> VideoInfo:
@@ -73,6 +96,11 @@ def store_upload(
             raise InvalidRequest.for_field("file", "is empty")
         with blob.open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
             facts = probe(reader)
+        # What the bytes are, not what the client said they are.
+        content_type = probed_content_type(facts.container, filename, content_type)
+        if blob.content_type != content_type:
+            blob.content_type = content_type
+            blob.patch()
     except ValueError as exc:
         _delete_quietly(blob)
         raise UnsupportedMediaType(f"{filename}: not a video we can decode ({exc})") from None

@@ -166,4 +166,12 @@ def _result(doc: dict[str, Any]) -> JobResult:
 
 
 def cancel(job_id: str, *, owner: str | None) -> CancelAnswer:
-    return CancelAnswer(job_id=job_id, status=store.cancel_job(job_id, owner=owner))
+    status = store.cancel_job(job_id, owner=owner)
+    doc = store.get_job(job_id, owner=owner)
+    return CancelAnswer(
+        job_id=job_id,
+        status=status,
+        completed_combinations=doc["completed_combinations"],
+        total_combinations=doc["total_combinations"],
+        still_running=store.running_combinations(job_id),
+    )

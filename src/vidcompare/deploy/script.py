@@ -426,6 +426,9 @@ def deploy_script(target: Target, *, build: Path, staged: dict[str, Path], diges
             "update",
             bucket,
             f"--lifecycle-file={build / 'bucket-lifecycle.json'}",
+            # No soft delete: a deleted video (a rejected or abandoned upload) is gone at
+            # once instead of billing for 7 days; videos are inputs a user can upload again.
+            "--clear-soft-delete",
         )
     )
 

@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from vidcompare import web
 from vidcompare.api.http import match
-from vidcompare.errors import MethodNotAllowed, NotFound, VidcompareError
+from vidcompare.errors import HeadersTooLarge, MethodNotAllowed, NotFound, VidcompareError
 
 _HOP_BY_HOP = {
     "connection",
@@ -78,6 +78,7 @@ class Gateway:
                 upstream = self.upstreams["job_status"]  # job_status serves the spec
                 return self._forward(request, upstream)
             route, _ = match(request.method, request.path)
+            _check_headers(request)
         except VidcompareError as exc:
             return Response(
                 json.dumps(exc.to_body()), status=exc.http_status, mimetype="application/json"
@@ -133,6 +134,21 @@ def _page(request: Request) -> Response:
     response = Response(content, content_type=content_type, headers=_PAGE_HEADERS)
     response.add_etag()
     return response.make_conditional(request)
+
+
+# What the functions' server (gunicorn) takes: a larger header gets its HTML page, so the
+# gateway answers first, in the one JSON error shape.
+MAX_HEADER_BYTES = 8190
+MAX_HEADERS_BYTES = 32 * 1024
+
+
+def _check_headers(request: Request) -> None:
+    sizes = [len(name) + len(value) + 2 for name, value in request.headers.items()]
+    if any(size > MAX_HEADER_BYTES for size in sizes) or sum(sizes) > MAX_HEADERS_BYTES:
+        raise HeadersTooLarge(
+            f"a request header is larger than {MAX_HEADER_BYTES} bytes, or all of them "
+            f"together than {MAX_HEADERS_BYTES}"
+        )
 
 
 def _has_body(request: Request) -> bool:

@@ -362,8 +362,12 @@ class Stack:
                     )
                 subscriptions.append(subscription)
             subscriber.close()
-            with contextlib.suppress(Conflict):
-                storage.Client(project=self.project).create_bucket(env["VIDCOMPARE_BUCKET"])
+            gcs = storage.Client(project=self.project)
+            with contextlib.suppress(Conflict):  # kept from an earlier run: it is still set
+                gcs.create_bucket(env["VIDCOMPARE_BUCKET"])
+            bucket = gcs.get_bucket(env["VIDCOMPARE_BUCKET"])
+            bucket.soft_delete_policy.retention_duration_seconds = 0  # as the deploy sets it
+            bucket.patch()
             return subscriptions
         finally:
             for key, value in saved.items():

@@ -74,6 +74,7 @@ class VideoProbe(BaseModel):
     fps: float | None
     has_audio: bool
     codec: str
+    container: str = ""  # the demuxer FFmpeg found: "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"
 
 
 class ColourShare(BaseModel):
@@ -190,6 +191,7 @@ def _probe_container(container: av.container.InputContainer) -> VideoProbe:
         fps=float(rate) if rate else None,
         has_audio=bool(container.streams.audio),
         codec=stream.codec_context.name,
+        container=container.format.name,
     )
 
 
