@@ -41,6 +41,14 @@ TEST_ENV = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """No test may touch the developer's own local stack: its default state directory
+    (``~/.local/state/vidcompare``) becomes a scratch one for the whole run."""
+    import tempfile
+
+    os.environ["VIDCOMPARE_STATE_DIR"] = tempfile.mkdtemp(prefix="vidcompare-tests-")
+
+
 @pytest.fixture(scope="session")
 def local_stack(
     tmp_path_factory: pytest.TempPathFactory, fake_gemini_server: FakeGemini

@@ -156,7 +156,7 @@ def test_a_crash_of_every_process_mid_batch_loses_at_most_a_snapshot(local, vide
     print(f"crash: {reruns} combination(s) ran again")
 
 
-@pytest.mark.parametrize("victim", ["process_combo", "pubsub", "firestore"])
+@pytest.mark.parametrize("victim", ["process_combo", "pubsub", "firestore", "storage"])
 def test_a_killed_component_is_restarted_and_the_batch_goes_on(local, video, slow, victim):
     job_id = start(local, video, f"kill-{victim}")
     wait_for(local, job_id, 2)
@@ -180,6 +180,25 @@ def test_sleep_then_wake_and_the_job_finishes(local, video, slow):
     reruns = finished(local, job_id, slow, "sleep")
     assert control.health(local.state_dir).up
     print(f"sleep 20 s: {reruns} re-run(s)")
+
+
+def test_healthz_names_what_is_down_until_the_supervisor_heals_it(local, video, slow):
+    supervisor = local.pids()["supervisor"]
+    os.kill(supervisor, signal.SIGSTOP)  # so that it cannot heal before we look
+    try:
+        os.killpg(local.pids()["pubsub"], signal.SIGKILL)
+        time.sleep(0.5)
+        answer = httpx.get(f"http://127.0.0.1:{local.port}/healthz", timeout=10)
+        assert answer.status_code == 503
+        assert answer.json()["components"]["pubsub"] == "down"
+        assert answer.json()["components"]["firestore"] == "up"
+        said = CliRunner().invoke(cli.app, ["status", "--state-dir", str(local.state_dir)])
+        assert said.exit_code == 1 and "pubsub" in said.stdout
+    finally:
+        os.kill(supervisor, signal.SIGCONT)
+    assert control.wait_until_up(local.state_dir, timeout=60).up
+    job_id = start(local, video, "healed")
+    assert finished(local, job_id, slow, "healed") == 0
 
 
 def test_up_repairs_a_half_dead_stack_and_status_tells_the_truth(local, video, slow):

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,11 +31,11 @@ from rich.text import Text
 
 from vidcompare import auth, report
 from vidcompare.client import APIError, Client, Unreachable
-from vidcompare.devstack import control, emulators
+from vidcompare.devstack import control, emulators, snapshots
 from vidcompare.devstack.stack import (
-    DEFAULT_STATE_DIR,
     Stack,
     StackError,
+    default_state_dir,
     free_port,
     port_is_free,
     reset_data,
@@ -86,8 +87,20 @@ KeyOption = Annotated[
     ),
 ]
 StateOption = Annotated[
-    Path, typer.Option("--state-dir", help="Where the local stack records itself.")
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        help="Where the local stack records itself [default: $VIDCOMPARE_STATE_DIR, else "
+        "~/.local/state/vidcompare].",
+        show_default=False,
+    ),
 ]
+
+
+def _state(state_dir: Path | None) -> Path:
+    return Path(state_dir) if state_dir else default_state_dir()
+
+
 FormatOption = Annotated[
     ResultFormat,
     typer.Option(
@@ -127,7 +140,7 @@ def _api_failure(exc: APIError) -> typer.Exit:
 @contextmanager
 def _session(url: str | None, api_key: str | None) -> Iterator[Client]:
     """A client of the chosen deployment; an APIError inside becomes message + exit 1."""
-    if url is None and (local := running_info(DEFAULT_STATE_DIR)) is not None:
+    if url is None and (local := running_info(default_state_dir())) is not None:
         url = local.base_url
     with Client(url, api_key=api_key) as client:
         try:
@@ -255,8 +268,11 @@ def read_pairs(path: Path) -> list[dict[str, str]]:
 
 @app.command()
 def up(
-    port: Annotated[int, typer.Option(help="Port of the local gateway.")] = 8000,
-    state_dir: StateOption = DEFAULT_STATE_DIR,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port of the local gateway [default: the last one used, else 8000]."),
+    ] = None,
+    state_dir: StateOption = None,
     with_auth: Annotated[
         bool,
         typer.Option(
@@ -276,9 +292,13 @@ def up(
     sleep, and unfinished jobs go on by themselves. On a half-dead stack, `up` repairs
     it. The other commands find it from any directory; stop it with `vidcompare down`.
     """
+    state_dir = _state(state_dir)
     if fresh:
         _reset(state_dir, yes=yes)
     state = control.health(state_dir)
+    if state.recorded and not state.up and state.supervisor:
+        # Its supervisor may be restarting something right now: give it a moment.
+        state = control.wait_until_up(state_dir, timeout=30)
     if state.up:
         console.print(f"already up at [bold]{state.info.base_url}[/]")
         return
@@ -292,6 +312,10 @@ def up(
             markup=False,
         )
         control.shutdown(state_dir)
+        # The repaired stack keeps its port and its auth unless told otherwise.
+        port = port or int(state.info.base_url.rsplit(":", 1)[1])
+        with_auth = with_auth or state.info.auth
+    port = port or 8000
     env, key = control.auth_env(state_dir) if with_auth else ({}, None)
     try:
         with console.status("starting the emulators and functions..."):
@@ -312,7 +336,8 @@ def up(
             console.print("auth is on; the key printed at the first `up --auth` still works")
 
 
-def _reset(state_dir: Path, *, yes: bool) -> None:
+def _reset(state_dir: Path | None, *, yes: bool) -> None:
+    state_dir = _state(state_dir)
     if not yes and not typer.confirm(
         f"Forget every job, video, result and key of the local stack in {state_dir}?"
     ):
@@ -329,7 +354,7 @@ def emulator(
     data_dir: Annotated[
         Path | None, typer.Option(help="Its data directory (default: the stack's).")
     ] = None,
-    state_dir: StateOption = DEFAULT_STATE_DIR,
+    state_dir: StateOption = None,
 ) -> None:
     """Start one emulator alone, in the foreground, as `emulators/emulators.toml` defines
     it (Ctrl-C stops it); prints what a client needs to reach it."""
@@ -342,11 +367,16 @@ def emulator(
     except emulators.EmulatorMissing as exc:
         raise _fail(str(exc)) from None
     port = port or free_port()
-    data = (data_dir or Path(state_dir) / "data" / name).resolve()
+    stack_data = _state(state_dir) / "data"
+    data = (data_dir or stack_data / name).resolve()
     data.mkdir(parents=True, exist_ok=True)
     for variable, value in chosen.client(port=port).items():
         typer.echo(f"export {variable}={value}")
-    argv = chosen.argv(port=port, project="vidcompare-local", data=data)
+    # Firestore starts with the stack's last save (read only: it is not saved back).
+    export = snapshots.latest_export(stack_data) if name == "firestore" else None
+    if export:
+        errors.print(f"importing the stack's last save: {export}", markup=False)
+    argv = chosen.argv(port=port, project="vidcompare-local", data=data, export=export)
     env = os.environ | chosen.env(port=port, project="vidcompare-local", data=data)
     with contextlib.suppress(KeyboardInterrupt):
         subprocess.run(argv, env=env, check=False)
@@ -354,7 +384,7 @@ def emulator(
 
 @app.command()
 def reset(
-    state_dir: StateOption = DEFAULT_STATE_DIR,
+    state_dir: StateOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
 ) -> None:
     """Stop the local stack and forget all its data (jobs, videos, results, keys)."""
@@ -418,8 +448,9 @@ def _run_or_print(script: str, dry_run: bool, run_script) -> None:
 
 
 @app.command()
-def down(state_dir: StateOption = DEFAULT_STATE_DIR) -> None:
+def down(state_dir: StateOption = None) -> None:
     """Save and stop the local stack started by `vidcompare up` (its data is kept)."""
+    state_dir = _state(state_dir)
     if not control.shutdown(state_dir):
         raise _fail(f"no stack is recorded in {state_dir}; start one with `vidcompare up`")
     console.print("vidcompare stack stopped (its data is kept; `vidcompare up` brings it back)")
@@ -429,7 +460,7 @@ def down(state_dir: StateOption = DEFAULT_STATE_DIR) -> None:
 def demo(
     port: Annotated[int, typer.Option(help="Gateway port if the demo starts the stack.")] = 8000,
     out: Annotated[Path | None, typer.Option(help="Where to write the result JSON.")] = None,
-    state_dir: StateOption = DEFAULT_STATE_DIR,
+    state_dir: StateOption = None,
 ) -> None:
     """Run 2 synthetic videos × 2 prompts × 2 offline models on the local stack.
 
@@ -439,21 +470,25 @@ def demo(
     from vidcompare.media.synth import demo_scenes, make_video
 
     started = time.perf_counter()
+    state_dir = _state(state_dir)
     stack = None
-    info = running_info(state_dir)
+    scratch = None
+    info = running_info(state_dir)  # a stack of this state directory that answers
     try:
         if info is None:
             if not port_is_free(port):
                 chosen = free_port()
                 console.print(f"port {port} is taken; the demo's stack uses port {chosen}")
                 port = chosen
-            stack = Stack(state_dir, gateway_port=port)
+            # A stack of its own, in a scratch directory: your stack's data is not touched.
+            scratch = tempfile.TemporaryDirectory(prefix="vidcompare-demo-")
+            stack = Stack(Path(scratch.name), gateway_port=port)
             with console.status("starting the local stack (emulators + functions)..."):
                 info = stack.start()
             console.print(
                 f"stack up at [bold]{info.base_url}[/] in {time.perf_counter() - started:.1f} s"
             )
-        demo_dir = Path(state_dir) / "demo"
+        demo_dir = state_dir / "demo"
         demo_dir.mkdir(parents=True, exist_ok=True)
         with _session(info.base_url, None) as client:
             video_ids = []
@@ -484,7 +519,9 @@ def demo(
         raise _fail(str(exc)) from None
     finally:
         if stack is not None:
-            stack.stop()
+            stack.stop(snapshot=False)
+        if scratch is not None:
+            scratch.cleanup()
 
 
 @app.command("new-key")
@@ -760,7 +797,7 @@ def status(
     url: UrlOption = None,
     api_key: KeyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
-    state_dir: StateOption = DEFAULT_STATE_DIR,
+    state_dir: StateOption = None,
 ) -> None:
     """Show a job's status, progress, ETA, tokens and cost; without a job, the local
     stack's: each component up or down, the supervisor, when data was last saved.
@@ -768,7 +805,7 @@ def status(
     Examples: `vidcompare status JOB --json`, `vidcompare status`
     """
     if job is None:
-        _stack_status(state_dir, as_json=as_json)
+        _stack_status(_state(state_dir), as_json=as_json)
         return
     with _session(url, api_key) as client:
         view = client.job(job)

@@ -97,6 +97,8 @@ class Settings:
     # directory), and at most how many bytes (least recently used ones go first).
     cache_dir: str | None
     cache_max_bytes: int
+    # Set by the local stack: allows the sweep's repairs that only make sense on one host.
+    local_stack: bool
     # Jobs, their comparisons and videos carry ``expire_at`` this far ahead; Firestore's
     # TTL policy (infra/) deletes them after it, and the bucket's lifecycle rule the files.
     retention_days: int
@@ -146,6 +148,7 @@ class Settings:
             retention_days=_int("VIDCOMPARE_RETENTION_DAYS", 90),
             cache_dir=os.environ.get("VIDCOMPARE_CACHE_DIR") or None,
             cache_max_bytes=_int("VIDCOMPARE_CACHE_MAX_BYTES", 2 * 1024**3),
+            local_stack=os.environ.get("VIDCOMPARE_LOCAL_STACK") == "1",
         )
 
 

@@ -4,7 +4,7 @@
 ``jobs/{job_id}/comparisons/{index}``   one per combination: lease, attempts, results
 ``videos/{video_id}``                   where a video is and what it is
 
-The claim and commit transactions implement DESIGN §4: a finished combination is
+The claim and commit transactions implement docs/architecture.md §4: a finished combination is
 never run or counted again, a live lease makes a duplicate message fail (so Pub/Sub
 redelivers it), and only the commit that makes ``done == total`` finishes the job.
 """
@@ -14,7 +14,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -442,21 +444,69 @@ def release_claim(job_id: str, index: int, *, worker: str) -> None:
     run(client.transaction())
 
 
-def release_leases(job_id: str) -> list[int]:
-    """Release every lease of a job's unfinished combinations (their workers are gone);
-    the indexes released."""
-    released = []
+def release_dead_local_leases(job_id: str) -> list[int]:
+    """Release the leases that workers of this host hold whose process is gone (a local
+    stack restarted under them). A lease of another host, or of a live process, stays."""
+    host, released = socket.gethostname(), []
     running = (
         job_ref(job_id)
         .collection(COMPARISONS)
         .where(filter=firestore.FieldFilter("state", "==", "running"))
-        .select(["index"])
+        .select(["index", "worker"])
         .stream()
     )
     for snapshot in running:
-        snapshot.reference.update({"lease_expires_at": now()})
-        released.append(snapshot.get("index"))
+        holder = str(snapshot.get("worker") or "")
+        parts = holder.split(":")
+        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+            continue
+        if _process_exists(int(parts[1])):
+            continue
+        index = snapshot.get("index")
+        release_claim(job_id, index, worker=holder)  # a transaction: only if still theirs
+        released.append(index)
     return released
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recount(job_id: str) -> None:
+    """Make a job's counters agree with its comparisons (after a restore from a snapshot
+    that may have caught a commit half-way): done count, per-model and judge totals. One
+    transaction: a commit landing meanwhile makes it read again."""
+    client = firestore_client()
+    done_query = (
+        job_ref(job_id)
+        .collection(COMPARISONS)
+        .where(filter=firestore.FieldFilter("state", "==", "done"))
+    )
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> None:
+        done = [s.to_dict() for s in tx.get(done_query)]
+        stats: dict[str, dict[str, Any]] = {}
+        judge: dict[str, Any] = {}
+        for comparison in done:
+            for model_id, delta in stats_delta(comparison).items():
+                totals = stats.setdefault(model_id, {})
+                for name, value in delta.items():
+                    totals[name] = value if name == "model_name" else totals.get(name, 0) + value
+            for name, value in judge_delta(comparison).items():
+                judge[name] = judge.get(name, 0) + value
+        tx.update(
+            job_ref(job_id),
+            {"completed_combinations": len(done), "stats": stats, "judge_stats": judge},
+        )
+
+    run(client.transaction())
 
 
 def mark_successor_published(job_id: str, index: int) -> None:

@@ -3,7 +3,7 @@ republish, per lane, the first combination that is neither done nor held by a li
 
 A chain breaks when a successor publish fails after its commit and the message is
 never redelivered (or was dropped). Republishing is always safe: a duplicate message
-never runs a combination twice (DESIGN §4). In production Cloud Scheduler calls
+never runs a combination twice (docs/architecture.md §4). In production Cloud Scheduler calls
 ``POST /internal/sweep`` on job_status; the local stack calls it on a timer.
 """
 
@@ -17,6 +17,7 @@ from google.cloud import firestore
 from vidcompare import queue, store
 from vidcompare.clients import firestore_client
 from vidcompare.config import settings
+from vidcompare.errors import InvalidRequest
 from vidcompare.plan import Plan
 from vidcompare.providers.registry import default_registry
 from vidcompare.schemas import JobStatus, SweepReport
@@ -53,11 +54,24 @@ def missing_links(job: dict, plan: Plan, combos: dict[int, dict]) -> list[int]:
     return missing
 
 
-def sweep(*, stale_after: dt.timedelta | None = None, restarted: bool = False) -> SweepReport:
-    """Republish what stalled jobs miss. ``restarted``: every worker was restarted (the
-    local stack came back up), so every unfinished job counts as stalled and the leases
-    held before now are dead: they are released, and their combinations republished."""
-    if restarted:
+def sweep(
+    *,
+    stale_after: dt.timedelta | None = None,
+    lost_messages: bool = False,
+    release_dead: bool = False,
+    recount: bool = False,
+) -> SweepReport:
+    """Republish what stalled jobs miss.
+
+    ``lost_messages``: Pub/Sub forgot its messages (a new emulator, a restore), so every
+    unfinished job is looked at now, not after a lease of silence; combinations held by
+    a live lease are left alone. ``release_dead`` (local stack only): leases held by
+    workers of this host whose process is gone are released first. ``recount`` (local
+    stack only): a job restored from a snapshot gets its counters from its comparisons.
+    """
+    if (release_dead or recount) and not settings().local_stack:
+        raise InvalidRequest("release_dead and recount are repairs of the local stack only")
+    if lost_messages:
         stale_after = dt.timedelta(0)
     stale_after = (
         stale_after if stale_after is not None else dt.timedelta(seconds=settings().lease_seconds)
@@ -66,6 +80,10 @@ def sweep(*, stale_after: dt.timedelta | None = None, restarted: bool = False) -
     for job in stalled_jobs(stale_after):
         job_id = job["job_id"]
         report.jobs_checked += 1
+        if recount:
+            store.recount(job_id)
+        if release_dead:
+            store.release_dead_local_leases(job_id)
         plan = Plan.from_doc(store.get_job(job_id, with_plan=True)["plan"])
         combos = {
             snap.get("index"): snap.to_dict()
@@ -74,9 +92,6 @@ def sweep(*, stale_after: dt.timedelta | None = None, restarted: bool = False) -
             .select(["index", "state", "lease_expires_at"])
             .stream()
         }
-        if restarted:
-            for index in store.release_leases(job_id):
-                combos[index]["lease_expires_at"] = store.now()
         if sum(c.get("state") == "done" for c in combos.values()) >= plan.total:
             store.finish_if_complete(job_id)  # the finishing worker died before finishing
             continue

@@ -164,19 +164,27 @@ def _local_copy(object_name: str, sha256: str, suffix: str) -> Path:
 
 
 def _evict(cache: Path, *, keep: Path) -> None:
+    now = time.time()
+    for partial in cache.glob("*.part"):  # a download that was killed half-way
+        if now - partial.stat().st_mtime > 3600:
+            partial.unlink(missing_ok=True)
     copies = sorted(
         (p for p in cache.iterdir() if p.is_file() and p.suffix != ".part"),
         key=lambda p: p.stat().st_mtime,
     )
-    total = sum(p.stat().st_size for p in copies)
-    limit, now = settings().cache_max_bytes, time.time()
-    for copy in copies:
-        if total <= limit:
-            break
-        if copy == keep or now - copy.stat().st_mtime < _IN_USE_S:
-            continue
-        total -= copy.stat().st_size
-        copy.unlink(missing_ok=True)
+    total, limit = sum(p.stat().st_size for p in copies), settings().cache_max_bytes
+    # Least recently used first; copies used in the last minutes only when that is not
+    # enough (a model may be about to open one: it is fetched again if so).
+    for spare_recent in (True, False):
+        for copy in copies:
+            if total <= limit:
+                return
+            if copy == keep or not copy.exists():
+                continue
+            if spare_recent and now - copy.stat().st_mtime < _IN_USE_S:
+                continue
+            total -= copy.stat().st_size
+            copy.unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -1,6 +1,6 @@
 """One combination: claim → models in parallel → judge → commit → chain the next.
 
-The order matters (DESIGN §4): the successor is published only after the commit, and
+The order matters (docs/architecture.md §4): the successor is published only after the commit, and
 a redelivered message for a finished combination re-publishes the successor unless
 it is recorded as published, so the chain survives a crash at any line.
 """

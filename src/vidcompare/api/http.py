@@ -84,12 +84,20 @@ def _json_body(request: flask.Request) -> Any:
         raise InvalidRequest.for_field("body", "is nested too deeply") from None
 
 
+def _flag(request: flask.Request, name: str) -> bool:
+    value = request.args.get(name, "").lower()
+    if value not in ("", "true", "false", "1", "0"):
+        raise InvalidRequest.for_field(name, "must be true or false")
+    return value in ("true", "1")
+
+
 def _sweep(request: flask.Request, owner: str) -> BaseModel:
     auth.require_admin(owner)
-    restarted = request.args.get("restarted", "").lower()
-    if restarted not in ("", "true", "false", "1", "0"):
-        raise InvalidRequest.for_field("restarted", "must be true or false")
-    return sweep.sweep(restarted=restarted in ("true", "1"))
+    return sweep.sweep(
+        lost_messages=_flag(request, "lost_messages"),
+        release_dead=_flag(request, "release_dead"),
+        recount=_flag(request, "recount"),
+    )
 
 
 def _started(answer: BaseModel) -> tuple[int, BaseModel]:
@@ -180,10 +188,10 @@ ROUTES: tuple[Route, ...] = (
         "/internal/sweep",
         JOB_STATUS,
         lambda req, _, o: (200, _sweep(req, o)),
-        "Republish what stalled jobs are missing (admins only); restarted=true after every "
-        "worker was restarted: their leases are released",
+        "Republish what stalled jobs are missing (admins only); lost_messages=true after "
+        "Pub/Sub forgot its messages; release_dead and recount: local-stack repairs",
         {200: SweepReport},
-        query=("restarted",),
+        query=("lost_messages", "release_dead", "recount"),
     ),
 )
 

@@ -2,8 +2,8 @@
 
 ``launch`` starts :mod:`vidcompare.devstack.supervisor` in the background and waits
 until the stack answers; ``shutdown`` asks the supervisor to save and stop (and stops
-what is left if it is gone); ``health`` says what is up, from the processes and from
-the gateway's ``/healthz``.
+what is left if it is gone); ``health`` says what is up. Only processes that are still
+the ones recorded (same boot, same start time) count, and only they are ever signalled.
 """
 
 from __future__ import annotations
@@ -21,14 +21,8 @@ from pathlib import Path
 import httpx
 
 from vidcompare import auth
-from vidcompare.devstack.stack import (
-    Stack,
-    StackError,
-    StackInfo,
-    _alive,
-    latest_export,
-    load_info,
-)
+from vidcompare.devstack import processes, snapshots
+from vidcompare.devstack.stack import Stack, StackError, StackInfo, load_info
 
 
 @dataclass
@@ -51,21 +45,28 @@ class Health:
 
 
 def health(state_dir: Path) -> Health:
+    saved = snapshots.saved_at(Path(state_dir) / "data")
     try:
         info = load_info(state_dir)
     except (StackError, ValueError):
-        return Health(recorded=False, supervisor=False, saved_at=_saved_at(state_dir))
-    supervisor = info.supervisor_pid is not None and _alive(info.supervisor_pid)
-    components = {s.name: "up" if _alive(s.pid) else "down" for s in info.services}
-    with contextlib.suppress(httpx.HTTPError, ValueError):
-        answer = httpx.get(f"{info.base_url}/healthz", timeout=3.0)
-        components |= answer.json().get("components", {})
-    return Health(True, supervisor, components, info, _saved_at(state_dir))
+        return Health(recorded=False, supervisor=False, saved_at=saved)
+    components = {s.name: "up" if s.alive else "down" for s in info.services}
+    gateway = next((s for s in info.services if s.name == "gateway"), None)
+    if gateway is not None and gateway.alive:
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            answer = httpx.get(f"{info.base_url}/healthz", timeout=5.0)
+            components |= answer.json().get("components", {})
+    return Health(True, info.supervised, components, info, saved)
 
 
-def _saved_at(state_dir: Path) -> float | None:
-    export = latest_export(Path(state_dir) / "data")
-    return export.stat().st_mtime if export else None
+def wait_until_up(state_dir: Path, *, timeout: float) -> Health:
+    """The stack's health once it is up, or as it is after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    state = health(state_dir)
+    while not state.up and time.monotonic() < deadline:
+        time.sleep(0.5)
+        state = health(state_dir)
+    return state
 
 
 def auth_env(state_dir: Path) -> tuple[dict[str, str], str | None]:
@@ -79,9 +80,8 @@ def auth_env(state_dir: Path) -> tuple[dict[str, str], str | None]:
     shown = None
     if auth.LOCAL_OWNER not in keys:
         shown, keys[auth.LOCAL_OWNER] = auth.new_key()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(keys, indent=2))
-        path.chmod(0o600)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        processes.write_private(path, json.dumps(keys, indent=2))
     sweeper_key, sweeper_digest = auth.new_key()
     # Keys configured in the environment count too (only their hashes are ever there).
     configured = [item for item in os.environ.get("VIDCOMPARE_API_KEYS", "").split(",") if item]
@@ -96,11 +96,12 @@ def auth_env(state_dir: Path) -> tuple[dict[str, str], str | None]:
 
 
 def launch(
-    state_dir: Path, *, port: int, extra_env: dict[str, str] | None = None, timeout: float = 180
+    state_dir: Path, *, port: int, extra_env: dict[str, str] | None = None, timeout: float = 240
 ) -> StackInfo:
     """Start the supervisor in the background; the stack's info once it answers."""
     state_dir = Path(state_dir).resolve()
-    (state_dir / "logs").mkdir(parents=True, exist_ok=True)
+    (state_dir / "logs").mkdir(parents=True, exist_ok=True, mode=0o700)
+    state_dir.chmod(0o700)
     failed = state_dir / "supervisor.failed"
     failed.unlink(missing_ok=True)
     command = [
@@ -111,9 +112,8 @@ def launch(
         f"--port={port}",
     ]
     if extra_env:
-        env_file = state_dir / "supervisor-env.json"
-        env_file.write_text(json.dumps(extra_env))
-        env_file.chmod(0o600)
+        env_file = state_dir / "supervisor-env.json"  # read, then deleted, by the supervisor
+        processes.write_private(env_file, json.dumps(extra_env))
         command.append(f"--env-file={env_file}")
     with open(state_dir / "logs" / "supervisor.log", "ab") as log:
         process = subprocess.Popen(
@@ -133,6 +133,11 @@ def launch(
             if info.supervisor_pid == process.pid:
                 return info
         time.sleep(0.2)
+    # Give up on it: it (and what it started) must not come up after this said it failed.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(60)
     shutdown(state_dir)
     raise StackError(f"the stack did not start within {timeout:g} s:\n{_tail(state_dir)}")
 
@@ -148,13 +153,19 @@ def shutdown(state_dir: Path, *, timeout: float = 90) -> bool:
         info = load_info(state_dir)
     except (StackError, ValueError):
         return False
-    pid = info.supervisor_pid
-    if pid is not None and _alive(pid):
+    # A stopped (slept) stack cannot handle the signals that stop it: continue it first.
+    for pid, started in [(s.pid, s.started) for s in info.services] + [
+        (info.supervisor_pid, info.supervisor_started)
+    ]:
+        if processes.alive(pid, started):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGCONT)
+    if info.supervised:
+        assert info.supervisor_pid is not None
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGCONT)  # a stopped (slept) supervisor cannot stop
-            os.kill(pid, signal.SIGTERM)  # it saves Firestore, then stops every process
+            os.kill(info.supervisor_pid, signal.SIGTERM)  # it saves, then stops everything
         deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
+        while info.supervised and time.monotonic() < deadline:
             time.sleep(0.1)
     if (Path(state_dir) / "stack.json").exists():
         Stack(state_dir).stop()  # no supervisor (it crashed): save what can be, stop the rest

@@ -32,6 +32,7 @@ class Emulator:
     needs: list[str] = field(default_factory=list)
     component: str | None = None
     install: str = ""
+    tested_with: str = ""
 
     def argv(self, *, port: int, project: str, data: Path, export: Path | None = None) -> list[str]:
         values = self._values(port, project, data)

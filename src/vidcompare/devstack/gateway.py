@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from werkzeug.serving import run_simple
@@ -25,6 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from vidcompare import web
 from vidcompare.api.http import match
+from vidcompare.devstack import emulators
 from vidcompare.errors import HeadersTooLarge, MethodNotAllowed, NotFound, VidcompareError
 
 _HOP_BY_HOP = {
@@ -53,9 +55,7 @@ _PAGE_HEADERS = {
 log = logging.getLogger(__name__)
 # The emulators /healthz asks about too, where the stack's environment says they are.
 _EMULATOR_HOSTS = {
-    "firestore": "FIRESTORE_EMULATOR_HOST",
-    "pubsub": "PUBSUB_EMULATOR_HOST",
-    "storage": "STORAGE_EMULATOR_HOST",
+    name: next(iter(emulator.client_env)) for name, emulator in emulators.load().items()
 }
 
 
@@ -86,19 +86,22 @@ class Gateway:
         return self._forward(request, self.upstreams[route.function])
 
     def health(self) -> Response:
-        """Every component of the stack, asked now: 200 when all answer, else 503 and
-        which do not. (Any HTTP answer counts: the servers have no health route.)"""
+        """Every component of the stack, asked now and at once: 200 when all answer, else
+        503 and which do not. (Any HTTP answer counts: the servers have no health route.)"""
         targets = dict(self.upstreams)
         for name, variable in _EMULATOR_HOSTS.items():
             if host := os.environ.get(variable):
                 targets[name] = host if "://" in host else f"http://{host}"
-        components = {}
-        for name, url in targets.items():
+
+        def ask(url: str) -> str:
             try:
-                httpx.get(url + "/", timeout=1.0)
-                components[name] = "up"
+                self.http.get(url + "/healthz", timeout=2.0)
+                return "up"
             except httpx.HTTPError:
-                components[name] = "down"
+                return "down"
+
+        with ThreadPoolExecutor(len(targets)) as pool:
+            components = dict(zip(targets, pool.map(ask, targets.values()), strict=True))
         ok = all(state == "up" for state in components.values())
         body = json.dumps({"ok": ok, "components": components})
         return Response(body, status=200 if ok else 503, mimetype="application/json")

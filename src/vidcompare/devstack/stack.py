@@ -6,25 +6,25 @@ creates the topic, the bucket and a push subscription that delivers to the
 ``process_combo`` functions-framework server as a CloudEvent (as Eventarc does in
 production), starts ``start_batch``, ``job_status`` and a gateway serving the
 production paths under one base URL, waits until all answer, and records ports, pids
-and logs in ``<state_dir>/stack.json``. ``stop()`` ends them all.
+(with their identity: a reused pid is never taken for ours) and logs in
+``<state_dir>/stack.json``. ``stop()`` ends them all.
 
-Data survives ``stop``/``start``, crashes and sleep: the bucket's objects are on disk
-under ``<state_dir>/data/storage``; Firestore is exported to ``<state_dir>/data/firestore``
-(by :meth:`Stack.snapshot`, which the supervisor calls every few seconds, and at
-``stop``) and imported at ``start``. Pub/Sub keeps nothing: after a start from saved
-data, the sweep releases the dead workers' leases and republishes what unfinished jobs
-need (``POST /internal/sweep?restarted=true``). :meth:`Stack.heal` restarts what died.
-The CLI, the demo, the tests and the benchmarks all use this module.
+Data survives ``stop``/``start``, crashes and sleep (see :mod:`.snapshots`): the bucket's
+objects are on disk, Firestore is exported by :meth:`Stack.snapshot` (every few seconds
+under the supervisor, and at ``stop``, after the writers have stopped) and imported at
+``start``. Pub/Sub keeps nothing: after a start from saved data, the sweep recounts the
+restored jobs, releases the leases of workers that are gone and republishes what
+unfinished jobs need. :meth:`Stack.heal` restarts what died and owes every repair it has
+not finished yet to the next tick. The CLI, the demo, the tests and the benchmarks all
+use this module.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -36,6 +36,7 @@ import httpx
 from pydantic import BaseModel
 
 from vidcompare.config import topic_names
+from vidcompare.devstack import processes, snapshots
 from vidcompare.devstack.emulators import Emulator, EmulatorMissing, check_all, load
 
 log = logging.getLogger(__name__)
@@ -44,26 +45,29 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 FUNCTIONS_DIR = Path(os.environ.get("VIDCOMPARE_FUNCTIONS_DIR", REPO_ROOT / "functions"))
 
 
-def _default_state_dir() -> Path:
-    """Per user, so that the CLI finds the running stack from any directory."""
+def default_state_dir() -> Path:
+    """Per user, so that the CLI finds the running stack from any directory; read when
+    asked (a test or a script may set ``VIDCOMPARE_STATE_DIR`` after import)."""
     if explicit := os.environ.get("VIDCOMPARE_STATE_DIR"):
-        return Path(explicit)
+        return Path(explicit).resolve()
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     return Path(base) / "vidcompare"
 
 
-DEFAULT_STATE_DIR = _default_state_dir()
 DEFAULT_PROJECT = "vidcompare-local"
 # The emulator pushes two messages per subscription at a time: 4 shards, 8 lanes at once.
 LOCAL_TOPIC_SHARDS = 4
+# The emulators this module knows how to mend (Firestore is restored, Pub/Sub recreated).
 EMULATORS = ("firestore", "pubsub", "storage")
 FUNCTIONS = ("start_batch", "job_status", "process_combo")
-# Variables that hold a raw API key: given to the gateway alone, never to the functions.
+# What writes to Firestore: stopped before the last snapshot of a `down`.
+WRITERS = ("gateway", "start_batch", "job_status", "process_combo")
+# Variables that hold a raw API key: given to the gateway alone, never to the functions,
+# never written to stack.json.
 RAW_KEYS = frozenset({"VIDCOMPARE_SWEEP_API_KEY"})
-# Firestore exports kept (the newest is imported at start).
-KEEP_EXPORTS = 2
 # A service that keeps dying is restarted after 1, 2, 4, ... s, at most this far apart.
 MAX_RESTART_BACKOFF_S = 30.0
+STOP_EXPORT_TIMEOUT_S = 20.0
 
 
 class StackError(RuntimeError):
@@ -75,7 +79,12 @@ class Service(BaseModel):
     port: int
     pid: int
     log: str
+    started: str | None = None  # the process's identity (processes.identity)
     restarts: int = 0
+
+    @property
+    def alive(self) -> bool:
+        return processes.alive(self.pid, self.started)
 
 
 class StackInfo(BaseModel):
@@ -86,12 +95,18 @@ class StackInfo(BaseModel):
     topics: list[str]  # the topic's shards (VIDCOMPARE_TOPIC_SHARDS), each pushed to the worker
     subscriptions: list[str]
     services: list[Service]
-    env: dict[str, str]  # what a client process needs to reach the emulators
+    env: dict[str, str]  # what a client process needs to reach the emulators (no keys)
     data_dir: str = ""
+    auth: bool = False
     supervisor_pid: int | None = None  # the process that keeps the stack alive (`up`)
+    supervisor_started: str | None = None
 
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
+
+    @property
+    def supervised(self) -> bool:
+        return processes.alive(self.supervisor_pid, self.supervisor_started)
 
 
 def free_port() -> int:
@@ -125,13 +140,13 @@ class Stack:
 
     def __init__(
         self,
-        state_dir: Path = DEFAULT_STATE_DIR,
+        state_dir: Path | None = None,
         *,
         gateway_port: int = 8000,
         project: str = DEFAULT_PROJECT,
         extra_env: dict[str, str] | None = None,
     ) -> None:
-        self.state_dir = Path(state_dir).resolve()
+        self.state_dir = Path(state_dir or default_state_dir()).resolve()
         self.gateway_port = gateway_port
         self.project = project
         self.extra_env = extra_env or {}
@@ -140,6 +155,7 @@ class Stack:
         self._procs: list[subprocess.Popen] = []
         self._launch: dict[str, tuple[int, list[str], dict | None]] = {}
         self._next_restart: dict[str, float] = {}
+        self._owed: set[str] = set()  # repairs heal() has not finished yet
         self.info: StackInfo | None = None
         self.restored = False  # started from saved data
 
@@ -160,8 +176,9 @@ class Stack:
                 f"port {self.gateway_port} is busy: another program listens there. Choose "
                 "another with --port, or stop a stack of vidcompare's with `vidcompare down`."
             )
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         for folder in (self.state_dir / "logs", self.data_dir, self.state_dir / "cache"):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         ports = {name: free_port() for name in (*EMULATORS, *FUNCTIONS)}
         env = {
             "GOOGLE_CLOUD_PROJECT": self.project,
@@ -170,17 +187,19 @@ class Stack:
             "VIDCOMPARE_TOPIC_SHARDS": str(LOCAL_TOPIC_SHARDS),
             # The offline models' copies of videos: inside the state directory, bounded.
             "VIDCOMPARE_CACHE_DIR": str(self.state_dir / "cache"),
+            # Allows the sweep's local repairs (releasing dead local workers' leases).
+            "VIDCOMPARE_LOCAL_STACK": "1",
         }
         for name in EMULATORS:
             env |= self.emulators[name].client(port=ports[name])
         env |= self.extra_env
-        export = latest_export(self.data_dir)
-        self.restored = export is not None
+        snapshots.mend_storage_index(self.data_dir)
         try:
-            for name in EMULATORS:
-                self._spawn_emulator(name, ports[name], export if name == "firestore" else None)
+            self._start_firestore(ports["firestore"], timeout)
+            for name in ("pubsub", "storage"):
+                self._spawn_emulator(name, ports[name])
             deadline = time.monotonic() + timeout
-            for name in EMULATORS:
+            for name in ("pubsub", "storage"):
                 self._wait_http(name, deadline)
             subscriptions = self._create_resources(env, ports["process_combo"])
             # A raw key goes only to the process that uses it (the gateway's sweep timer).
@@ -217,32 +236,49 @@ class Stack:
             )
             for name in (*FUNCTIONS, "gateway"):
                 self._wait_http(name, deadline)
+            self.info = StackInfo(
+                base_url=f"http://127.0.0.1:{self.gateway_port}",
+                project=self.project,
+                bucket=env["VIDCOMPARE_BUCKET"],
+                topic=env["VIDCOMPARE_TOPIC"],
+                topics=topic_names(env["VIDCOMPARE_TOPIC"], int(env["VIDCOMPARE_TOPIC_SHARDS"])),
+                subscriptions=subscriptions,
+                services=self._services,
+                env={k: v for k, v in env.items() if k not in RAW_KEYS},
+                data_dir=str(self.data_dir),
+                auth=env.get("VIDCOMPARE_AUTH", "off").lower() in ("on", "true", "1"),
+            )
+            self.record()
         except BaseException:
             self.stop(snapshot=False)
             raise
-        self.info = StackInfo(
-            base_url=f"http://127.0.0.1:{self.gateway_port}",
-            project=self.project,
-            bucket=env["VIDCOMPARE_BUCKET"],
-            topic=env["VIDCOMPARE_TOPIC"],
-            topics=topic_names(env["VIDCOMPARE_TOPIC"], int(env["VIDCOMPARE_TOPIC_SHARDS"])),
-            subscriptions=subscriptions,
-            services=self._services,
-            env=env,
-            data_dir=str(self.data_dir),
-        )
-        self._record()
         if self.restored:
-            # No worker of the old stack lives on, and Pub/Sub forgot its messages.
-            self.sweep(restarted=True)
+            # No worker of the old stack lives on, Pub/Sub forgot its messages, and the
+            # restored counters are made to agree with the restored comparisons.
+            self._owed.add("restored")
+            self._pay_debts()
         return self.info
 
-    def _record(self) -> None:
+    def _start_firestore(self, port: int, timeout: float) -> None:
+        """From the newest saved export; from an older one if that cannot be imported."""
+        candidates = snapshots.exports_newest_first(self.data_dir) or [None]
+        for export in candidates:
+            self._spawn_emulator("firestore", port, export)
+            try:
+                self._wait_http("firestore", time.monotonic() + timeout)
+            except StackError as exc:
+                if export is None or export == candidates[-1]:
+                    raise
+                log.error("Firestore could not import %s (%s); trying an older save", export, exc)
+                self._forget("firestore")
+                continue
+            self.restored = export is not None
+            return
+
+    def record(self) -> None:
         assert self.info is not None
         self.info.services = list(self._services)
-        temporary = self.info_path.with_suffix(".tmp")
-        temporary.write_text(self.info.model_dump_json(indent=2))
-        temporary.replace(self.info_path)  # readers never see half a file
+        processes.write_private(self.info_path, self.info.model_dump_json(indent=2))
 
     def _spawn_emulator(self, name: str, port: int, export: Path | None = None) -> None:
         emulator = self.emulators[name]
@@ -274,17 +310,26 @@ class Stack:
         deadline = time.monotonic() + timeout
         for name in names:
             self._wait_http(name, deadline)
-        self._record()
+        self.record()
+
+    def _forget(self, name: str) -> Service:
+        old = next(s for s in self._services if s.name == name)
+        for proc in [p for p in self._procs if p.pid == old.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(5)
+            self._procs.remove(proc)
+        self._services.remove(old)
+        return old
 
     def _respawn(self, names: tuple[str, ...], *, extra_env: dict[str, str] | None = None) -> None:
         """Start the named (dead) services again on their ports, with their environment."""
         for name in names:
-            old = next(s for s in self._services if s.name == name)
-            self._procs = [p for p in self._procs if p.pid != old.pid]
-            self._services.remove(old)
+            old = self._forget(name)
             port, cmd, env = self._launch[name]
             if name == "firestore":  # from the newest snapshot: what it had is gone
-                export = latest_export(self.data_dir)
+                export = snapshots.latest_export(self.data_dir)
                 emulator = self.emulators[name]
                 cmd = emulator.argv(
                     port=port, project=self.project, data=self.data_dir / name, export=export
@@ -308,7 +353,15 @@ class Stack:
                 start_new_session=True,
             )
         self._procs.append(proc)
-        self._services.append(Service(name=name, port=port, pid=proc.pid, log=str(log_path)))
+        self._services.append(
+            Service(
+                name=name,
+                port=port,
+                pid=proc.pid,
+                log=str(log_path),
+                started=processes.identity(proc.pid),
+            )
+        )
 
     def _wait_http(self, name: str, deadline: float) -> None:
         service = next(s for s in self._services if s.name == name)
@@ -384,43 +437,75 @@ class Stack:
         return [s.name for s in self._services if s.pid not in alive]
 
     def heal(self) -> list[str]:
-        """Restart every service that died (each with its own growing backoff) and mend
-        what its death broke; the names restarted. The supervisor calls this every second."""
+        """Restart every service that died (each with its own growing backoff), and do
+        the repairs owed: Pub/Sub's topics again, the sweep. A repair that fails is owed
+        to the next call; the supervisor calls this every second. The names restarted."""
         assert self.info is not None
         now = time.monotonic()
         due = [name for name in self.dead() if self._next_restart.get(name, 0.0) <= now]
-        if not due:
-            return []
         for name in due:
             service = next(s for s in self._services if s.name == name)
-            wait = min(MAX_RESTART_BACKOFF_S, 2.0**service.restarts)
-            self._next_restart[name] = now + wait
+            self._next_restart[name] = now + min(MAX_RESTART_BACKOFF_S, 2.0**service.restarts)
             log.warning(
                 "%s (pid %d) died; restarting it (restart %d)",
                 name,
                 service.pid,
                 service.restarts + 1,
             )
-        self._respawn(tuple(due))
-        deadline = time.monotonic() + 60
-        for name in due:
-            self._wait_http(name, deadline)
-        if "pubsub" in due:  # a new emulator knows no topic: create them again
-            self._create_resources(self.info.env, self.info.service("process_combo").port)
-        self._record()
-        if {"pubsub", "process_combo", "firestore"} & set(due):
-            # Messages were lost, or the worker that held leases is gone.
-            self.sweep(restarted=bool({"process_combo", "firestore"} & set(due)))
+        if due:
+            self._respawn(tuple(due))
+            self.record()  # the new pids, before anything else can fail
+            # What each death broke, owed until done.
+            if "pubsub" in due:
+                self._owed |= {"topics", "lost_messages"}
+            if "firestore" in due:
+                self._owed |= {"restored"}
+            if "process_combo" in due:
+                self._owed |= {"dead_workers"}
+            deadline = time.monotonic() + 60
+            for name in due:
+                try:
+                    self._wait_http(name, deadline)
+                except StackError as exc:
+                    log.error("%s did not come back: %s", name, exc)
+        self._pay_debts()
         return due
 
-    def sweep(self, *, restarted: bool = False) -> dict:
-        """Ask job_status to mend the jobs (as the gateway's timer does), now."""
+    def _pay_debts(self) -> None:
+        """Do each owed repair; what fails stays owed."""
+        assert self.info is not None
+        if "topics" in self._owed:
+            try:
+                self._create_resources(self.info.env, self.info.service("process_combo").port)
+                self._owed.discard("topics")
+            except Exception as exc:  # noqa: BLE001 - owed to the next tick
+                log.warning("could not create the Pub/Sub topics yet: %s", exc)
+                return  # the sweep would republish into nothing
+        sweeps = self._owed & {"restored", "dead_workers", "lost_messages"}
+        if not sweeps:
+            return
+        try:
+            self.sweep(
+                lost_messages=True,
+                release_dead=bool(sweeps & {"restored", "dead_workers"}),
+                recount="restored" in sweeps,
+            )
+            self._owed -= sweeps
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("the repair sweep failed (tried again in a second): %s", exc)
+
+    def sweep(
+        self, *, lost_messages: bool = False, release_dead: bool = False, recount: bool = False
+    ) -> dict:
+        """Ask job_status to mend the jobs now (as the gateway's timer does, and more: see
+        :func:`vidcompare.sweep.sweep`)."""
         assert self.info is not None
         key = self.extra_env.get("VIDCOMPARE_SWEEP_API_KEY")
         url = f"http://127.0.0.1:{self.info.service('job_status').port}/internal/sweep"
+        flags = {"lost_messages": lost_messages, "release_dead": release_dead, "recount": recount}
         answer = httpx.post(
             url,
-            params={"restarted": "true"} if restarted else None,
+            params={name: "true" for name, on in flags.items() if on},
             headers={"X-API-Key": key} if key else {},
             timeout=120,
         )
@@ -432,120 +517,63 @@ class Stack:
 
     # ---------------------------------------------------------------- snapshots
 
-    def snapshot(self) -> Path | None:
-        """Export Firestore to the data directory; the export's metadata file. The newest
-        export is what the next start imports."""
+    def snapshot(self, *, timeout: float = snapshots.EXPORT_TIMEOUT_S) -> Path | None:
+        """Export Firestore and keep a copy of the storage index; the export's metadata."""
         info = self.info or (load_info(self.state_dir) if self.info_path.exists() else None)
         if info is None:
             return None
-        return export_firestore(info, self.data_dir)
+        metadata = snapshots.export_firestore(
+            self.data_dir,
+            port=info.service("firestore").port,
+            project=info.project,
+            timeout=timeout,
+        )
+        snapshots.keep_storage_index(self.data_dir)
+        return metadata
 
     # ------------------------------------------------------------------- stop
 
     def stop(self, *, snapshot: bool = True) -> None:
-        """Save Firestore (unless ``snapshot`` is False), then end every process."""
+        """Stop the writers, save Firestore (unless ``snapshot`` is False), then stop the
+        emulators. Only processes that are still the ones recorded are signalled."""
         info = self.info
         if info is None and self.info_path.exists():
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, OSError):
                 info = load_info(self.state_dir)
-        if snapshot and info is not None:
+        services = list(self._services) or (list(info.services) if info else [])
+        groups = {s.name: (s.pid, s.started) for s in services}
+        processes.stop([groups[n] for n in WRITERS if n in groups])
+        if snapshot and info is not None and "firestore" in groups:
             try:
-                export_firestore(info, self.data_dir)
-            except (httpx.HTTPError, OSError, StackError) as exc:
+                self.snapshot(timeout=STOP_EXPORT_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 - saving must never keep the stack up
                 log.warning("could not save Firestore before stopping: %s", exc)
-        pids = [s.pid for s in self._services] or ([s.pid for s in info.services] if info else [])
-        if info is not None and info.supervisor_pid and info.supervisor_pid != os.getpid():
-            pids.append(info.supervisor_pid)
-        stop_pids(pids)
+        processes.stop([g for n, g in groups.items() if n not in WRITERS])
         self._services, self._procs = [], []
-        self.info_path.unlink(missing_ok=True)
-
-
-def export_firestore(info: StackInfo, data_dir: Path) -> Path:
-    """Export the Firestore emulator's data; keep the newest exports; the metadata file."""
-    exports = data_dir / "firestore" / "exports"
-    exports.mkdir(parents=True, exist_ok=True)
-    port = info.service("firestore").port
-    answer = httpx.post(
-        f"http://127.0.0.1:{port}/emulator/v1/projects/{info.project}:export",
-        json={
-            "database": f"projects/{info.project}/databases/(default)",
-            "export_directory": str(exports),
-        },
-        timeout=120,
-    )
-    if answer.status_code != 200:
-        raise StackError(f"the Firestore export failed: {answer.status_code} {answer.text}")
-    newest = max(exports.iterdir(), key=lambda p: p.stat().st_mtime)
-    metadata = next(newest.glob("*.overall_export_metadata"))
-    pointer = data_dir / "firestore" / "latest.json"
-    temporary = pointer.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"metadata": str(metadata), "at": time.time()}))
-    temporary.replace(pointer)  # a crash leaves the old pointer or the new, never half
-    for old in sorted(exports.iterdir(), key=lambda p: p.stat().st_mtime)[:-KEEP_EXPORTS]:
-        shutil.rmtree(old, ignore_errors=True)
-    return metadata
-
-
-def latest_export(data_dir: Path) -> Path | None:
-    """The metadata file of the newest complete Firestore export, if there is one."""
-    pointer = data_dir / "firestore" / "latest.json"
-    try:
-        metadata = Path(json.loads(pointer.read_text())["metadata"])
-    except (OSError, ValueError, KeyError):
-        return None
-    return metadata if metadata.exists() else None
+        if info is None or info.supervisor_pid in (None, os.getpid()) or not info.supervised:
+            self.info_path.unlink(missing_ok=True)
 
 
 def reset_data(state_dir: Path) -> None:
     """Forget every job, video, result and key of the local stack."""
+    import shutil
+
     shutil.rmtree(Path(state_dir) / "data", ignore_errors=True)
     shutil.rmtree(Path(state_dir) / "cache", ignore_errors=True)
 
 
-def stop_pids(pids: list[int], *, grace: float = 10.0) -> None:
-    """SIGTERM each process group, then SIGKILL what is still alive after ``grace``."""
-    for pid in reversed(pids):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGTERM)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGCONT)  # a stopped (slept) process cannot handle SIGTERM
-    deadline = time.monotonic() + grace
-    for pid in pids:
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        reaped, _ = os.waitpid(pid, os.WNOHANG)
-        if reaped == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child (started by another process): ask the kernel instead
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def load_info(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo:
-    path = Path(state_dir) / "stack.json"
+def load_info(state_dir: Path | None = None) -> StackInfo:
+    path = Path(state_dir or default_state_dir()) / "stack.json"
     if not path.exists():
         raise StackError(f"no stack is recorded in {path}; start one with `vidcompare up`")
     return StackInfo.model_validate_json(path.read_text())
 
 
-def running_info(state_dir: Path = DEFAULT_STATE_DIR) -> StackInfo | None:
-    """The recorded stack if its gateway still answers, else None."""
+def running_info(state_dir: Path | None = None) -> StackInfo | None:
+    """The recorded stack if its gateway is still the process recorded, else None."""
     try:
         info = load_info(state_dir)
-        httpx.get(f"{info.base_url}/healthz", timeout=1.0)
-        return info
-    except (StackError, httpx.HTTPError, ValueError):
+    except (StackError, ValueError):
         return None
+    gateway = next((s for s in info.services if s.name == "gateway"), None)
+    return info if gateway is not None and gateway.alive else None

@@ -3,14 +3,14 @@
 ``python -m vidcompare.devstack.supervisor --state-dir D --port P`` starts the local
 stack and then, until SIGTERM or SIGINT:
 
-* every second, restarts any of its processes that died (with a growing backoff; the
-  Pub/Sub topics are created again on a new emulator, and the sweep republishes what
-  was lost), see :meth:`Stack.heal`;
-* every ``VIDCOMPARE_SNAPSHOT_EVERY_S`` seconds (5), exports Firestore to the state
-  directory, so that a crash or a power cut loses at most those seconds of progress.
+* every second, restarts any of its processes that died (with a growing backoff) and
+  does the repairs still owed (Pub/Sub's topics on a new emulator, the sweep that
+  republishes what was lost), see :meth:`Stack.heal`;
+* every ``VIDCOMPARE_SNAPSHOT_EVERY_S`` seconds (5), saves Firestore (and a copy of the
+  bucket's index), so that a crash or a power cut loses at most those seconds.
 
-On SIGTERM it saves Firestore once more and stops everything. Its own log is
-``<state_dir>/logs/supervisor.log``; its pid is ``supervisor_pid`` in ``stack.json``.
+On SIGTERM it stops the writers, saves once more and stops everything. Its own log is
+``<state_dir>/logs/supervisor.log``; its pid and identity are in ``stack.json``.
 """
 
 from __future__ import annotations
@@ -21,26 +21,29 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
-from vidcompare.devstack.stack import Stack, StackError
+from vidcompare.devstack import processes
+from vidcompare.devstack.stack import Stack
 
 log = logging.getLogger("vidcompare.supervisor")
 
 HEAL_EVERY_S = 1.0
 
 
-def run(stack: Stack, *, snapshot_every: float, stopping: list[bool]) -> None:
-    """Keep ``stack`` alive and saved until ``stopping[0]`` turns true."""
+def run(stack: Stack, *, snapshot_every: float, stopping: threading.Event) -> None:
+    """Keep ``stack`` alive and saved until ``stopping`` is set."""
     last_snapshot = time.monotonic()
-    while not stopping[0]:
-        time.sleep(HEAL_EVERY_S)
+    while not stopping.wait(HEAL_EVERY_S):
         try:
             if healed := stack.heal():
                 log.warning("restarted %s", ", ".join(healed))
         except Exception:  # noqa: BLE001 - a failed repair is tried again next second
             log.exception("could not restart a service")
+        if stopping.is_set():
+            break  # a `down` arrived meanwhile: leave the saving to stop()
         if time.monotonic() - last_snapshot >= snapshot_every:
             last_snapshot = time.monotonic()
             try:
@@ -55,35 +58,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--env-file", type=Path, help="JSON of extra environment variables")
     args = parser.parse_args(argv)
+    os.umask(0o077)  # what it writes (stack.json, snapshots, logs) is its user's alone
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a request a second otherwise
-    extra_env = json.loads(args.env_file.read_text()) if args.env_file else {}
-    stopping = [False]
+    extra_env: dict[str, str] = {}
+    if args.env_file:
+        extra_env = json.loads(args.env_file.read_text())
+        args.env_file.unlink(missing_ok=True)  # a raw key must not stay on disk
+    stopping = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:
         log.info("signal %d: saving and stopping", signum)
-        stopping[0] = True
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     stack = Stack(args.state_dir, gateway_port=args.port, extra_env=extra_env)
     try:
         info = stack.start()
-    except StackError as exc:
-        log.error("the stack did not start: %s", exc)
+        info.supervisor_pid = os.getpid()
+        info.supervisor_started = processes.identity(os.getpid())
+        stack.record()
+    except Exception as exc:  # noqa: BLE001 - said in the log and to `up`, then stopped
+        log.exception("the stack did not start")
         (args.state_dir / "supervisor.failed").write_text(str(exc))
+        stack.stop(snapshot=False)
         return 1
-    info.supervisor_pid = os.getpid()
-    stack._record()
     log.info("up at %s (restored from saved data: %s)", info.base_url, stack.restored)
     setting = extra_env.get("VIDCOMPARE_SNAPSHOT_EVERY_S") or os.environ.get(
         "VIDCOMPARE_SNAPSHOT_EVERY_S", "5"
     )
-    snapshot_every = float(setting)
     try:
-        run(stack, snapshot_every=snapshot_every, stopping=stopping)
+        run(stack, snapshot_every=float(setting), stopping=stopping)
     finally:
         stack.stop()
         log.info("stopped")
