@@ -122,7 +122,7 @@ def test_the_subscription_gets_a_dead_letter_topic_and_a_retry_policy(dry_run):
         "--dead-letter-topic=vidcompare-combos-dead-letter",
         "--max-delivery-attempts=10",
         "--min-retry-delay=10s",
-        "--max-retry-delay=600s",
+        "--max-retry-delay=60s",
         "--ack-deadline=600",
     ):
         assert flag in update

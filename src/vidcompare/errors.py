@@ -113,7 +113,12 @@ class RetryLater(VidcompareError):
 
 
 class LeaseHeld(RetryLater):
-    """Another live worker holds this combination."""
+    """Another worker holds this combination, for ``expires_in_s`` more seconds unless it
+    renews its lease."""
+
+    def __init__(self, message: str, *, expires_in_s: float, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.expires_in_s = expires_in_s
 
 
 class VideoNotReady(RetryLater):

@@ -272,7 +272,8 @@ def claim_combination(
         if combo.get("state") == "running" and lease is not None and lease > stamp:
             raise LeaseHeld(
                 f"combination {index} of job {job_id} is held by {combo.get('worker')} "
-                f"until {lease.isoformat()}"
+                f"until {lease.isoformat()}",
+                expires_in_s=(lease - stamp).total_seconds(),
             )
         attempts = int(combo.get("attempts", 0)) + 1
         tx.set(

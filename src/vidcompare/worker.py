@@ -22,6 +22,7 @@ from vidcompare import queue, store
 from vidcompare.config import settings
 from vidcompare.errors import (
     InvalidRequest,
+    LeaseHeld,
     ModelError,
     ModelRefusal,
     NotFound,
@@ -134,6 +135,36 @@ def handle_event(data: dict) -> str:
         return "drop: poison message"
 
 
+def _claim(job_id: str, index: int, holder: str, video_id: str, prompt: str) -> store.Claim:
+    """Claim the combination; if a lease that is about to lapse holds it, wait it out once.
+
+    A live holder renews every quarter lease, so its lease always has more than half left:
+    less than half means the holder has stopped renewing (its process died). Waiting here
+    takes the combination over as the lease lapses, instead of at Pub/Sub's next retry,
+    which its backoff puts up to a minute away. A holder that renews after all is still
+    refused by the second claim.
+    """
+
+    def attempt() -> store.Claim:
+        return store.claim_combination(
+            job_id,
+            index,
+            worker=holder,
+            lease_seconds=settings().lease_seconds,
+            video_id=video_id,
+            prompt=prompt,
+        )
+
+    try:
+        return attempt()
+    except LeaseHeld as held:
+        if held.expires_in_s > settings().lease_seconds / 2:
+            raise
+        log.info("waiting %.1f s for a lapsing lease: %s", held.expires_in_s, held.message)
+        time.sleep(held.expires_in_s + 0.5)
+        return attempt()
+
+
 def process(job_id: str, index: int) -> str:
     try:
         plan = _plan(job_id)
@@ -147,14 +178,7 @@ def process(job_id: str, index: int) -> str:
         log.error("dropping a message for job %s: %s", job_id, exc)
         return f"drop: {exc}"
     holder = claim_identity()
-    claim = store.claim_combination(
-        job_id,
-        index,
-        worker=holder,
-        lease_seconds=settings().lease_seconds,
-        video_id=video_id,
-        prompt=prompt,
-    )
+    claim = _claim(job_id, index, holder, video_id, prompt)
     if claim.action == "drop":
         log.info("dropping combination %s of job %s: %s", index, job_id, claim.reason)
         return f"drop: {claim.reason}"

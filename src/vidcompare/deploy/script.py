@@ -528,7 +528,7 @@ def deploy_script(target: Target, *, build: Path, staged: dict[str, Path], diges
             f"--dead-letter-topic={target.dead_letter_topic}",
             f"--max-delivery-attempts={target.max_delivery_attempts}",
             "--min-retry-delay=10s",
-            "--max-retry-delay=600s",
+            "--max-retry-delay=60s",  # a redelivery is never more than a minute away
             "--ack-deadline=600",
             p,
         )
