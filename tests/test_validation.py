@@ -194,6 +194,27 @@ def test_upload_that_is_not_a_video_is_415_and_leaves_nothing(stack, client, tmp
     assert not any(name.endswith("/notes.mp4") for name in kept)
 
 
+# What schemathesis sends as "binary": a 1×1 GIF, which FFmpeg reads as a 1-frame video.
+ONE_PIXEL_GIF = (
+    b"GIF87a\x01\x00\x01\x00\x81\x00\x00"
+    + b"\x00" * 12
+    + b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x08\x04\x00\x01\x04\x04\x00;"
+)
+
+
+def test_a_gif_is_415_and_leaves_nothing(stack, client):
+    before = {v.video_id for v in client.videos()}
+    answer = httpx.post(
+        f"{stack.base_url}/api/videos", params={"filename": "pixel.gif"}, content=ONE_PIXEL_GIF
+    )
+    assert answer.status_code == 415, answer.text
+    assert answer.json()["error"]["message"] == (
+        "pixel.gif: not a video we can decode (gif is not a video format we accept: "
+        "send MP4, MOV, 3GP, WebM, MKV, AVI, MPEG, MPEG-TS, FLV or WMV)"
+    )
+    assert {v.video_id for v in client.videos()} == before
+
+
 def test_the_stored_type_is_what_the_bytes_are(stack, client, video_files):
     path = video_files["green"]
     answer = httpx.post(

@@ -57,12 +57,15 @@ _CONTAINER_TYPES: dict[str, dict[str, str]] = {
 }
 
 
-def probed_content_type(container: str, filename: str, claimed: str) -> str:
-    """The media type of what the probe found (the client's claim only when the probe's
-    container is one we do not map, and the claim is a video type)."""
+ACCEPTED_FORMATS = "MP4, MOV, 3GP, WebM, MKV, AVI, MPEG, MPEG-TS, FLV or WMV"
+
+
+def probed_content_type(container: str, filename: str) -> str:
+    """The media type of what the probe found. Raises ``ValueError`` for a container that
+    Gemini does not take as video (a GIF, an Ogg, a raw H.264 stream)."""
     by_extension = _CONTAINER_TYPES.get(container)
     if by_extension is None:
-        return claimed if claimed.startswith("video/") else "application/octet-stream"
+        raise ValueError(f"{container} is not a video format we accept: send {ACCEPTED_FORMATS}")
     suffix = PurePosixPath(filename.lower()).suffix
     return by_extension.get(suffix, by_extension[""])
 
@@ -97,7 +100,7 @@ def store_upload(
         with blob.open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
             facts = probe(reader)
         # What the bytes are, not what the client said they are.
-        content_type = probed_content_type(facts.container, filename, content_type)
+        content_type = probed_content_type(facts.container, filename)
         if blob.content_type != content_type:
             blob.content_type = content_type
             blob.patch()
