@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,6 +145,21 @@ def test_down_and_up_mid_batch_keep_the_job_and_it_finishes(local, video, slow):
     print(f"down/up: up again in {seconds_to_up:.1f} s, {reruns} combination(s) ran again")
 
 
+def test_a_video_uploaded_before_down_and_up_is_read_after_it(local, slow, tmp_path):
+    # Gemini reads the video from the bucket; the storage emulator comes back on another
+    # port, and its saved index must not send readers to the old one.
+    path = tmp_path / "before.mp4"
+    make_video(path, [SceneSpec((200, 30, 30), 0.5), SceneSpec((30, 30, 200), 0.5)])
+    with local.client() as client:
+        video_id = client.upload(path).video_id
+    port_before = load_info(local.state_dir).service("storage").port
+    local.down()
+    local.up()
+    assert load_info(local.state_dir).service("storage").port != port_before
+    job_id = start(local, video_id, "uploaded-before")
+    assert finished(local, job_id, slow, "uploaded-before", timeout=60) == 0
+
+
 def test_a_crash_of_every_process_mid_batch_loses_at_most_a_snapshot(local, video, slow):
     job_id = start(local, video, "crash")
     wait_for(local, job_id, 2)
@@ -218,6 +235,13 @@ def test_up_repairs_a_half_dead_stack_and_status_tells_the_truth(local, video, s
     assert repaired.exit_code == 0, repaired.output
     assert "the stack is not whole" in repaired.stderr
     assert runner.invoke(cli.app, ["status", *args]).exit_code == 0
+    # Up already: the same port is fine; another port, or auth it does not have, is not.
+    again = runner.invoke(cli.app, ["up", "--port", str(local.port), *args])
+    assert again.exit_code == 0 and "already up at" in again.stdout
+    elsewhere = runner.invoke(cli.app, ["up", "--port", str(local.port + 1), *args])
+    assert elsewhere.exit_code == 1
+    assert f"vidcompare down && vidcompare up --port {local.port + 1}" in elsewhere.stderr
+    assert runner.invoke(cli.app, ["up", "--auth", *args]).exit_code == 1
     job_id = start(local, video, "repaired")
     assert finished(local, job_id, slow, "repaired") == 0
 
@@ -251,3 +275,52 @@ def test_the_video_cache_keeps_its_bound_evicting_the_least_recently_used(tmp_pa
         assert sorted(p.name for p in tmp_path.iterdir()) == ["new.mp4", "old.mp4"]
     finally:
         settings.cache_clear()
+
+
+def test_ctrl_c_on_one_emulator_stops_it_and_frees_its_port(tmp_path):
+    # As a terminal does it: the command in a session of its own, SIGINT to its group.
+    port = free_port()
+    command = [sys.executable, "-m", "vidcompare.cli", "emulator", "pubsub", "--port", str(port)]
+    command += ["--state-dir", str(tmp_path)]
+    terminal = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port):
+            assert time.monotonic() < deadline and terminal.poll() is None
+            time.sleep(0.2)
+        os.killpg(terminal.pid, signal.SIGINT)
+        terminal.wait(20)
+        deadline = time.monotonic() + 10
+        while _answers(port) or _holders(port):
+            assert time.monotonic() < deadline, f"still running: {_holders(port)}"
+            time.sleep(0.2)
+    finally:
+        for pid in _holders(port):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _answers(port: int) -> bool:
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+        return True
+    except httpx.HTTPError:
+        return False
+
+
+def _holders(port: int) -> list[int]:
+    """Processes whose command line names the port: the emulator's wrapper, bash, java."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(
+                arg.endswith(f":{port}".encode()) or arg == f"--port={port}".encode()
+                for arg in argv
+            ):
+                found.append(int(entry.name))
+    return found

@@ -57,3 +57,24 @@ def test_a_job_whose_first_message_was_lost_finishes_after_a_sweep(stack, client
     again = httpx.post(f"{stack.base_url}/internal/sweep", timeout=30).json()
     assert fresh not in again["republished"]
     store.cancel_job(fresh, owner="local")
+
+
+def test_a_crash_record_without_its_claim_does_not_stop_the_sweep(stack, client, videos):
+    # After Firestore came back from a save, a worker's crash was recorded for a claim
+    # the save did not hold: the comparison document has a crash count and nothing else.
+    request = BatchRequest(
+        video_ids=[videos["green"]], prompts=["Crash record?"], models=["local-scenes"]
+    )
+    plan = Plan.from_request(request)
+    job_id = create_job(request, plan, judge_model="local-rubric", lanes=1, owner="local")
+    store.combo_ref(job_id, 0).set({"crashes": 1, "last_crash": "OSError: connection reset"})
+    store.job_ref(job_id).update({"updated_at": store.now() - HOUR_AGO})
+
+    answer = httpx.post(f"{stack.base_url}/internal/sweep", timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["republished"][job_id] == [0]
+    job = client.wait(job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed"
+    # A crash recorded from now on names its combination in the document too.
+    assert store.record_crash(job_id, 5, "OSError: connection reset") == 1
+    assert store.combo_ref(job_id, 5).get().to_dict()["index"] == 5

@@ -8,13 +8,14 @@ error (code, message, details) on stderr and exits 1.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ from rich.text import Text
 
 from vidcompare import auth, report
 from vidcompare.client import APIError, Client, Unreachable
-from vidcompare.devstack import control, emulators, snapshots
+from vidcompare.devstack import control, emulators, processes, snapshots
 from vidcompare.devstack.stack import (
     Stack,
     StackError,
@@ -51,7 +52,10 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     pretty_exceptions_show_locals=False,  # locals would show API keys
 )
-console = Console(soft_wrap=True)
+# Piped into a file or another program, a table keeps its natural width (up to 160
+# columns) instead of a terminal's default 80, which breaks words letter by letter.
+PIPED_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+console = Console(soft_wrap=True, width=PIPED_WIDTH)
 errors = Console(stderr=True, soft_wrap=True)
 
 DEMO_PROMPTS = [
@@ -300,7 +304,19 @@ def up(
         # Its supervisor may be restarting something right now: give it a moment.
         state = control.wait_until_up(state_dir, timeout=30)
     if state.up:
-        console.print(f"already up at [bold]{state.info.base_url}[/]")
+        running_port = int(state.info.base_url.rsplit(":", 1)[1])
+        if port is not None and port != running_port:
+            raise _fail(
+                f"the stack is already up at {state.info.base_url}; to move it to port {port}: "
+                f"vidcompare down && vidcompare up --port {port}"
+            )
+        if with_auth and not state.info.auth:
+            raise _fail(
+                f"the stack is already up at {state.info.base_url} without auth; for auth: "
+                "vidcompare down && vidcompare up --auth"
+            )
+        auth_note = " (auth on)" if state.info.auth else ""
+        console.print(f"already up at [bold]{state.info.base_url}[/]{auth_note}")
         return
     if state.recorded:
         down_now = sorted(
@@ -324,7 +340,7 @@ def up(
         raise _fail(str(exc)) from None
     restored = " (with its saved jobs and videos)" if state.saved_at else ""
     console.print(
-        f"vidcompare is up at [bold]{info.base_url}[/]{restored}  (logs: {state_dir}/logs)"
+        f"vidcompare is up at [bold]{info.base_url}[/]{restored} (logs: {state_dir}/logs)"
     )
     if with_auth:
         if key:
@@ -342,9 +358,11 @@ def _reset(state_dir: Path | None, *, yes: bool) -> None:
         f"Forget every job, video, result and key of the local stack in {state_dir}?"
     ):
         raise _fail("nothing was reset")
+    was_running = control.health(state_dir).recorded
     control.shutdown(state_dir)
     reset_data(state_dir)
-    console.print("the local stack's data is gone")
+    stopped = "stopped the local stack; " if was_running else ""
+    console.print(f"{stopped}its data is gone (jobs, videos, results, keys)")
 
 
 @app.command()
@@ -378,8 +396,19 @@ def emulator(
         errors.print(f"importing the stack's last save: {export}", markup=False)
     argv = chosen.argv(port=port, project="vidcompare-local", data=data, export=export)
     env = os.environ | chosen.env(port=port, project="vidcompare-local", data=data)
-    with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(argv, env=env, check=False)
+    # gcloud puts itself and the emulator (bash, java) in a process group of their own,
+    # which Ctrl-C at the terminal does not reach: give it one from the start, and end
+    # that whole group ourselves however this command ends.
+    child = subprocess.Popen(argv, env=env, start_new_session=True)
+    started = processes.identity(child.pid)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
+    try:
+        child.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        processes.stop([(child.pid, started)], grace=10.0)
 
 
 @app.command()
@@ -487,6 +516,10 @@ def demo(
                 info = stack.start()
             console.print(
                 f"stack up at [bold]{info.base_url}[/] in {time.perf_counter() - started:.1f} s"
+            )
+        else:
+            console.print(
+                f"on your stack at [bold]{info.base_url}[/]: its 2 videos and job stay there"
             )
         demo_dir = state_dir / "demo"
         demo_dir.mkdir(parents=True, exist_ok=True)

@@ -403,7 +403,7 @@ def record_crash(job_id: str, index: int, error: str) -> int:
         if doc.get("state") == "done":
             return 0  # only chaining is left; that heals when Pub/Sub does
         crashes = int(doc.get("crashes", 0)) + 1
-        update: dict[str, Any] = {"crashes": crashes, "last_crash": error}
+        update: dict[str, Any] = {"index": index, "crashes": crashes, "last_crash": error}
         if doc.get("state") == "running":
             # The crashed worker holds it no longer: the redelivery may claim it at once.
             update["lease_expires_at"] = now()
@@ -453,7 +453,7 @@ def release_dead_local_leases(job_id: str) -> list[int]:
         job_ref(job_id)
         .collection(COMPARISONS)
         .where(filter=firestore.FieldFilter("state", "==", "running"))
-        .select(["index", "worker"])
+        .select(["worker"])
         .stream()
     )
     for snapshot in running:
@@ -463,7 +463,7 @@ def release_dead_local_leases(job_id: str) -> list[int]:
             continue
         if _process_exists(int(parts[1])):
             continue
-        index = snapshot.get("index")
+        index = int(snapshot.id)
         release_claim(job_id, index, worker=holder)  # a transaction: only if still theirs
         released.append(index)
     return released

@@ -85,11 +85,13 @@ def sweep(
         if release_dead:
             store.release_dead_local_leases(job_id)
         plan = Plan.from_doc(store.get_job(job_id, with_plan=True)["plan"])
+        # Keyed by the document's id: a document a crash record created may hold no
+        # `index` field (its claim was lost with a restored Firestore).
         combos = {
-            snap.get("index"): snap.to_dict()
+            int(snap.id): snap.to_dict()
             for snap in store.job_ref(job_id)
             .collection(store.COMPARISONS)
-            .select(["index", "state", "lease_expires_at"])
+            .select(["state", "lease_expires_at"])
             .stream()
         }
         if sum(c.get("state") == "done" for c in combos.values()) >= plan.total:

@@ -15,6 +15,7 @@ import logging
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -122,3 +123,28 @@ def mend_storage_index(data_dir: Path) -> bool:
         shutil.copyfile(backup, index)
         log.warning("the storage index was broken (a crash mid-write); restored its last copy")
         return True
+
+
+def relink_storage_index(data_dir: Path, base_url: str) -> int:
+    """Before the storage emulator starts on ``base_url``: point every object's stored
+    ``mediaLink`` at it. The emulator writes the link with the host and port it had at
+    upload, and google-cloud-storage downloads from that link once it has read an
+    object's metadata: after a start on another port, every read of an older video would
+    retry against a dead port until its deadline. The number of links changed."""
+    index = data_dir / STORAGE_INDEX
+    try:
+        meta = json.loads(index.read_text())
+    except (OSError, ValueError):
+        return 0  # nothing yet, or broken beyond what mend_storage_index could do
+    base = urlsplit(base_url)
+    changed = 0
+    for objects in meta.get("objects", {}).values():
+        for obj in objects.values():
+            link = urlsplit(obj.get("mediaLink") or "")
+            if link.netloc and (link.scheme, link.netloc) != (base.scheme, base.netloc):
+                obj["mediaLink"] = urlunsplit(link._replace(scheme=base.scheme, netloc=base.netloc))
+                changed += 1
+    if changed:
+        write_private(index, json.dumps(meta, indent=2))
+        log.info("pointed %d stored media links at %s", changed, base_url)
+    return changed

@@ -193,7 +193,7 @@ class Stack:
         for name in EMULATORS:
             env |= self.emulators[name].client(port=ports[name])
         env |= self.extra_env
-        snapshots.mend_storage_index(self.data_dir)
+        self._prepare_storage(ports["storage"])
         try:
             self._start_firestore(ports["firestore"], timeout)
             for name in ("pubsub", "storage"):
@@ -328,6 +328,8 @@ class Stack:
         for name in names:
             old = self._forget(name)
             port, cmd, env = self._launch[name]
+            if name == "storage":
+                self._prepare_storage(port)
             if name == "firestore":  # from the newest snapshot: what it had is gone
                 export = snapshots.latest_export(self.data_dir)
                 emulator = self.emulators[name]
@@ -338,6 +340,11 @@ class Stack:
             self._launch[name] = (port, cmd, env)
             restarted = next(s for s in self._services if s.name == name)
             restarted.restarts = old.restarts + 1
+
+    def _prepare_storage(self, port: int) -> None:
+        """The storage emulator's index, before it starts: whole, and linking to ``port``."""
+        snapshots.mend_storage_index(self.data_dir)
+        snapshots.relink_storage_index(self.data_dir, f"http://127.0.0.1:{port}")
 
     def _spawn(self, name: str, port: int, cmd: list[str], env: dict | None = None) -> None:
         self._launch[name] = (port, cmd, env)
