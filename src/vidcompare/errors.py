@@ -30,6 +30,7 @@ produced by :meth:`VidcompareError.to_body` and nowhere else.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 
@@ -113,12 +114,14 @@ class RetryLater(VidcompareError):
 
 
 class LeaseHeld(RetryLater):
-    """Another worker holds this combination, for ``expires_in_s`` more seconds unless it
-    renews its lease."""
+    """Another worker holds this combination until ``expires_at`` (``expires_in_s`` from
+    when it was read), unless it renews its lease."""
 
-    def __init__(self, message: str, *, expires_in_s: float, **kwargs: Any):
+    def __init__(
+        self, message: str, *, expires_at: dt.datetime, expires_in_s: float, **kwargs: Any
+    ):
         super().__init__(message, **kwargs)
-        self.expires_in_s = expires_in_s
+        self.expires_at, self.expires_in_s = expires_at, expires_in_s
 
 
 class VideoNotReady(RetryLater):

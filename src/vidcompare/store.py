@@ -273,6 +273,7 @@ def claim_combination(
             raise LeaseHeld(
                 f"combination {index} of job {job_id} is held by {combo.get('worker')} "
                 f"until {lease.isoformat()}",
+                expires_at=lease,
                 expires_in_s=(lease - stamp).total_seconds(),
             )
         attempts = int(combo.get("attempts", 0)) + 1

@@ -136,13 +136,12 @@ def handle_event(data: dict) -> str:
 
 
 def _claim(job_id: str, index: int, holder: str, video_id: str, prompt: str) -> store.Claim:
-    """Claim the combination; if a lease that is about to lapse holds it, wait it out once.
-
-    A live holder renews every quarter lease, so its lease always has more than half left:
-    less than half means the holder has stopped renewing (its process died). Waiting here
-    takes the combination over as the lease lapses, instead of at Pub/Sub's next retry,
-    which its backoff puts up to a minute away. A holder that renews after all is still
-    refused by the second claim.
+    """Claim the combination. If a lease holds it, watch that lease for one renewal period:
+    a live holder renews it every quarter lease, and this delivery is refused; a holder
+    that did not renew is dead, and this delivery waits the lease out and takes the
+    combination over as it lapses, instead of leaving it to Pub/Sub's next retry, which
+    its backoff may put a minute later. The claim is a transaction either way: a holder
+    that renews late still wins.
     """
 
     def attempt() -> store.Claim:
@@ -158,11 +157,16 @@ def _claim(job_id: str, index: int, holder: str, video_id: str, prompt: str) -> 
     try:
         return attempt()
     except LeaseHeld as held:
-        if held.expires_in_s > settings().lease_seconds / 2:
-            raise
-        log.info("waiting %.1f s for a lapsing lease: %s", held.expires_in_s, held.message)
-        time.sleep(held.expires_in_s + 0.5)
+        first = held
+    time.sleep(min(settings().lease_seconds / 4 + 1, first.expires_in_s + 0.5))
+    try:
         return attempt()
+    except LeaseHeld as again:
+        if again.expires_at > first.expires_at:
+            raise  # renewed: its holder is alive; Pub/Sub brings the message back later
+        log.info("waiting %.1f s for a dead holder's lease: %s", again.expires_in_s, again.message)
+        time.sleep(again.expires_in_s + 0.5)
+    return attempt()
 
 
 def process(job_id: str, index: int) -> str:
