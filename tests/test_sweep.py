@@ -33,6 +33,18 @@ def test_each_lane_resumes_at_its_first_unfinished_combination():
     assert missing_links({"concurrency": 3}, plan, combos) == [4, 5]
 
 
+def stalled_then_swept(stack, client, job_id: str):
+    """Make the job look stalled for an hour, sweep: its combination 0 is republished
+    and the job completes. The finished job."""
+    store.job_ref(job_id).update({"updated_at": store.now() - HOUR_AGO})
+    answer = httpx.post(f"{stack.base_url}/internal/sweep", timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["republished"][job_id] == [0]
+    job = client.wait(job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed"
+    return job
+
+
 def test_a_job_whose_first_message_was_lost_finishes_after_a_sweep(stack, client, videos):
     request = BatchRequest(
         video_ids=[videos["green"]],
@@ -43,13 +55,7 @@ def test_a_job_whose_first_message_was_lost_finishes_after_a_sweep(stack, client
     plan = Plan.from_request(request)
     # Created as start_batch does, but the publish "failed": nothing will ever run it.
     job_id = create_job(request, plan, judge_model="local-rubric", lanes=1, owner="local")
-    store.job_ref(job_id).update({"updated_at": store.now() - HOUR_AGO})
-
-    answer = httpx.post(f"{stack.base_url}/internal/sweep", timeout=30)
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["republished"][job_id] == [0]
-    job = client.wait(job_id, poll_seconds=0.2, timeout=60)
-    assert job.status.value == "completed"
+    job = stalled_then_swept(stack, client, job_id)
     assert job.completed_combinations == 2
 
     # A fresh job is left alone: no progress for less than a lease is not a stall.
@@ -68,13 +74,7 @@ def test_a_crash_record_without_its_claim_does_not_stop_the_sweep(stack, client,
     plan = Plan.from_request(request)
     job_id = create_job(request, plan, judge_model="local-rubric", lanes=1, owner="local")
     store.combo_ref(job_id, 0).set({"crashes": 1, "last_crash": "OSError: connection reset"})
-    store.job_ref(job_id).update({"updated_at": store.now() - HOUR_AGO})
-
-    answer = httpx.post(f"{stack.base_url}/internal/sweep", timeout=30)
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["republished"][job_id] == [0]
-    job = client.wait(job_id, poll_seconds=0.2, timeout=60)
-    assert job.status.value == "completed"
+    stalled_then_swept(stack, client, job_id)
     # A crash recorded from now on names its combination in the document too.
     assert store.record_crash(job_id, 5, "OSError: connection reset") == 1
     assert store.combo_ref(job_id, 5).get().to_dict()["index"] == 5
