@@ -24,9 +24,10 @@ import httpx
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
-from vidcompare import web
+from vidcompare import config, web
 from vidcompare.api.http import match
 from vidcompare.devstack import emulators
+from vidcompare.devstack.stack import push_subscriptions
 from vidcompare.errors import HeadersTooLarge, MethodNotAllowed, NotFound, VidcompareError
 
 _HOP_BY_HOP = {
@@ -87,24 +88,41 @@ class Gateway:
 
     def health(self) -> Response:
         """Every component of the stack, asked now and at once: 200 when all answer, else
-        503 and which do not. (Any HTTP answer counts: the servers have no health route.)"""
+        503 and which do not. (Any HTTP answer counts: the servers have no health route;
+        Pub/Sub counts once it can deliver, its push subscriptions made.)"""
         targets = dict(self.upstreams)
         for name, variable in _EMULATOR_HOSTS.items():
             if host := os.environ.get(variable):
                 targets[name] = host if "://" in host else f"http://{host}"
 
-        def ask(url: str) -> str:
+        def ask(name: str) -> str:
+            if name == "pubsub":
+                return self._pubsub_state(targets[name])
             try:
-                self.http.get(url + "/healthz", timeout=2.0)
+                self.http.get(targets[name] + "/healthz", timeout=2.0)
                 return "up"
             except httpx.HTTPError:
                 return "down"
 
         with ThreadPoolExecutor(len(targets)) as pool:
-            components = dict(zip(targets, pool.map(ask, targets.values()), strict=True))
+            components = dict(zip(targets, pool.map(ask, targets), strict=True))
         ok = all(state == "up" for state in components.values())
         body = json.dumps({"ok": ok, "components": components})
         return Response(body, status=200 if ok else 503, mimetype="application/json")
+
+    def _pubsub_state(self, url: str) -> str:
+        """ "up" only when every push subscription exists: a restarted emulator answers
+        before the supervisor has made them again, and a batch started then would fail."""
+        settings = config.settings()
+        names = push_subscriptions(settings.topic, settings.topic_shards).values()
+        try:
+            for name in names:
+                path = f"/v1/projects/{settings.project}/subscriptions/{name}"
+                if self.http.get(url + path, timeout=2.0).status_code != 200:
+                    return "down"
+        except httpx.HTTPError:
+            return "down"
+        return "up"
 
     def _forward(self, request: Request, upstream: str) -> Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}

@@ -109,6 +109,14 @@ class StackInfo(BaseModel):
         return processes.alive(self.supervisor_pid, self.supervisor_started)
 
 
+def push_subscriptions(topic: str, shards: int) -> dict[str, str]:
+    """Each topic shard's push subscription to the worker, by topic name."""
+    return {
+        name: f"process-combo-push-{shard}" if shard else "process-combo-push"
+        for shard, name in enumerate(topic_names(topic, shards))
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -395,13 +403,12 @@ class Stack:
             publisher = pubsub_v1.PublisherClient()
             subscriber = pubsub_v1.SubscriberClient()
             subscriptions = []
-            shards = topic_names(env["VIDCOMPARE_TOPIC"], int(env["VIDCOMPARE_TOPIC_SHARDS"]))
-            for shard, name in enumerate(shards):
+            shards = push_subscriptions(
+                env["VIDCOMPARE_TOPIC"], int(env["VIDCOMPARE_TOPIC_SHARDS"])
+            )
+            for name, push in shards.items():
                 topic = publisher.topic_path(self.project, name)
-                suffix = f"-{shard}" if shard else ""
-                subscription = subscriber.subscription_path(
-                    self.project, f"process-combo-push{suffix}"
-                )
+                subscription = subscriber.subscription_path(self.project, push)
                 with contextlib.suppress(AlreadyExists):
                     publisher.create_topic(name=topic)
                 with contextlib.suppress(AlreadyExists):
