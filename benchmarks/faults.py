@@ -15,13 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from fake_gemini import FakeGemini  # noqa: E402
-
-from vidcompare.client import Client  # noqa: E402
-from vidcompare.devstack.stack import Stack, free_port  # noqa: E402
-from vidcompare.media.synth import demo_scenes, make_video  # noqa: E402
+from vidcompare.client import Client
+from vidcompare.devstack.stack import Stack, free_port
+from vidcompare.testing.fake_gemini import FakeGemini
+from vidcompare.testing.synth import demo_scenes, make_video
 
 
 def main() -> int:
@@ -46,7 +43,7 @@ def main() -> int:
         stack = Stack(state, gateway_port=free_port(), extra_env=env)
         info = stack.start()
         os.environ.update(info.env)
-        from vidcompare.faults import run_fault_suite
+        from vidcompare.testing.faults import run_fault_suite
 
         try:
             with Client(info.base_url) as client:

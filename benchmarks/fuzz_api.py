@@ -11,19 +11,14 @@ checks that every rejected POST left Firestore and the bucket as they were.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
-from pathlib import Path
 
 import schemathesis
 from harness import bench_stack
 from hypothesis import HealthCheck, given, settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from test_openapi import created_so_far  # noqa: E402
-
-from vidcompare.api.http import ROUTES  # noqa: E402
+from vidcompare.api.http import ROUTES
+from vidcompare.testing.inventory import created_so_far
 
 
 def fuzz_route(schema, route, examples: int) -> tuple[Counter, list[str]]:

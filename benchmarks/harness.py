@@ -1,7 +1,7 @@
 """What every benchmark shares: one local stack with a fake Gemini of known latency.
 
 The stack is the real one (emulators, functions-framework servers, gateway); model
-calls go through the real google-genai SDK to ``tests/fake_gemini.py``, whose fixed
+calls go through the real google-genai SDK to ``src/vidcompare/testing/fake_gemini.py``, whose fixed
 latency makes the ideal wall time of a batch known in advance.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -18,14 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from fake_gemini import FakeGemini  # noqa: E402
-
-from vidcompare.client import Client  # noqa: E402
-from vidcompare.clients import firestore_client  # noqa: E402
-from vidcompare.devstack.stack import Stack, free_port  # noqa: E402
-from vidcompare.media.synth import SceneSpec, make_video  # noqa: E402
+from vidcompare.client import Client
+from vidcompare.devstack.stack import Stack, free_port
+from vidcompare.gcp import firestore_client
+from vidcompare.testing.fake_gemini import FakeGemini
+from vidcompare.testing.synth import SceneSpec, make_video
 
 GEMINI = ["gemini-3.1-pro-preview", "gemini-3.8-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite"]
 

@@ -17,7 +17,7 @@ import orchestration
 from harness import Figure, bench_stack, machine
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 HERE = Path(__file__).resolve().parent
 

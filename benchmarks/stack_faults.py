@@ -14,19 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from fake_gemini import FakeGemini  # noqa: E402
-
-from vidcompare.client import Client  # noqa: E402
-from vidcompare.devstack import control  # noqa: E402
-from vidcompare.devstack.stack import free_port, load_info  # noqa: E402
-from vidcompare.media.synth import SceneSpec, make_video  # noqa: E402
+from vidcompare.client import Client
+from vidcompare.devstack import control
+from vidcompare.devstack.stack import free_port, load_info
+from vidcompare.testing.fake_gemini import FakeGemini
+from vidcompare.testing.synth import SceneSpec, make_video
 
 MODEL = "gemini-3.6-flash"
 COMBINATIONS = 10

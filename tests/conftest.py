@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from vidcompare.devstack.stack import Stack, StackInfo, check_emulators_installed, free_port
-from vidcompare.media.synth import SceneSpec, make_video
+from vidcompare.testing.synth import SceneSpec, make_video
 
 if TYPE_CHECKING:
-    from fake_gemini import FakeGemini
+    from vidcompare.testing.fake_gemini import FakeGemini
 
-# The fake Gemini server (tests/fake_gemini.py) and its fixtures.
-pytest_plugins = ["fake_gemini"]
+# The fake Gemini server (vidcompare.testing.fake_gemini) and its fixtures.
+pytest_plugins = ["vidcompare.testing.fake_gemini"]
 
 TEST_ENV = {
     # Short leases so that crash-recovery paths are reachable in a test run.

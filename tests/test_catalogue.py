@@ -10,13 +10,13 @@ import datetime as dt
 import functools
 
 import pytest
-from fake_gemini import DEFAULT_MODELS, FakeGemini
 from google.genai import types
 
 from vidcompare.devstack.stack import free_port
 from vidcompare.errors import InvalidRequest, ProviderNotConfigured
 from vidcompare.providers.gemini import known
 from vidcompare.providers.gemini.catalogue import Catalogue, get_from_api, list_from_api
+from vidcompare.testing.fake_gemini import DEFAULT_MODELS, FakeGemini
 
 # The fake's video models, as the catalogue orders them: current ones newest first (Pro,
 # Flash, Flash-Lite; stable before preview), aliases after them, deprecated ones last.

@@ -15,7 +15,11 @@ from typing import Literal
 import httpx
 import httpx2
 import pytest
-from fake_gemini import (
+from google import genai
+from google.genai import errors, types
+from pydantic import BaseModel, Field
+
+from vidcompare.testing.fake_gemini import (
     API_KEY_INVALID_MESSAGE,
     DEFAULT_MODELS,
     FakeGemini,
@@ -24,9 +28,6 @@ from fake_gemini import (
     max_in_flight,
     score_for,
 )
-from google import genai
-from google.genai import errors, types
-from pydantic import BaseModel, Field
 
 MODEL = "gemini-3.5-flash"
 JUDGE = "gemini-3.1-pro-preview"
@@ -62,7 +63,7 @@ class TwoLabelVerdict(BaseModel):
 
 @pytest.fixture
 def fake(fake_gemini: FakeGemini) -> FakeGemini:
-    """The session's fake server (tests/fake_gemini.py's fixture), reset for this test."""
+    """The session's fake server (vidcompare.testing.fake_gemini's fixture), reset for this test."""
     return fake_gemini
 
 

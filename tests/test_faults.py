@@ -17,10 +17,10 @@ import httpx
 
 from vidcompare import store
 from vidcompare.api.batches import create_job
-from vidcompare.clients import firestore_client
-from vidcompare.faults import run_fault_suite
+from vidcompare.gcp import firestore_client
 from vidcompare.plan import Plan
 from vidcompare.schemas import BatchRequest
+from vidcompare.testing.faults import run_fault_suite
 
 
 def test_nothing_is_lost_or_counted_twice_under_duplicates_crashes_and_restarts(

@@ -1,6 +1,6 @@
 """Gemini models and the Gemini judge, through the real google-genai SDK to a fake server.
 
-The functions reach the fake (tests/fake_gemini.py) through the SDK's own environment
+The functions reach the fake (vidcompare.testing.fake_gemini) through the SDK's own environment
 (``GOOGLE_GEMINI_BASE_URL``, ``GEMINI_API_KEY``), exactly as they would reach the API.
 """
 
@@ -14,14 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_gemini import find_answers, score_for
 
-from vidcompare import report, store
-from vidcompare.clients import firestore_client
+from vidcompare import store
+from vidcompare.cli import report
+from vidcompare.gcp import firestore_client
 from vidcompare.judging import anonymise, shuffle_seed
-from vidcompare.media.synth import SceneSpec, make_video
 from vidcompare.prices import TokenCount, cost_usd
 from vidcompare.schemas import ModelResult
+from vidcompare.testing.fake_gemini import find_answers, score_for
+from vidcompare.testing.synth import SceneSpec, make_video
 
 # Four current models of the fake's catalogue (the real list's shape, late 2026).
 GEMINI = ["gemini-3.1-pro-preview", "gemini-3.8-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite"]
@@ -248,7 +249,7 @@ def test_retired_and_unknown_models_are_refused_at_the_start(client, fake_gemini
 
 
 def test_a_model_released_after_the_catalogue_was_read_runs(client, fake_gemini, three_videos):
-    from fake_gemini import DEFAULT_MODELS
+    from vidcompare.testing.fake_gemini import DEFAULT_MODELS
 
     video_id = next(iter(three_videos))
     client.estimate(video_ids=[video_id], prompts=["Describe."], models=[JUDGE])  # now cached
@@ -483,9 +484,8 @@ def test_without_a_working_key_gemini_is_unavailable_and_offline_models_run(
 def test_the_dry_run_counts_each_familys_video_tokens_thinking_and_judge_swaps(
     client, fake_gemini, three_videos
 ):
-    from fake_gemini import DEFAULT_MODELS
-
     from vidcompare.providers.gemini import known
+    from vidcompare.testing.fake_gemini import DEFAULT_MODELS
 
     fake_gemini.configure(models=[*DEFAULT_MODELS, "gemini-2.5-flash-lite"])
     models, judge = ["gemini-3.5-flash", "gemini-2.5-flash-lite"], "gemini-3.1-flash-lite"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from vidcompare.clients import firestore_client
-from vidcompare.media.synth import SceneSpec, make_video
+from vidcompare.gcp import firestore_client
+from vidcompare.testing.synth import SceneSpec, make_video
 
 BUDGETS = {
     "VIDCOMPARE_MODEL_TIMEOUT_S": "3",

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from vidcompare import store
-from vidcompare.clients import firestore_client
 from vidcompare.config import settings
-from vidcompare.media.synth import SceneSpec, make_video
+from vidcompare.gcp import firestore_client
 from vidcompare.providers.gemini import files
-from vidcompare.videos import video_source
+from vidcompare.testing.synth import SceneSpec, make_video
+from vidcompare.uploads import video_source
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from fake_gemini import score_for
 
-from vidcompare.media.synth import SceneSpec, make_video
 from vidcompare.prices import TokenCount, cost_usd
+from vidcompare.testing.fake_gemini import score_for
+from vidcompare.testing.synth import SceneSpec, make_video
 
 JUDGE = "gemini-3.8-flash"
 
@@ -134,7 +134,7 @@ def test_a_verdict_missing_an_answer_keeps_the_others_and_names_it(client, fake_
 
 
 def test_gemini_3_judges_keep_their_default_temperature(client, fake_gemini, clips):
-    from fake_gemini import DEFAULT_MODELS
+    from vidcompare.testing.fake_gemini import DEFAULT_MODELS
 
     fake_gemini.configure(models=[*DEFAULT_MODELS, "gemini-2.5-flash-lite"])
     video_id = next(iter(clips))

@@ -25,7 +25,7 @@ from vidcompare.auth import hash_key
 from vidcompare.client import Client
 from vidcompare.devstack import control
 from vidcompare.devstack.stack import free_port, load_info
-from vidcompare.media.synth import SceneSpec, make_video
+from vidcompare.testing.synth import SceneSpec, make_video
 
 MODEL = "gemini-3.6-flash"
 COMBINATIONS = 6
@@ -279,7 +279,7 @@ def test_the_owners_key_is_made_once_and_kept_with_the_data(tmp_path):
 
 
 def test_the_video_cache_keeps_its_bound_evicting_the_least_recently_used(tmp_path, monkeypatch):
-    from vidcompare import videos
+    from vidcompare import uploads as videos
     from vidcompare.config import settings
 
     monkeypatch.setenv("VIDCOMPARE_CACHE_MAX_BYTES", "2500")

@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 
 from vidcompare.errors import PermanentModelError
-from vidcompare.media import analysis, synth
+from vidcompare.media import analysis
 from vidcompare.media.analysis import VideoFacts, analyze, analyze_cached, probe
-from vidcompare.media.synth import GroundTruth, SceneSpec, demo_scenes, make_video
 from vidcompare.providers.base import AnonymousAnswer, VideoSource
 from vidcompare.providers.local import (
     LocalMotionColourModel,
@@ -29,6 +28,8 @@ from vidcompare.providers.local import (
     fmt_ts,
     register,
 )
+from vidcompare.testing import synth
+from vidcompare.testing.synth import GroundTruth, SceneSpec, demo_scenes, make_video
 
 RED, BLUE, GREEN = (220, 30, 30), (30, 60, 220), (30, 180, 60)
 # red 1.0 s (static, loud) | blue 1.5 s (moving square, quieter) | green 1.0 s (silent)

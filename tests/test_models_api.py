@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 from cli_tables import table_rows
-from fake_gemini import DEFAULT_MODELS
 from test_catalogue import VIDEO_MODELS
 from typer.testing import CliRunner
 
@@ -24,6 +23,7 @@ from vidcompare.client import AsyncClient, Client
 from vidcompare.devstack.stack import free_port
 from vidcompare.prices import PRICES_AS_OF, price_change, price_of
 from vidcompare.schemas import ModelCatalog
+from vidcompare.testing.fake_gemini import DEFAULT_MODELS
 
 OFFLINE = [("local-scenes", "Local Scenes"), ("local-motion-colour", "Local Motion & Colour")]
 NAMES = {r["name"].removeprefix("models/"): r["displayName"] for r in DEFAULT_MODELS}

@@ -8,19 +8,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from vidcompare import store
 from vidcompare.api.http import ROUTES
 from vidcompare.api.openapi import spec
-from vidcompare.clients import bucket, firestore_client
-
-
-def _count(collection: str) -> int:
-    return firestore_client().collection(collection).count().get()[0][0].value
-
-
-def created_so_far() -> tuple[int, int, int]:
-    """Jobs, videos and stored video files: what a rejected request must not add to."""
-    return _count(store.JOBS), _count(store.VIDEOS), sum(1 for _ in bucket().list_blobs())
+from vidcompare.testing.inventory import created_so_far
 
 
 def test_the_served_spec_has_exactly_the_routes_the_functions_serve(stack):

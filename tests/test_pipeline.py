@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from vidcompare import queue, store
-from vidcompare.clients import firestore_client
+from vidcompare.gcp import firestore_client
 
 MODELS = ["local-scenes", "local-motion-colour"]
 PROMPTS = [

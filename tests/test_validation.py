@@ -9,7 +9,7 @@ import pytest
 from google.cloud import pubsub_v1
 
 from vidcompare import store
-from vidcompare.clients import firestore_client
+from vidcompare.gcp import firestore_client
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def test_upload_that_is_not_a_video_is_415_and_leaves_nothing(stack, client, tmp
     assert answer.status_code == 415, answer.text
     assert "notes.mp4" in answer.json()["error"]["message"]
     assert {v.video_id for v in client.videos()} == before
-    from vidcompare.clients import bucket
+    from vidcompare.gcp import bucket
 
     names = {b.name for b in bucket().list_blobs(prefix="videos/")}
     assert not any(name.endswith("/notes.mp4") for name in names)
@@ -225,7 +225,7 @@ def test_the_stored_type_is_what_the_bytes_are(stack, client, video_files):
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["content_type"] == "video/mp4"
-    from vidcompare.clients import bucket
+    from vidcompare.gcp import bucket
 
     blob = bucket().get_blob(answer.json()["gcs_uri"].split("/", 3)[3])
     assert blob.content_type == "video/mp4"

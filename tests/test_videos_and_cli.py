@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from vidcompare.cli import app
-from vidcompare.clients import bucket
 from vidcompare.devstack.emulators import load
 from vidcompare.devstack.stack import StackError, check_emulators_installed
+from vidcompare.gcp import bucket
 
 
 def noisy_video(path: Path, *, seconds: float, size: tuple[int, int] = (640, 480)) -> None:

@@ -1,7 +1,7 @@
 """The web page at ``/``, driven in Debian's Chromium with Playwright, on the real stack.
 
 Every test uses the session's local stack (emulators, functions, gateway); nothing is
-mocked. Slow jobs use a Gemini model whose fake server (tests/fake_gemini.py, reached
+mocked. Slow jobs use a Gemini model whose fake server (vidcompare.testing.fake_gemini, reached
 through the real google-genai SDK) answers after a scripted delay, so that progress can
 be watched, a job reloaded mid-way and cancelled. Screenshots go to
 ``test-output/screenshots/``.

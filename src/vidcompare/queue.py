@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from vidcompare.clients import publisher
 from vidcompare.config import settings, topic_names
 from vidcompare.errors import InvalidRequest
+from vidcompare.gcp import publisher
 from vidcompare.schemas import ComboMessage
 
 

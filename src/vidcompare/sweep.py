@@ -15,9 +15,9 @@ import logging
 from google.cloud import firestore
 
 from vidcompare import queue, store
-from vidcompare.clients import firestore_client
 from vidcompare.config import settings
 from vidcompare.errors import InvalidRequest
+from vidcompare.gcp import firestore_client
 from vidcompare.plan import Plan
 from vidcompare.providers.registry import default_registry
 from vidcompare.schemas import JobStatus, SweepReport

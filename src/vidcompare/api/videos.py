@@ -7,7 +7,7 @@ import flask
 from vidcompare import store
 from vidcompare.errors import InvalidRequest
 from vidcompare.schemas import VideoInfo, VideoList
-from vidcompare.videos import store_upload
+from vidcompare.uploads import store_upload
 
 
 def upload(request: flask.Request, owner: str | None) -> VideoInfo:

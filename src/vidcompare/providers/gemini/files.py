@@ -41,9 +41,9 @@ from google.cloud import firestore
 from google.genai import errors, types
 
 from vidcompare import store
-from vidcompare.clients import bucket, firestore_client
 from vidcompare.config import settings
 from vidcompare.errors import ModelError, ProviderNotConfigured, VideoNotReady
+from vidcompare.gcp import bucket, firestore_client
 from vidcompare.providers.gemini.sdk import genai_client
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from vidcompare import store
-from vidcompare.clients import bucket
 from vidcompare.config import settings
 from vidcompare.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from vidcompare.gcp import bucket
 from vidcompare.media.analysis import probe
 from vidcompare.providers.base import VideoSource
 from vidcompare.schemas import VideoInfo

@@ -79,7 +79,8 @@ marker; the default judge (:func:`default_verdict`) finds the labels "Answer A",
 ... in the prompt, recovers each answer's model from its marker and scores it with
 :func:`score_for` (or ``judge_scores``), so a test can predict every score.
 
-Run stand-alone (benchmarks): ``python tests/fake_gemini.py --port 8765 [--model my-model]``;
+Run stand-alone (benchmarks):
+``python -m vidcompare.testing.fake_gemini --port 8765 [--model my-model]``;
 it prints ``FAKE_GEMINI_URL=http://127.0.0.1:8765`` once it listens.
 
 Notes: the werkzeug server answers ``Connection: close`` (one TCP connection per request).
@@ -110,7 +111,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -1968,8 +1968,7 @@ class FakeGemini:
 
     def start(self, *, in_subprocess: bool = False) -> FakeGemini:
         if in_subprocess:
-            script = str(Path(__file__).resolve())
-            cmd = [sys.executable, script, "--host", self.host, "--port", str(self.port)]
+            cmd = [sys.executable, "-m", __name__, "--host", self.host, "--port", str(self.port)]
             self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
             line = self._proc.stdout.readline().strip() if self._proc.stdout else ""
             if not line.startswith("FAKE_GEMINI_URL="):
@@ -2144,7 +2143,8 @@ if pytest is not None:
 
     @pytest.fixture(scope="session")
     def fake_gemini_server() -> Iterator[FakeGemini]:
-        """One fake per session (use ``pytest_plugins = ["fake_gemini"]`` in a conftest)."""
+        """One fake per session: ``pytest_plugins = ["vidcompare.testing.fake_gemini"]``
+        in a conftest."""
         with FakeGemini() as fake:
             yield fake
 

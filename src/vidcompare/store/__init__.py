@@ -25,9 +25,9 @@ from google.api_core.exceptions import FailedPrecondition
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from vidcompare.clients import firestore_client
 from vidcompare.config import settings
 from vidcompare.errors import Conflict, InvalidRequest, LeaseHeld, NotFound
+from vidcompare.gcp import firestore_client
 from vidcompare.leaderboard import judge_delta, leaderboard_from_stats, stats_delta
 from vidcompare.schemas import SAFE_ID_PATTERN, JobStatus
 

@@ -30,7 +30,8 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from vidcompare import auth, report
+from vidcompare import auth
+from vidcompare.cli import report
 from vidcompare.client import APIError, Client, Unreachable
 from vidcompare.devstack import control, emulators, processes, snapshots
 from vidcompare.devstack.stack import (
@@ -496,7 +497,7 @@ def demo(
     Uses the running stack, or starts one for the demo and stops it afterwards.
     No API key needed.
     """
-    from vidcompare.media.synth import demo_scenes, make_video
+    from vidcompare.testing.synth import demo_scenes, make_video
 
     started = time.perf_counter()
     state_dir = _state(state_dir)
