@@ -195,7 +195,7 @@ def test_a_dead_holders_lease_is_waited_out_and_a_live_one_refused(local_stack, 
     # the whole lease (10 s in the tests) left watches it for one renewal period (2.5 s),
     # sees no renewal, waits it out and runs the combination as it lapses.
     job_id = unpublished_job(videos["green"], f"Dead holder {uuid.uuid4().hex[:6]}")
-    video_id, prompt = Plan.from_doc(store.get_job(job_id, with_plan=True)["plan"]).combination(0)
+    video_id, prompt = Plan.from_doc(store.get_job(job_id, with_plan=True).plan).combination(0)
     store.claim_combination(
         job_id, 0, worker="dead-holder", lease_seconds=10, video_id=video_id, prompt=prompt
     )
@@ -206,7 +206,7 @@ def test_a_dead_holders_lease_is_waited_out_and_a_live_one_refused(local_stack, 
     assert 10 <= waited < 15, waited  # taken over as the lease lapsed, not before
     combo = firestore_client().document(f"jobs/{job_id}/comparisons/00000000").get()
     assert (combo.get("state"), combo.get("attempts")) == ("done", 2)
-    assert store.get_job(job_id)["status"] == "completed"
+    assert store.get_job(job_id).status.value == "completed"
 
     # A live holder renews its lease every second: the delivery is refused after one
     # renewal period, and the holder keeps the combination.

@@ -60,7 +60,7 @@ def test_a_handle_about_to_expire_is_replaced_and_its_file_deleted(here, fake_ge
     video_id, sha, path = fresh
     gclient = fake_gemini.client()
     old = uploaded_directly(gclient, path)
-    cache = firestore_client().collection(files.GEMINI_FILES).document(sha)
+    cache = firestore_client().collection(store.GEMINI_FILES).document(sha)
     cache.set({"handle": as_handle(old, store.now() + dt.timedelta(minutes=30))})
 
     handle = asyncio.run(files.uploaded_handle(gclient, video_source(video_id)))
@@ -78,7 +78,7 @@ def test_an_upload_that_lost_its_lease_deletes_its_file_and_uses_the_winners(
     # Our upload starts slowly; meanwhile another worker takes the video over (our lease
     # looked lapsed to it) and records its own upload as the pending file.
     fake_gemini.configure(upload_fail=[{"hang_ms": 1500}])
-    cache = firestore_client().collection(files.GEMINI_FILES).document(sha)
+    cache = firestore_client().collection(store.GEMINI_FILES).document(sha)
 
     def they_take_over() -> None:
         deadline = time.monotonic() + 10
@@ -111,7 +111,7 @@ def test_the_sweep_deletes_our_orphaned_files_only(here, fake_gemini, fresh):
     orphan = upload("vidcompare:died-before-recording")
     recorded = upload("vidcompare:recorded")
     someone_elses = upload("another-app-file")
-    cache = firestore_client().collection(files.GEMINI_FILES).document(sha)
+    cache = firestore_client().collection(store.GEMINI_FILES).document(sha)
     cache.set({"pending": {"name": recorded, "uploaded_at": store.now()}}, merge=True)
     # Files an hour old count as orphans; here every file is old enough.
     assert files.delete_orphans(gclient, older_than=dt.timedelta(0)) == [orphan]

@@ -189,8 +189,8 @@ def test_duplicate_messages_run_each_combination_once(client, videos):
     docs = all_comparison_docs(accepted.job_id)
     assert [d["index"] for d in docs] == list(range(6))
     assert all(d["attempts"] == 1 for d in docs), [d["attempts"] for d in docs]
-    stats = store.get_job(accepted.job_id)["stats"]
-    assert {m: stats[m]["answered"] for m in MODELS} == {m: 6 for m in MODELS}
+    stats = store.get_job(accepted.job_id).stats
+    assert {m: stats[m].answered for m in MODELS} == {m: 6 for m in MODELS}
 
     # A late duplicate of a finished job's message changes nothing.
     before = firestore_client().collection(store.JOBS).document(accepted.job_id).get().to_dict()

@@ -8,6 +8,7 @@ import httpx
 
 from vidcompare import store
 from vidcompare.api.batches import create_job
+from vidcompare.documents import ComboDoc, ComboState
 from vidcompare.plan import Plan
 from vidcompare.schemas import BatchRequest
 from vidcompare.sweep import missing_links
@@ -18,19 +19,21 @@ HOUR_AGO = dt.timedelta(hours=1)
 def test_each_lane_resumes_at_its_first_unfinished_combination():
     plan = Plan(["v"], [f"p{i}" for i in range(7)], None)
     future = store.now() + HOUR_AGO
+    done = ComboDoc(state=ComboState.done)
     combos = {
-        0: {"state": "done"},
-        2: {"state": "done"},
-        4: {"state": "running", "lease_expires_at": store.now() - HOUR_AGO},  # dead worker
-        1: {"state": "done"},
-        3: {"state": "running", "lease_expires_at": future},  # alive: leave it alone
+        0: done,
+        2: done,
+        # A dead worker's lease, and a live one's: leave that one alone.
+        4: ComboDoc(state=ComboState.running, lease_expires_at=store.now() - HOUR_AGO),
+        1: done,
+        3: ComboDoc(state=ComboState.running, lease_expires_at=future),
     }
     # One lane: 0, 1, 2 done, 3 held by a live worker: the lane waits for it.
-    assert missing_links({"concurrency": 1}, plan, combos) == []
+    assert missing_links(1, plan, combos) == []
     # Lanes 0,2,4,6 and 1,3,5: 4's worker died; 3 is held.
-    assert missing_links({"concurrency": 2}, plan, combos) == [4]
+    assert missing_links(2, plan, combos) == [4]
     # Lanes 0,3,6 / 1,4 / 2,5: 3 is held; 4's worker died; 5 was never delivered.
-    assert missing_links({"concurrency": 3}, plan, combos) == [4, 5]
+    assert missing_links(3, plan, combos) == [4, 5]
 
 
 def stalled_then_swept(stack, client, job_id: str):

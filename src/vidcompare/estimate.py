@@ -11,9 +11,9 @@ audio price, the long-context tier, today's price (see :mod:`vidcompare.prices`)
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from vidcompare import store
+from vidcompare.documents import JobDoc, JudgeStats, ModelStats
 from vidcompare.plan import Plan
 from vidcompare.prices import TokenCount, cost_usd, price_of
 from vidcompare.providers.registry import default_registry
@@ -26,22 +26,23 @@ JUDGE_INSTRUCTION_TOKENS = 200
 HISTORY_JOBS = 20
 
 
-def _measured(history: list[dict[str, Any]], model_id: str, key: str) -> dict[str, float]:
+def _measured(history: list[JobDoc], model_id: str, *, judge: bool) -> dict[str, float]:
     """Per-call means of one model (or judge) over earlier jobs; {} if never measured."""
     calls = latency = inputs = outputs = 0.0
     for job in history:
-        if key == "judge_stats":
-            totals = job.get("judge_stats") if job.get("judge_model") == model_id else None
-            count_field = "judged"
+        totals: ModelStats | JudgeStats | None
+        if judge:
+            totals = job.judge_stats if job.judge_model == model_id else None
+            count = totals.judged if totals else 0
         else:
-            totals = (job.get("stats") or {}).get(model_id)
-            count_field = "answered"
-        if not totals or not totals.get(count_field):
+            totals = job.stats.get(model_id)
+            count = totals.answered if totals else 0
+        if totals is None or not count:
             continue
-        calls += totals[count_field]
-        latency += totals.get("latency_ms_sum", 0)
-        inputs += totals.get("input_tokens", 0)
-        outputs += totals.get("output_tokens", 0)
+        calls += count
+        latency += totals.latency_ms_sum
+        inputs += totals.input_tokens
+        outputs += totals.output_tokens
     if not calls:
         return {}
     return {
@@ -70,7 +71,7 @@ def estimate_batch(
     judge_swaps: int = 1,
 ) -> DryRunAnswer:
     registry = default_registry()
-    history = store.recent_job_stats(owner=owner, limit=HISTORY_JOBS)
+    history = store.recent_completed_jobs(owner=owner, limit=HISTORY_JOBS)
     durations = store.video_durations(plan.video_ids)
     known_seconds = [d for d in durations.values() if d]
     fallback_seconds = sum(known_seconds) / len(known_seconds) if known_seconds else 60.0
@@ -82,9 +83,8 @@ def estimate_batch(
     mean_prompt_tokens = sum(len(p) for p in plan.prompts) / len(plan.prompts) / 4
 
     rows, costs, unpriced = [], [], []
-    for model_id, key in [*((m, "stats") for m in models), (judge_model, "judge_stats")]:
-        measured = _measured(history, model_id, key)
-        is_judge = key == "judge_stats"
+    for model_id, is_judge in [*((m, False) for m in models), (judge_model, True)]:
+        measured = _measured(history, model_id, judge=is_judge)
         rates = registry.token_rates(model_id)
         # A measured judge's figures are per combination (both swaps); a default is per call.
         calls = judge_swaps if is_judge and not measured else 1

@@ -8,100 +8,77 @@ parallel lanes never wait on each other to read-modify-write the job document.
 
 from __future__ import annotations
 
-from typing import Any
-
-_EMPTY = {
-    "model_name": "",
-    "score_sum": 0,
-    "scored": 0,
-    "wins": 0.0,
-    "latency_ms_sum": 0,
-    "answered": 0,
-    "errors": 0,
-    "input_tokens": 0,
-    "output_tokens": 0,
-    "total_tokens": 0,
-    "estimated_cost_usd": 0.0,
-    "unpriced_calls": 0,
-}
+from vidcompare.documents import JudgeStats, ModelStats
+from vidcompare.schemas import Comparison, LeaderboardEntry
 
 
-def stats_delta(comparison: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def stats_delta(comparison: Comparison) -> dict[str, ModelStats]:
     """What one comparison adds to each model's totals (applied as Firestore increments)."""
-    delta: dict[str, dict[str, Any]] = {}
-    for result in comparison["results"]:
-        usage = result.get("usage") or {}
-        failed = bool(result.get("error"))
-        delta[result["model_id"]] = {
-            "model_name": result["model_name"],
-            "input_tokens": int(usage.get("input_tokens", 0)),
-            "output_tokens": int(usage.get("output_tokens", 0)),
-            "total_tokens": int(usage.get("total_tokens", 0)),
-            "estimated_cost_usd": float(usage.get("estimated_cost_usd", 0.0)),
-            "unpriced_calls": int(usage.get("unpriced_calls", 0)),
-            "errors": int(failed),
-            "answered": int(not failed),
-            "latency_ms_sum": 0 if failed else int(result["latency_ms"]),
-            "score_sum": 0,
-            "scored": 0,
-            "wins": 0.0,
-        }
-    scores = {e["model_id"]: e["score"] for e in comparison["evaluation"] if e.get("score")}
+    delta: dict[str, ModelStats] = {}
+    for result in comparison.results:
+        failed = bool(result.error)
+        delta[result.model_id] = ModelStats(
+            model_name=result.model_name,
+            input_tokens=result.usage.input_tokens,
+            output_tokens=result.usage.output_tokens,
+            total_tokens=result.usage.total_tokens,
+            estimated_cost_usd=result.usage.estimated_cost_usd,
+            unpriced_calls=result.usage.unpriced_calls,
+            errors=int(failed),
+            answered=int(not failed),
+            latency_ms_sum=0 if failed else result.latency_ms,
+        )
+    scores = {e.model_id: e.score for e in comparison.evaluation if e.score}
     for model_id, score in scores.items():
-        delta[model_id]["score_sum"] = score
-        delta[model_id]["scored"] = 1
+        delta[model_id].score_sum = score
+        delta[model_id].scored = 1
     if scores:
         best = max(scores.values())
         winners = [m for m, s in scores.items() if s == best]
         for model_id in winners:  # a tie shares the win
-            delta[model_id]["wins"] = 1 / len(winners)
+            delta[model_id].wins = 1 / len(winners)
     return delta
 
 
-def judge_delta(comparison: dict[str, Any]) -> dict[str, Any]:
+def judge_delta(comparison: Comparison) -> JudgeStats:
     """What one comparison adds to the judge's totals."""
-    usage = comparison.get("judge_usage") or {}
-    judged = comparison.get("judge_error") is None and any(
-        e.get("score") for e in comparison["evaluation"]
+    usage = comparison.judge_usage
+    judged = comparison.judge_error is None and any(e.score for e in comparison.evaluation)
+    consistent = comparison.position_consistent
+    return JudgeStats(
+        swapped=int(consistent is not None),
+        consistent=int(bool(consistent)),
+        judged=int(judged),
+        errors=int(comparison.judge_error is not None),
+        latency_ms_sum=comparison.judge_latency_ms if judged else 0,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        total_tokens=usage.total_tokens,
+        estimated_cost_usd=usage.estimated_cost_usd,
+        unpriced_calls=usage.unpriced_calls,
     )
-    consistent = comparison.get("position_consistent")
-    return {
-        "swapped": int(consistent is not None),
-        "consistent": int(bool(consistent)),
-        "judged": int(judged),
-        "errors": int(comparison.get("judge_error") is not None),
-        "latency_ms_sum": int(comparison.get("judge_latency_ms", 0)) if judged else 0,
-        "input_tokens": int(usage.get("input_tokens", 0)),
-        "output_tokens": int(usage.get("output_tokens", 0)),
-        "total_tokens": int(usage.get("total_tokens", 0)),
-        "estimated_cost_usd": float(usage.get("estimated_cost_usd", 0.0)),
-        "unpriced_calls": int(usage.get("unpriced_calls", 0)),
-    }
 
 
-def leaderboard_from_stats(stats: dict[str, dict], models: list[str]) -> list[dict[str, Any]]:
+def leaderboard_from_stats(
+    stats: dict[str, ModelStats], models: list[str]
+) -> list[LeaderboardEntry]:
     rows = []
     for model_id in models:
-        totals = _EMPTY | stats.get(model_id, {})
+        totals = stats.get(model_id) or ModelStats()
         rows.append(
-            {
-                "model_id": model_id,
-                "model_name": totals["model_name"] or model_id,
-                "mean_score": (
-                    round(totals["score_sum"] / totals["scored"], 2) if totals["scored"] else None
-                ),
-                "scored": totals["scored"],
-                "wins": round(totals["wins"], 2),
-                "mean_latency_ms": (
-                    round(totals["latency_ms_sum"] / totals["answered"], 1)
-                    if totals["answered"]
-                    else None
-                ),
-                "errors": totals["errors"],
-                "total_tokens": totals["total_tokens"],
-                "estimated_cost_usd": round(totals["estimated_cost_usd"], 6),
-                "unpriced_calls": totals["unpriced_calls"],
-            }
+            LeaderboardEntry(
+                rank=0,
+                model_id=model_id,
+                model_name=totals.model_name or model_id,
+                mean_score=totals.mean_score,
+                scored=totals.scored,
+                wins=round(totals.wins, 2),
+                mean_latency_ms=totals.mean_latency_ms,
+                errors=totals.errors,
+                total_tokens=totals.total_tokens,
+                estimated_cost_usd=round(totals.estimated_cost_usd, 6),
+                unpriced_calls=totals.unpriced_calls,
+            )
         )
-    rows.sort(key=lambda r: (-(r["mean_score"] or 0), -r["wins"], r["mean_latency_ms"] or 0))
-    return [{"rank": rank} | row for rank, row in enumerate(rows, start=1)]
+    rows.sort(key=lambda r: (-(r.mean_score or 0), -r.wins, r.mean_latency_ms or 0))
+    return [row.model_copy(update={"rank": rank}) for rank, row in enumerate(rows, start=1)]

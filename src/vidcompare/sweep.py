@@ -12,43 +12,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from google.cloud import firestore
-
 from vidcompare import queue, store
 from vidcompare.config import settings
+from vidcompare.documents import ComboDoc, ComboState
 from vidcompare.errors import InvalidRequest
-from vidcompare.gcp import firestore_client
 from vidcompare.plan import Plan
 from vidcompare.providers.registry import default_registry
-from vidcompare.schemas import JobStatus, SweepReport
+from vidcompare.schemas import SweepReport
 
 log = logging.getLogger(__name__)
 
 
-def stalled_jobs(stale_after: dt.timedelta) -> list[dict]:
-    cutoff = store.now() - stale_after
-    jobs = []
-    for status in (JobStatus.pending, JobStatus.running):
-        query = (
-            firestore_client()
-            .collection(store.JOBS)
-            .where(filter=firestore.FieldFilter("status", "==", status.value))
-            .where(filter=firestore.FieldFilter("updated_at", "<", cutoff))
-        )
-        jobs += [s.to_dict() for s in query.stream()]
-    return jobs
-
-
-def missing_links(job: dict, plan: Plan, combos: dict[int, dict]) -> list[int]:
+def missing_links(lanes: int, plan: Plan, combos: dict[int, ComboDoc]) -> list[int]:
     """Per lane, the first combination that is not done and not held by a live lease."""
-    now, lanes, missing = store.now(), job["concurrency"], []
+    now, missing = store.now(), []
     for lane in range(lanes):
         for index in range(lane, plan.total, lanes):
-            combo = combos.get(index, {})
-            if combo.get("state") == "done":
+            combo = combos.get(index) or ComboDoc()
+            if combo.state is ComboState.done:
                 continue
-            lease = combo.get("lease_expires_at")
-            if combo.get("state") != "running" or lease is None or lease <= now:
+            if not combo.held_at(now):
                 missing.append(index)
             break  # the lane's frontier: later combinations wait for this one
     return missing
@@ -77,33 +60,24 @@ def sweep(
         stale_after if stale_after is not None else dt.timedelta(seconds=settings().lease_seconds)
     )
     report = SweepReport()
-    for job in stalled_jobs(stale_after):
-        job_id = job["job_id"]
+    for job in store.stalled_jobs(stale_after):
         report.jobs_checked += 1
         if recount:
-            store.recount(job_id)
+            store.recount(job.job_id)
         if release_dead:
-            store.release_dead_local_leases(job_id)
-        plan = Plan.from_doc(store.get_job(job_id, with_plan=True)["plan"])
-        # Keyed by the document's id: a document a crash record created may hold no
-        # `index` field (its claim was lost with a restored Firestore).
-        combos = {
-            int(snap.id): snap.to_dict()
-            for snap in store.job_ref(job_id)
-            .collection(store.COMPARISONS)
-            .select(["state", "lease_expires_at"])
-            .stream()
-        }
-        if sum(c.get("state") == "done" for c in combos.values()) >= plan.total:
-            store.finish_if_complete(job_id)  # the finishing worker died before finishing
+            store.release_dead_local_leases(job.job_id)
+        plan = Plan.from_doc(store.get_job(job.job_id, with_plan=True).plan or {})
+        combos = store.combination_states(job.job_id)
+        if sum(c.state is ComboState.done for c in combos.values()) >= plan.total:
+            store.finish_if_complete(job.job_id)  # the finishing worker died before finishing
             continue
-        indexes = missing_links(job, plan, combos)
+        indexes = missing_links(job.concurrency, plan, combos)
         if indexes:
-            queue.publish_combinations(job_id, indexes)
-            report.republished[job_id] = indexes
-            log.warning("job %s stalled; republished combinations %s", job_id, indexes)
+            queue.publish_combinations(job.job_id, indexes)
+            report.republished[job.job_id] = indexes
+            log.warning("job %s stalled; republished combinations %s", job.job_id, indexes)
         # Start the stale clock again, so the next sweep gives these messages time.
-        store.job_ref(job_id).update({"updated_at": firestore.SERVER_TIMESTAMP})
+        store.touch_job(job.job_id)
     for family in default_registry().families:
         if family.sweep is None:
             continue

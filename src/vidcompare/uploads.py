@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from vidcompare import store
 from vidcompare.config import settings
+from vidcompare.documents import VideoDoc
 from vidcompare.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from vidcompare.gcp import bucket
 from vidcompare.media.analysis import probe
@@ -125,8 +126,12 @@ def store_upload(
         created_at=store.now(),
     )
     store.create_video(
-        info.model_dump()
-        | {"owner": owner, "object_name": blob.name, "expire_at": store.expiry(info.created_at)}
+        VideoDoc(
+            **info.model_dump(),
+            owner=owner,
+            object_name=blob.name,
+            expire_at=store.expiry(info.created_at),
+        )
     )
     return info
 
@@ -191,19 +196,19 @@ def _evict(cache: Path, *, keep: Path) -> None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _video_doc(video_id: str) -> dict:
+def _video_doc(video_id: str) -> VideoDoc:
     # What a worker needs of a video never changes once it is uploaded: one read each.
     return store.get_video(video_id)
 
 
 def video_source(video_id: str) -> VideoSource:
-    doc = _video_doc(video_id)
-    suffix = PurePosixPath(doc["object_name"]).suffix
+    video = _video_doc(video_id)
+    suffix = PurePosixPath(video.object_name).suffix
     return VideoSource(
         video_id=video_id,
-        gcs_uri=doc["gcs_uri"],
-        sha256=doc["sha256"],
-        content_type=doc["content_type"],
-        size_bytes=doc["size_bytes"],
-        local_path=lambda: _local_copy(doc["object_name"], doc["sha256"], suffix),
+        gcs_uri=video.gcs_uri,
+        sha256=video.sha256,
+        content_type=video.content_type,
+        size_bytes=video.size_bytes,
+        local_path=lambda: _local_copy(video.object_name, video.sha256, suffix),
     )

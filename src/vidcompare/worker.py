@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from vidcompare import queue, store
 from vidcompare.config import settings
+from vidcompare.documents import JobDoc
 from vidcompare.errors import (
     InvalidRequest,
     LeaseHeld,
@@ -34,7 +35,7 @@ from vidcompare.judging import judge_combination, shuffle_seed
 from vidcompare.plan import Plan
 from vidcompare.providers.base import Judge, Model, VideoSource
 from vidcompare.providers.registry import default_registry
-from vidcompare.schemas import Comparison, JobStatus, ModelResult, Usage, dump
+from vidcompare.schemas import Comparison, JobStatus, ModelResult, Usage
 from vidcompare.uploads import video_source
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 @functools.lru_cache(maxsize=256)
 def _plan(job_id: str) -> Plan:
     # A plan never changes after the job is created, so one read per instance is enough.
-    return Plan.from_doc(store.get_job(job_id, with_plan=True)["plan"])
+    return Plan.from_doc(store.get_job(job_id, with_plan=True).plan or {})
 
 
 def handle_event(data: dict) -> str:
@@ -183,11 +184,11 @@ def process(job_id: str, index: int) -> str:
         return f"drop: {exc}"
     holder = claim_identity()
     claim = _claim(job_id, index, holder, video_id, prompt)
-    if claim.action == "drop":
+    if claim.action is store.ClaimAction.drop or claim.job is None:
         log.info("dropping combination %s of job %s: %s", index, job_id, claim.reason)
         return f"drop: {claim.reason}"
-    lanes = claim.job["concurrency"]
-    if claim.action == "run":
+    lanes = claim.job.concurrency
+    if claim.action is store.ClaimAction.run:
         try:
             with Heartbeat(job_id, index, holder):
                 comparison = run_async(_run_combination(job_id, index, video_id, prompt, claim.job))
@@ -199,7 +200,7 @@ def process(job_id: str, index: int) -> str:
             # the video is ready (its upload state is in Firestore, for any instance).
             store.release_claim(job_id, index, worker=holder)
             raise
-        recorded = store.commit_combination(job_id, index, dump(comparison))
+        recorded = store.commit_combination(job_id, index, comparison)
         outcome = "done" if recorded else "duplicate: recorded by another worker"
     else:
         outcome = "duplicate: already done"
@@ -213,7 +214,7 @@ def process(job_id: str, index: int) -> str:
     return outcome
 
 
-def _may_be_last(job_at_claim: dict, lanes: int) -> bool:
+def _may_be_last(job_at_claim: JobDoc, lanes: int) -> bool:
     """Whether this commit can have completed the job.
 
     Each lane has one combination in flight at a time (its successor is published only
@@ -221,7 +222,7 @@ def _may_be_last(job_at_claim: dict, lanes: int) -> bool:
     that the job cannot be complete, and reading it again is skipped: a cancel is seen by
     the successor's claim.
     """
-    return job_at_claim["completed_combinations"] + lanes >= job_at_claim["total_combinations"]
+    return job_at_claim.completed_combinations + lanes >= job_at_claim.total_combinations
 
 
 def _chain(job_id: str, index: int, lanes: int, total: int) -> None:
@@ -232,12 +233,12 @@ def _chain(job_id: str, index: int, lanes: int, total: int) -> None:
 
 
 async def _run_combination(
-    job_id: str, index: int, video_id: str, prompt: str, job: dict
+    job_id: str, index: int, video_id: str, prompt: str, job: JobDoc
 ) -> Comparison:
     registry = default_registry()
     video = await asyncio.to_thread(video_source, video_id)
-    models = [registry.model(m) for m in job["models"]]
-    judge = registry.judge(job["judge_model"])
+    models = [registry.model(m) for m in job.models]
+    judge = registry.judge(job.judge_model)
     await _ready(video, [*models, judge])
     try:
         # A permanent failure of one model cancels the others: the job fails anyway.
@@ -252,7 +253,7 @@ async def _run_combination(
         prompt,
         list(results),
         seed=shuffle_seed(job_id, index),
-        swaps=job.get("judge_swaps", 1),
+        swaps=job.judge_swaps,
         timeout_s=settings().model_timeout_s,
     )
     return Comparison(
@@ -262,7 +263,7 @@ async def _run_combination(
         results=list(results),
         evaluation=judged.evaluation,
         overall_summary=judged.overall_summary,
-        judge_model=job["judge_model"],
+        judge_model=job.judge_model,
         judge_error=judged.judge_error,
         judge_warnings=judged.warnings,
         judge_latency_ms=judged.latency_ms,

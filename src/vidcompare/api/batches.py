@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from vidcompare import queue, store
 from vidcompare.config import Settings, settings
+from vidcompare.documents import JobDoc
 from vidcompare.errors import InvalidRequest, RetryLater
 from vidcompare.estimate import estimate_batch
 from vidcompare.plan import Plan
@@ -178,26 +179,21 @@ def create_job(
     job_id = str(uuid.uuid4())
     stamp = store.now()
     store.create_job(
-        {
-            "job_id": job_id,
-            "owner": owner,
-            "status": JobStatus.pending.value,
-            "completed_combinations": 0,
-            "total_combinations": plan.total,
-            "total_videos": len(plan.video_ids),
-            "total_prompts": len(plan.prompts),
-            "models": request.models,
-            "judge_model": judge_model,
-            "judge_swaps": request.judge_swaps,
-            "concurrency": lanes,
-            "plan": plan.to_doc(),
-            "stats": {},
-            "created_at": stamp,
-            "updated_at": stamp,
-            "started_at": None,
-            "finished_at": None,
-            "error": None,
-            "expire_at": store.expiry(stamp),
-        }
+        JobDoc(
+            job_id=job_id,
+            owner=owner,
+            status=JobStatus.pending,
+            total_combinations=plan.total,
+            total_videos=len(plan.video_ids),
+            total_prompts=len(plan.prompts),
+            models=request.models,
+            judge_model=judge_model,
+            judge_swaps=request.judge_swaps,
+            concurrency=lanes,
+            plan=plan.to_doc(),
+            created_at=stamp,
+            updated_at=stamp,
+            expire_at=store.expiry(stamp),
+        )
     )
     return job_id

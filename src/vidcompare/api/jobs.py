@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from vidcompare import store
+from vidcompare.documents import JobDoc, JudgeStats, ModelStats
 from vidcompare.errors import InvalidRequest
 from vidcompare.leaderboard import leaderboard_from_stats
 from vidcompare.schemas import (
     CancelAnswer,
-    Comparison,
     JobList,
     JobResult,
     JobStatus,
@@ -21,57 +21,53 @@ from vidcompare.schemas import (
 MAX_PAGE_SIZE = 100
 
 
-def job_view(doc: dict[str, Any], *, result: JobResult | None = None) -> JobView:
-    status = JobStatus(doc["status"])
-    done, total = doc["completed_combinations"], doc["total_combinations"]
+def job_view(job: JobDoc, *, result: JobResult | None = None) -> JobView:
+    done, total = job.completed_combinations, job.total_combinations
     return JobView(
-        job_id=doc["job_id"],
-        status=status,
-        progress=progress(status, done, total),
-        progress_message=progress_message(status, done, total, doc.get("error")),
-        completed_combinations=doc["completed_combinations"],
-        total_combinations=doc["total_combinations"],
-        total_videos=doc["total_videos"],
-        total_prompts=doc["total_prompts"],
-        models=doc["models"],
-        judge_model=doc["judge_model"],
-        concurrency=doc["concurrency"],
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        started_at=doc.get("started_at"),
-        finished_at=doc.get("finished_at"),
-        eta_seconds=_eta_seconds(doc, status),
-        error=doc.get("error"),
+        job_id=job.job_id,
+        status=job.status,
+        progress=progress(job.status, done, total),
+        progress_message=progress_message(job.status, done, total, job.error),
+        completed_combinations=done,
+        total_combinations=total,
+        total_videos=job.total_videos,
+        total_prompts=job.total_prompts,
+        models=job.models,
+        judge_model=job.judge_model,
+        concurrency=job.concurrency,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        eta_seconds=_eta_seconds(job),
+        error=job.error,
         result=result,
-        **_totals(doc),
+        **_totals(job),
     )
 
 
-def _totals(doc: dict[str, Any]) -> dict[str, Any]:
+def _totals(job: JobDoc) -> dict[str, Any]:
     """Tokens and estimated cost of the job so far: every model plus the judge."""
-    parts = [*(doc.get("stats") or {}).values(), doc.get("judge_stats") or {}]
+    parts: list[ModelStats | JudgeStats] = [*job.stats.values(), job.judge_stats]
     return {
-        "total_tokens": sum(int(p.get("total_tokens", 0)) for p in parts),
-        "estimated_cost_usd": round(sum(float(p.get("estimated_cost_usd", 0)) for p in parts), 6),
-        "unpriced_calls": sum(int(p.get("unpriced_calls", 0)) for p in parts),
+        "total_tokens": sum(p.total_tokens for p in parts),
+        "estimated_cost_usd": round(sum(p.estimated_cost_usd for p in parts), 6),
+        "unpriced_calls": sum(p.unpriced_calls for p in parts),
     }
 
 
-def _judge_summary(doc: dict[str, Any]) -> JudgeSummary:
-    totals = doc.get("judge_stats") or {}
-    judged = int(totals.get("judged", 0))
+def _judge_summary(job: JobDoc) -> JudgeSummary:
+    totals = job.judge_stats
     return JudgeSummary(
-        judge_model=doc["judge_model"],
-        judged=judged,
-        errors=int(totals.get("errors", 0)),
-        mean_latency_ms=round(totals["latency_ms_sum"] / judged, 1) if judged else None,
-        total_tokens=int(totals.get("total_tokens", 0)),
-        estimated_cost_usd=round(float(totals.get("estimated_cost_usd", 0.0)), 6),
-        unpriced_calls=int(totals.get("unpriced_calls", 0)),
-        judge_swaps=doc.get("judge_swaps", 1),
-        position_consistency=(
-            round(totals["consistent"] / totals["swapped"], 3) if totals.get("swapped") else None
-        ),
+        judge_model=job.judge_model,
+        judged=totals.judged,
+        errors=totals.errors,
+        mean_latency_ms=totals.mean_latency_ms,
+        total_tokens=totals.total_tokens,
+        estimated_cost_usd=round(totals.estimated_cost_usd, 6),
+        unpriced_calls=totals.unpriced_calls,
+        judge_swaps=job.judge_swaps,
+        position_consistency=totals.position_consistency,
     )
 
 
@@ -100,25 +96,20 @@ def progress_message(status: JobStatus, done: int, total: int, error: str | None
             return f"Failed after {done}/{total} combinations: {error}"
 
 
-def _eta_seconds(doc: dict[str, Any], status: JobStatus) -> float | None:
+def _eta_seconds(job: JobDoc) -> float | None:
     """Remaining time at the pace measured so far in this job."""
-    done, total, started = (
-        doc["completed_combinations"],
-        doc["total_combinations"],
-        doc.get("started_at"),
-    )
-    if status.finished:
-        return 0.0 if status is JobStatus.completed else None
-    if not done or started is None:
+    done, total = job.completed_combinations, job.total_combinations
+    if job.status.finished:
+        return 0.0 if job.status is JobStatus.completed else None
+    if not done or job.started_at is None:
         return None
-    elapsed = (store.now() - started).total_seconds()
+    elapsed = (store.now() - job.started_at).total_seconds()
     return round(elapsed / done * (total - done), 1)
 
 
 def get_job(job_id: str, *, owner: str | None) -> JobView:
-    doc = store.get_job(job_id, owner=owner)
-    result = _result(doc) if doc["status"] == JobStatus.completed.value else None
-    return job_view(doc, result=result)
+    job = store.get_job(job_id, owner=owner)
+    return job_view(job, result=_result(job) if job.status is JobStatus.completed else None)
 
 
 def list_jobs(args: dict[str, str], *, owner: str | None) -> JobList:
@@ -135,43 +126,43 @@ def list_jobs(args: dict[str, str], *, owner: str | None) -> JobList:
         except ValueError:
             known = ", ".join(s.value for s in JobStatus)
             raise InvalidRequest.for_field("status", f"must be one of {known}") from None
-    docs, next_token = store.list_jobs(
+    jobs, next_token = store.list_jobs(
         owner=owner, status=status, limit=limit, page_token=args.get("page_token") or None
     )
-    return JobList(jobs=[job_view(d) for d in docs], next_page_token=next_token)
+    return JobList(jobs=[job_view(j) for j in jobs], next_page_token=next_token)
 
 
 def get_result(job_id: str, *, owner: str | None) -> JobResult:
     return _result(store.get_job(job_id, owner=owner))
 
 
-def _result(doc: dict[str, Any]) -> JobResult:
-    comparisons = [Comparison.model_validate(c) for c in store.list_comparisons(doc["job_id"])]
-    leaderboard = doc.get("leaderboard") or leaderboard_from_stats(
-        doc.get("stats") or {}, doc["models"]
-    )
+def _result(job: JobDoc) -> JobResult:
+    if job.leaderboard:
+        leaderboard = [LeaderboardEntry.model_validate(row) for row in job.leaderboard]
+    else:
+        leaderboard = leaderboard_from_stats(job.stats, job.models)
     return JobResult(
-        job_id=doc["job_id"],
-        status=JobStatus(doc["status"]),
-        complete=doc["status"] == JobStatus.completed.value,
-        comparisons=comparisons,
-        total_videos=doc["total_videos"],
-        total_prompts=doc["total_prompts"],
-        total_combinations=doc["total_combinations"],
-        completed_combinations=doc["completed_combinations"],
-        leaderboard=[LeaderboardEntry.model_validate(row) for row in leaderboard],
-        judge=_judge_summary(doc),
-        **_totals(doc),
+        job_id=job.job_id,
+        status=job.status,
+        complete=job.status is JobStatus.completed,
+        comparisons=store.list_comparisons(job.job_id),
+        total_videos=job.total_videos,
+        total_prompts=job.total_prompts,
+        total_combinations=job.total_combinations,
+        completed_combinations=job.completed_combinations,
+        leaderboard=leaderboard,
+        judge=_judge_summary(job),
+        **_totals(job),
     )
 
 
 def cancel(job_id: str, *, owner: str | None) -> CancelAnswer:
     status = store.cancel_job(job_id, owner=owner)
-    doc = store.get_job(job_id, owner=owner)
+    job = store.get_job(job_id, owner=owner)
     return CancelAnswer(
         job_id=job_id,
         status=status,
-        completed_combinations=doc["completed_combinations"],
-        total_combinations=doc["total_combinations"],
+        completed_combinations=job.completed_combinations,
+        total_combinations=job.total_combinations,
         still_running=store.running_combinations(job_id),
     )

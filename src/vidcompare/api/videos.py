@@ -27,8 +27,8 @@ def upload(request: flask.Request, owner: str | None) -> VideoInfo:
 
 
 def list_videos(owner: str | None) -> VideoList:
-    return VideoList(videos=[VideoInfo.model_validate(d) for d in store.list_videos(owner=owner)])
+    return VideoList(videos=[v.info() for v in store.list_videos(owner=owner)])
 
 
 def get_video(video_id: str, owner: str | None) -> VideoInfo:
-    return VideoInfo.model_validate(store.get_video(video_id, owner=owner))
+    return store.get_video(video_id, owner=owner).info()

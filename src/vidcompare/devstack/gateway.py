@@ -28,7 +28,13 @@ from vidcompare import config, web
 from vidcompare.api.http import match
 from vidcompare.devstack import emulators
 from vidcompare.devstack.stack import push_subscriptions
-from vidcompare.errors import HeadersTooLarge, MethodNotAllowed, NotFound, VidcompareError
+from vidcompare.errors import (
+    HeadersTooLarge,
+    MethodNotAllowed,
+    NotFound,
+    RetryLater,
+    VidcompareError,
+)
 
 _HOP_BY_HOP = {
     "connection",
@@ -80,11 +86,9 @@ class Gateway:
                 return self._forward(request, upstream)
             route, _ = match(request.method, request.path)
             _check_headers(request)
+            return self._forward(request, self.upstreams[route.function])
         except VidcompareError as exc:
-            return Response(
-                json.dumps(exc.to_body()), status=exc.http_status, mimetype="application/json"
-            )
-        return self._forward(request, self.upstreams[route.function])
+            return _error(exc)
 
     def health(self) -> Response:
         """Every component of the stack, asked now and at once: 200 when all answer, else
@@ -133,7 +137,7 @@ class Gateway:
             headers=headers,
             content=_blocks(request) if _has_body(request) else None,
         )
-        answer = self.http.send(outgoing, stream=True)
+        answer = self._send(outgoing, replayable=not _has_body(request))
         response = Response(
             answer.iter_raw(),
             status=answer.status_code,
@@ -141,6 +145,27 @@ class Gateway:
         )
         response.call_on_close(answer.close)
         return response
+
+    def _send(self, outgoing: httpx.Request, *, replayable: bool) -> httpx.Response:
+        """Send upstream. A pooled connection the server had closed fails before any answer:
+        a request without a body is sent once more on a new one. What still fails is a 503
+        in the one JSON shape (as API Gateway answers 5xx of its own), never a bare page."""
+        for attempt in range(2):
+            try:
+                return self.http.send(outgoing, stream=True)
+            except (httpx.RemoteProtocolError, httpx.ConnectError) as exc:
+                if attempt or not replayable:
+                    failure: httpx.TransportError = exc
+                    break
+            except httpx.TransportError as exc:
+                failure = exc
+                break
+        log.warning("%s %s: upstream failed: %r", outgoing.method, outgoing.url, failure)
+        raise RetryLater(
+            f"the function behind {outgoing.url.path} did not answer "
+            f"({type(failure).__name__}); try again",
+            retry_after_s=1,
+        )
 
 
 def _page(request: Request) -> Response:
@@ -155,6 +180,16 @@ def _page(request: Request) -> Response:
     response = Response(content, content_type=content_type, headers=_PAGE_HEADERS)
     response.add_etag()
     return response.make_conditional(request)
+
+
+def _error(exc: VidcompareError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RetryLater) else None
+    return Response(
+        json.dumps(exc.to_body()),
+        status=exc.http_status,
+        mimetype="application/json",
+        headers=headers,
+    )
 
 
 # What the functions' server (gunicorn) takes: a larger header gets its HTML page, so the

@@ -79,7 +79,7 @@ def duplicate_deliveries(info: StackInfo) -> Iterator[None]:
 
 
 def _unfinished(job_ids: list[str]) -> list[str]:
-    return [j for j in job_ids if not JobStatus(store.get_job(j)["status"]).finished]
+    return [j for j in job_ids if not store.get_job(j).status.finished]
 
 
 def run_fault_suite(
@@ -140,23 +140,21 @@ def _check(job_ids: list[str], models: list[str], report: FaultReport) -> None:
     runs = 0
     for job_id in job_ids:
         job = store.get_job(job_id)
-        docs = [s.to_dict() for s in store.job_ref(job_id).collection(store.COMPARISONS).stream()]
-        done = [d for d in docs if d.get("state") == "done"]
-        total = job["total_combinations"]
-        report.combinations_recorded += len(done)
-        report.combinations_lost += total - len(done)
-        runs += sum(d.get("attempts", 1) for d in done)
+        combos = store.combination_attempts(job_id)
+        total = job.total_combinations
+        report.combinations_recorded += len(combos)
+        report.combinations_lost += total - len(combos)
+        runs += sum(combos.values())
         # Every counter must equal the number of recorded combinations.
-        counted = [job["completed_combinations"]] + [
-            stats.get("answered", 0) + stats.get("errors", 0)
-            for stats in (job.get("stats") or {}).values()
+        counted = [job.completed_combinations] + [
+            stats.answered + stats.errors for stats in job.stats.values()
         ]
-        report.combinations_counted_twice += max(0, max(counted) - len(done))
-        if len(job.get("stats") or {}) != len(models):
-            report.problems.append(f"{job_id}: stats for {sorted(job['stats'])}")
-        if job["status"] == JobStatus.completed.value:
+        report.combinations_counted_twice += max(0, max(counted) - len(combos))
+        if len(job.stats) != len(models):
+            report.problems.append(f"{job_id}: stats for {sorted(job.stats)}")
+        if job.status is JobStatus.completed:
             report.jobs_finished += 1
         else:
-            report.problems.append(f"{job_id}: {job['status']} at {len(done)}/{total}")
+            report.problems.append(f"{job_id}: {job.status.value} at {len(combos)}/{total}")
     if report.combinations_recorded:
         report.model_runs_per_combination = round(runs / report.combinations_recorded, 3)

@@ -30,31 +30,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
-import random
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from google import genai
-from google.cloud import firestore
 from google.genai import errors, types
 
 from vidcompare import store
 from vidcompare.config import settings
 from vidcompare.errors import ModelError, ProviderNotConfigured, VideoNotReady
-from vidcompare.gcp import bucket, firestore_client
+from vidcompare.gcp import bucket
 from vidcompare.providers.gemini.sdk import genai_client
+from vidcompare.store import model_files
 
 log = logging.getLogger(__name__)
 
-GEMINI_FILES = "gemini_files"
 # Our files at the Files API are named so: the sweep deletes only its own orphans.
 DISPLAY_PREFIX = "vidcompare:"
 # Don't start a call with a handle that expires within this margin.
 EXPIRY_MARGIN = dt.timedelta(hours=1)
 UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
-TRANSACTION_ATTEMPTS = 12
 # Files API polls start at gemini_poll_s and grow by this factor, up to 20 times it (10 s).
 POLL_GROWTH = 1.5
 # A video Gemini failed to process is not uploaded again for this long.
@@ -65,7 +61,6 @@ ORPHAN_AFTER = dt.timedelta(hours=1)
 # without a Firestore read or a files.get. A call the API refuses for its file drops the
 # entry (forget_verified), and the next lookup checks again.
 VERIFIED_FOR = dt.timedelta(minutes=5)
-T = TypeVar("T")
 
 _verified: dict[str, tuple[dict, dt.datetime]] = {}
 # The running lookup of each video, per event loop: every lane and model of an instance
@@ -137,19 +132,28 @@ async def _lookup(client: genai.Client, video) -> dict:
 
 
 async def _cached_or_uploaded(client: genai.Client, video) -> dict:
-    ref = firestore_client().collection(GEMINI_FILES).document(video.sha256)
+    sha = video.sha256
     me = uuid.uuid4().hex  # per lookup: two instances must not both upload
     poll = first_poll = settings().gemini_poll_s
     while True:
-        decision, found = await _transact(_decide, ref, me)
+        decision, found = await model_files.attempt(
+            functools.partial(
+                model_files.decide,
+                lease=_upload_lease(),
+                expiry_margin=EXPIRY_MARGIN,
+                failed_for=FAILED_FOR,
+            ),
+            sha,
+            me,
+        )
         if decision == "use":
             if await _still_usable(client, found["name"]):
                 return found
-            await _transact(_drop, ref, "handle", found["name"])
+            await model_files.attempt(model_files.drop, sha, "handle", found["name"])
         elif decision == "failed":
             raise ModelError(f"Gemini could not process video {video.video_id}: {found['reason']}")
         elif decision == "poll":
-            if handle := await _poll_pending(client, video, ref, found):
+            if handle := await _poll_pending(client, video, found):
                 return handle
             await asyncio.sleep(poll)
             poll = min(poll * POLL_GROWTH, 20 * first_poll)
@@ -157,139 +161,13 @@ async def _cached_or_uploaded(client: genai.Client, video) -> dict:
             await asyncio.sleep(poll)
         else:
             try:
-                await _upload_as_holder(client, video, ref, me)
+                await _upload_as_holder(client, video, me)
             except LostTheLease:
                 log.info("another worker took over the upload of %s", video.video_id)
             except BaseException:
-                await asyncio.to_thread(_release, ref, me)
+                await asyncio.to_thread(model_files.release, sha, me)
                 raise
             poll = first_poll
-
-
-async def _transact(run: Callable[..., T], *args: Any) -> T:
-    """Run a one-attempt Firestore transaction off the loop; one that lost to another
-    instance is tried again after a random pause, so that contenders fall out of step."""
-    for attempt in range(TRANSACTION_ATTEMPTS):
-        try:
-            return await asyncio.to_thread(run, *args)
-        except ValueError as exc:  # "Failed to commit transaction in 1 attempts."
-            if "commit transaction" not in str(exc) or attempt == TRANSACTION_ATTEMPTS - 1:
-                raise
-            await asyncio.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
-    raise AssertionError("unreachable")
-
-
-def _one_attempt(run: Callable[[firestore.Transaction], T]) -> T:
-    return firestore.transactional(run)(firestore_client().transaction(max_attempts=1))
-
-
-def _read(ref: firestore.DocumentReference, tx: firestore.Transaction) -> dict:
-    snapshot = ref.get(transaction=tx)
-    return snapshot.to_dict() if snapshot.exists else {}
-
-
-def _decide(ref: firestore.DocumentReference, me: str) -> tuple[str, dict]:
-    """("use", handle) | ("failed", failure) | ("poll", pending) | ("wait", {}) |
-    ("upload", {}) — the latter with the lease taken by ``me``."""
-
-    def run(tx: firestore.Transaction) -> tuple[str, dict]:
-        doc, now = _read(ref, tx), store.now()
-        handle = doc.get("handle")
-        if handle and handle["expires_at"] > now + EXPIRY_MARGIN:
-            return "use", handle
-        failed = doc.get("failed")
-        if failed and failed["at"] > now - FAILED_FOR:
-            return "failed", failed
-        if doc.get("pending"):
-            return "poll", doc["pending"]
-        lease = doc.get("uploading_until")
-        if lease is not None and lease > now and doc.get("uploader") != me:
-            return "wait", {}
-        lease_until = now + dt.timedelta(seconds=settings().upload_lease_s)
-        tx.set(ref, {"uploading_until": lease_until, "uploader": me}, merge=True)
-        return "upload", {}
-
-    return _one_attempt(run)
-
-
-def _renew(ref: firestore.DocumentReference, me: str) -> bool:
-    """Extend ``me``'s lease; False when someone else holds it now."""
-
-    def run(tx: firestore.Transaction) -> bool:
-        if _read(ref, tx).get("uploader") != me:
-            return False
-        until = store.now() + dt.timedelta(seconds=settings().upload_lease_s)
-        tx.update(ref, {"uploading_until": until})
-        return True
-
-    return _one_attempt(run)
-
-
-def _release(ref: firestore.DocumentReference, me: str) -> None:
-    """Give up ``me``'s lease (an upload that failed), never someone else's."""
-
-    def run(tx: firestore.Transaction) -> None:
-        if _read(ref, tx).get("uploader") == me:
-            tx.update(ref, {"uploading_until": None, "uploader": None})
-
-    _one_attempt(run)
-
-
-def _record_pending(ref: firestore.DocumentReference, me: str, pending: dict) -> bool:
-    """Record the uploaded file as the video's pending one, if ``me`` still holds the
-    lease; it supersedes an old handle. False: another uploader took over."""
-
-    def run(tx: firestore.Transaction) -> bool:
-        doc = _read(ref, tx)
-        if doc.get("uploader") != me:
-            return False
-        tx.set(
-            ref,
-            {"pending": pending, "uploading_until": None, "uploader": None, "failed": None},
-            merge=True,
-        )
-        return True
-
-    return _one_attempt(run)
-
-
-def _promote(ref: firestore.DocumentReference, name: str, handle: dict) -> tuple[dict, str | None]:
-    """The pending file ``name`` is ACTIVE: it becomes the handle (unless another worker
-    promoted it first). Returns the handle to use and a superseded file to delete."""
-
-    def run(tx: firestore.Transaction) -> tuple[dict, str | None]:
-        doc = _read(ref, tx)
-        pending, old = doc.get("pending") or {}, doc.get("handle")
-        if pending.get("name") != name:
-            current = old if old and old["name"] == name else None
-            return current or handle, None
-        tx.set(ref, {"handle": handle, "pending": None}, merge=True)
-        return handle, old["name"] if old and old["name"] != name else None
-
-    return _one_attempt(run)
-
-
-def _drop(ref: firestore.DocumentReference, field: str, name: str) -> None:
-    """Forget the ``handle`` or ``pending`` file ``name``, unless already replaced."""
-
-    def run(tx: firestore.Transaction) -> None:
-        current = _read(ref, tx).get(field)
-        if current and current["name"] == name:
-            tx.update(ref, {field: None})
-
-    _one_attempt(run)
-
-
-def _fail(ref: firestore.DocumentReference, name: str, reason: str) -> None:
-    """The pending file ``name`` will never be usable: remember why for a while."""
-
-    def run(tx: firestore.Transaction) -> None:
-        pending = _read(ref, tx).get("pending") or {}
-        if pending.get("name") == name:
-            failed = {"reason": reason, "at": store.now(), "name": name}
-            tx.update(ref, {"pending": None, "failed": failed})
-
-    _one_attempt(run)
 
 
 async def _still_usable(client: genai.Client, name: str) -> bool:
@@ -306,7 +184,11 @@ async def _still_usable(client: genai.Client, name: str) -> bool:
     return True
 
 
-async def _poll_pending(client: genai.Client, video, ref, pending: dict) -> dict | None:
+def _upload_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings().upload_lease_s)
+
+
+async def _poll_pending(client: genai.Client, video, pending: dict) -> dict | None:
     """One look at the pending file: its handle once ACTIVE, None while PROCESSING."""
     name = pending["name"]
     try:
@@ -314,14 +196,16 @@ async def _poll_pending(client: genai.Client, video, ref, pending: dict) -> dict
     except errors.ClientError as exc:
         if exc.code not in (403, 404):
             raise
-        await _transact(_drop, ref, "pending", name)  # gone: upload again
+        await model_files.attempt(model_files.drop, video.sha256, "pending", name)  # gone
         return None
     if file.state == types.FileState.ACTIVE:
         handle = _handle(file, video)
-        kept, superseded = await _transact(_promote, ref, name, handle)
+        kept, superseded = await model_files.attempt(
+            model_files.promote, video.sha256, name, handle
+        )
         if superseded:
             await delete_file(client, superseded)
-        await asyncio.to_thread(store.video_ref(video.video_id).update, {"gemini_file": kept})
+        await asyncio.to_thread(store.set_gemini_file, video.video_id, kept)
         return kept
     limit = settings().video_processing_limit_s
     if file.state == types.FileState.FAILED:
@@ -331,11 +215,11 @@ async def _poll_pending(client: genai.Client, video, ref, pending: dict) -> dict
     else:
         return None
     await delete_file(client, name)
-    await _transact(_fail, ref, name, reason)
+    await model_files.attempt(model_files.fail, video.sha256, name, reason)
     raise ModelError(f"Gemini could not process video {video.video_id}: {reason}")
 
 
-async def _upload_as_holder(client: genai.Client, video, ref, me: str) -> None:
+async def _upload_as_holder(client: genai.Client, video, me: str) -> None:
     """Send the bytes while renewing ``me``'s lease, then record the file as pending."""
     upload = asyncio.ensure_future(_send(client, video))
     lease = settings().upload_lease_s
@@ -343,12 +227,12 @@ async def _upload_as_holder(client: genai.Client, video, ref, me: str) -> None:
         done, _ = await asyncio.wait({upload}, timeout=lease / 3)
         if done:
             break
-        if not await _transact(_renew, ref, me):
+        if not await model_files.attempt(model_files.renew, video.sha256, me, _upload_lease()):
             upload.cancel()  # the thread finishes its request; the file is an orphan
             raise LostTheLease
     file = upload.result()
     pending = _handle(file, video) | {"uploaded_at": store.now()}
-    if not await _transact(_record_pending, ref, me, pending):
+    if not await model_files.attempt(model_files.record_pending, video.sha256, me, pending):
         await delete_file(client, file.name)
         raise LostTheLease
 
@@ -393,17 +277,6 @@ async def delete_file(client: genai.Client, name: str) -> bool:
     return True
 
 
-def known_files() -> set[str]:
-    """Every file a cache document refers to (as its handle or its pending file)."""
-    names = set()
-    for snapshot in (
-        firestore_client().collection(GEMINI_FILES).select(["handle", "pending"]).stream()
-    ):
-        doc = snapshot.to_dict()
-        names |= {doc[f]["name"] for f in ("handle", "pending") if doc.get(f)}
-    return names
-
-
 def delete_orphans(
     client: genai.Client | None = None, *, older_than: dt.timedelta = ORPHAN_AFTER
 ) -> list[str]:
@@ -416,7 +289,7 @@ def delete_orphans(
         return []
     if client.vertexai:
         return []
-    known, cutoff, deleted = known_files(), store.now() - older_than, []
+    known, cutoff, deleted = model_files.known_files(), store.now() - older_than, []
     for file in client.files.list(config={"page_size": 100}):
         ours = (file.display_name or "").startswith(DISPLAY_PREFIX)
         old = file.create_time is not None and file.create_time < cutoff

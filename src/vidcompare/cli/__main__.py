@@ -1,0 +1,5 @@
+"""``python -m vidcompare.cli``: the same CLI as the ``vidcompare`` command."""
+
+from vidcompare.cli import app
+
+app()

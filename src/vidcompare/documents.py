@@ -1,0 +1,191 @@
+"""The documents vidcompare stores in Firestore, typed: what ``store`` writes and reads.
+
+``jobs/{job_id}``                       :class:`JobDoc`: status, plan, counters, totals
+``jobs/{job_id}/comparisons/{index}``   :class:`ComboDoc`: lease, attempts, the comparison
+``videos/{video_id}``                   :class:`VideoDoc`: where a video is and what it is
+``gemini_files/{sha256}``               :class:`GeminiFileDoc`: a video's Files API upload
+
+Wire shapes (what the API answers) are in :mod:`vidcompare.schemas`; a stored document
+holds more (owner, lease, totals, expiry) and is turned into those by the API.
+Every field has a default where a document may lack it (written by an older version,
+read with a field mask, or made by a crash record before any claim).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum, StrEnum
+from typing import Any, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vidcompare.schemas import JobStatus, VideoInfo
+
+
+class Stored(BaseModel):
+    """A Firestore document: unknown fields are kept (a newer version may have written
+    them), and ``to_doc`` gives the dict Firestore stores (datetimes stay datetimes)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Self:
+        return cls.model_validate(doc)
+
+    def to_doc(self) -> dict[str, Any]:
+        # Enums as their values (Firestore stores strings); datetimes stay timestamps.
+        return {
+            name: value.value if isinstance(value, Enum) else value
+            for name, value in self.model_dump(mode="python").items()
+        }
+
+
+class ComboState(StrEnum):
+    running = "running"  # claimed: a worker holds its lease
+    done = "done"  # committed: never run or counted again
+
+
+class ModelStats(BaseModel):
+    """One model's running totals in a job, incremented as each comparison commits."""
+
+    model_name: str = ""
+    score_sum: float = 0
+    scored: int = 0
+    wins: float = 0.0
+    latency_ms_sum: int = 0
+    answered: int = 0
+    errors: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+    unpriced_calls: int = 0
+
+    @property
+    def mean_score(self) -> float | None:
+        return round(self.score_sum / self.scored, 2) if self.scored else None
+
+    @property
+    def mean_latency_ms(self) -> float | None:
+        return round(self.latency_ms_sum / self.answered, 1) if self.answered else None
+
+    def __add__(self, other: ModelStats) -> ModelStats:
+        return _add(self, other)
+
+
+class JudgeStats(BaseModel):
+    """The judge's running totals in a job."""
+
+    swapped: int = 0  # combinations judged in both orders
+    consistent: int = 0  # of those, the best answer stayed best
+    judged: int = 0
+    errors: int = 0
+    latency_ms_sum: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+    unpriced_calls: int = 0
+
+    @property
+    def mean_latency_ms(self) -> float | None:
+        return round(self.latency_ms_sum / self.judged, 1) if self.judged else None
+
+    @property
+    def position_consistency(self) -> float | None:
+        return round(self.consistent / self.swapped, 3) if self.swapped else None
+
+    def __add__(self, other: JudgeStats) -> JudgeStats:
+        return _add(self, other)
+
+
+Totals = TypeVar("Totals", ModelStats, JudgeStats)
+
+
+def _add(a: Totals, b: Totals) -> Totals:
+    """Field by field sums (a name is kept, not added)."""
+    summed = {
+        name: getattr(b, name) or getattr(a, name)
+        if isinstance(getattr(a, name), str)
+        else getattr(a, name) + getattr(b, name)
+        for name in type(a).model_fields
+    }
+    return type(a)(**summed)
+
+
+class JobDoc(Stored):
+    job_id: str
+    owner: str | None = None
+    status: JobStatus
+    completed_combinations: int = 0
+    total_combinations: int
+    total_videos: int
+    total_prompts: int
+    models: list[str]
+    judge_model: str
+    judge_swaps: int = 1
+    concurrency: int = 1
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    error: str | None = None
+    stats: dict[str, ModelStats] = Field(default_factory=dict)
+    judge_stats: JudgeStats = Field(default_factory=JudgeStats)
+    leaderboard: list[dict[str, Any]] | None = None  # written once, when the job completes
+    expire_at: dt.datetime | None = None  # Firestore's TTL policy deletes the job then
+    # The validated request (``Plan.to_doc``): large, never changes, so only read when
+    # needed (see ``SUMMARY_FIELDS``).
+    plan: dict[str, Any] | None = None
+
+
+# Everything in a job document except its plan: what reads fetch by default.
+SUMMARY_FIELDS = [name for name in JobDoc.model_fields if name != "plan"]
+
+
+class ComboDoc(Stored):
+    """A combination: its lease while it runs, then its comparison (the fields of
+    :class:`~vidcompare.schemas.Comparison`, stored flat beside these, read as one)."""
+
+    index: int | None = None  # missing on a crash record made before any claim
+    video_id: str = ""
+    prompt: str = ""
+    state: ComboState | None = None
+    worker: str | None = None  # the claim holding the lease (host:pid:token)
+    attempts: int = 0
+    crashes: int = 0
+    last_crash: str | None = None
+    claimed_at: dt.datetime | None = None
+    lease_expires_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    next_published: bool = False
+    expire_at: dt.datetime | None = None
+
+    def held_at(self, now: dt.datetime) -> bool:
+        """Whether a live lease holds it at ``now``."""
+        return (
+            self.state is ComboState.running
+            and self.lease_expires_at is not None
+            and self.lease_expires_at > now
+        )
+
+
+class VideoDoc(Stored, VideoInfo):
+    owner: str | None = None
+    object_name: str  # the object's name in the bucket
+    expire_at: dt.datetime | None = None
+    gemini_file: dict[str, Any] | None = None  # a copy of its Files API handle, to see
+
+    def info(self) -> VideoInfo:
+        return VideoInfo.model_validate(self.model_dump(include=set(VideoInfo.model_fields)))
+
+
+class GeminiFileDoc(Stored):
+    """``gemini_files/{sha256}``: one video's upload to the Gemini Files API, shared by
+    every video id with the same bytes (see ``providers/gemini/files``)."""
+
+    handle: dict[str, Any] | None = None  # ACTIVE: name, uri, mime_type, expires_at, ...
+    pending: dict[str, Any] | None = None  # uploaded, still PROCESSING
+    failed: dict[str, Any] | None = None  # reason, at, name
+    uploader: str | None = None  # who holds the upload lease
+    uploading_until: dt.datetime | None = None

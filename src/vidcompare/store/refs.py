@@ -1,0 +1,60 @@
+"""Where documents live: collection names, references, ids, timestamps and expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from google.cloud import firestore
+
+from vidcompare.config import settings
+from vidcompare.errors import NotFound
+from vidcompare.gcp import firestore_client
+from vidcompare.schemas import SAFE_ID_PATTERN
+
+JOBS = "jobs"
+COMPARISONS = "comparisons"
+VIDEOS = "videos"
+GEMINI_FILES = "gemini_files"
+_SAFE_ID = re.compile(SAFE_ID_PATTERN)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def expiry(start: dt.datetime) -> dt.datetime:
+    """When a document made at ``start`` may go: the field Firestore's TTL policy reads."""
+    return start + dt.timedelta(days=settings().retention_days)
+
+
+def combo_id(index: int) -> str:
+    # Zero-padded so that document ids sort in combination order.
+    return f"{index:08d}"
+
+
+def _safe_id(kind: str, value: str) -> str:
+    # Not every string is a document id ("..", "a/b", "__x__"); none of ours look like that.
+    if not _SAFE_ID.match(value):
+        raise NotFound(f"{kind} {value!r} not found")
+    return value
+
+
+def job_ref(job_id: str) -> firestore.DocumentReference:
+    return firestore_client().collection(JOBS).document(_safe_id("job", job_id))
+
+
+def comparisons(job_id: str) -> firestore.CollectionReference:
+    return job_ref(job_id).collection(COMPARISONS)
+
+
+def combo_ref(job_id: str, index: int) -> firestore.DocumentReference:
+    return comparisons(job_id).document(combo_id(index))
+
+
+def video_ref(video_id: str) -> firestore.DocumentReference:
+    return firestore_client().collection(VIDEOS).document(_safe_id("video", video_id))
+
+
+def gemini_file_ref(sha256: str) -> firestore.DocumentReference:
+    return firestore_client().collection(GEMINI_FILES).document(sha256)
