@@ -1,7 +1,10 @@
-"""Settings read from the environment, in one place.
+"""Settings read from the environment, in one place: every variable vidcompare reads.
 
-Functions read their settings once per instance (``settings()`` is cached); the local
-stack sets the same variables on the processes it starts.
+``Settings`` is the service's (what a function reads once per instance: ``settings()``
+is cached); the local stack sets the same variables on the processes it starts, and
+deploy sets them on the functions from the defaults below. ``ToolSettings`` is what the
+client, the CLI and the local stack read, read anew each time (a test or a script may
+set a variable after import); no deployed function reads it.
 """
 
 from __future__ import annotations
@@ -9,6 +12,15 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from pathlib import Path
+
+# Defaults stated once; deploy and the local stack use them too.
+DEFAULT_LEASE_SECONDS = 60.0
+DEFAULT_MAX_DELIVERIES = 5
+DEFAULT_JUDGE = "local-rubric"  # offline: works with no key
+# How long Pub/Sub waits for process_combo to answer a push (its 540 s timeout, and more).
+ACK_DEADLINE_S = 600
+DEFAULT_URL = "http://127.0.0.1:8000"
 
 
 def _int(name: str, default: int) -> int:
@@ -123,9 +135,9 @@ class Settings:
             max_concurrency=_int("VIDCOMPARE_MAX_CONCURRENCY", 8),
             max_upload_bytes=_int("VIDCOMPARE_MAX_UPLOAD_BYTES", 2 * 1024**3),
             max_body_bytes=_int("VIDCOMPARE_MAX_BODY_BYTES", 1024 * 1024),
-            lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", 60.0),
-            max_deliveries=_int("VIDCOMPARE_MAX_DELIVERIES", 5),
-            default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", "local-rubric"),
+            lease_seconds=_float("VIDCOMPARE_LEASE_SECONDS", DEFAULT_LEASE_SECONDS),
+            max_deliveries=_int("VIDCOMPARE_MAX_DELIVERIES", DEFAULT_MAX_DELIVERIES),
+            default_judge=os.environ.get("VIDCOMPARE_DEFAULT_JUDGE", DEFAULT_JUDGE),
             auth=os.environ.get("VIDCOMPARE_AUTH", "off").lower() in ("on", "true", "1"),
             api_keys=_api_keys(os.environ.get("VIDCOMPARE_API_KEYS", "")),
             admins=frozenset(_list("VIDCOMPARE_ADMINS")),
@@ -155,3 +167,41 @@ class Settings:
 @functools.cache
 def settings() -> Settings:
     return Settings.from_env()
+
+
+@dataclass(frozen=True)
+class ToolSettings:
+    """What the client, the CLI and the local stack read from the environment."""
+
+    url: str  # the API the client and CLI talk to
+    api_key: str | None
+    state_dir: Path  # the local stack's state: stack.json, logs, data/
+    functions_dir: Path | None  # the functions' sources, when not this checkout's
+    snapshot_every_s: float  # the local stack saves Firestore this often
+    ack_deadline_s: int  # the local push subscriptions' (lower: faster redelivery in tests)
+    sweep_api_key: str | None  # the local sweep timer's key, when auth is on
+    # API keys configured beside the local stack's own: "owner=sha256hex,..."
+    configured_api_keys: tuple[str, ...]
+
+    @classmethod
+    def from_env(cls) -> ToolSettings:
+        if explicit := os.environ.get("VIDCOMPARE_STATE_DIR"):
+            state_dir = Path(explicit).resolve()
+        else:
+            base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+            state_dir = Path(base) / "vidcompare"
+        functions = os.environ.get("VIDCOMPARE_FUNCTIONS_DIR")
+        return cls(
+            url=(os.environ.get("VIDCOMPARE_URL") or DEFAULT_URL).rstrip("/"),
+            api_key=os.environ.get("VIDCOMPARE_API_KEY") or None,
+            state_dir=state_dir,
+            functions_dir=Path(functions) if functions else None,
+            snapshot_every_s=_float("VIDCOMPARE_SNAPSHOT_EVERY_S", 5.0),
+            ack_deadline_s=_int("VIDCOMPARE_ACK_DEADLINE_S", ACK_DEADLINE_S),
+            sweep_api_key=os.environ.get("VIDCOMPARE_SWEEP_API_KEY") or None,
+            configured_api_keys=_list("VIDCOMPARE_API_KEYS"),
+        )
+
+
+def tool_settings() -> ToolSettings:
+    return ToolSettings.from_env()

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from vidcompare import auth
+from vidcompare.config import tool_settings
 from vidcompare.devstack import processes, snapshots
 from vidcompare.devstack.stack import Stack, StackError, StackInfo, load_info
 
@@ -84,7 +85,7 @@ def auth_env(state_dir: Path) -> tuple[dict[str, str], str | None]:
         processes.write_private(path, json.dumps(keys, indent=2))
     sweeper_key, sweeper_digest = auth.new_key()
     # Keys configured in the environment count too (only their hashes are ever there).
-    configured = [item for item in os.environ.get("VIDCOMPARE_API_KEYS", "").split(",") if item]
+    configured = list(tool_settings().configured_api_keys)
     owners = ",".join([f"{owner}={digest}" for owner, digest in keys.items()] + configured)
     env = {
         "VIDCOMPARE_AUTH": "on",

@@ -242,7 +242,7 @@ def _sweep_forever(job_status_url: str, every: float) -> None:
     while True:
         time.sleep(every)
         try:
-            key = os.environ.get("VIDCOMPARE_SWEEP_API_KEY")  # needed when auth is on
+            key = config.tool_settings().sweep_api_key  # needed when auth is on
             headers = {"X-API-Key": key} if key else {}
             httpx.post(f"{job_status_url}/internal/sweep", headers=headers, timeout=60.0)
         except httpx.HTTPError as exc:

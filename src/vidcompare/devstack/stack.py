@@ -35,23 +35,19 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel
 
-from vidcompare.config import topic_names
+from vidcompare.config import tool_settings, topic_names
 from vidcompare.devstack import processes, snapshots
 from vidcompare.devstack.emulators import Emulator, EmulatorMissing, check_all, load
 
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-FUNCTIONS_DIR = Path(os.environ.get("VIDCOMPARE_FUNCTIONS_DIR", REPO_ROOT / "functions"))
+FUNCTIONS_DIR = tool_settings().functions_dir or REPO_ROOT / "functions"
 
 
 def default_state_dir() -> Path:
-    """Per user, so that the CLI finds the running stack from any directory; read when
-    asked (a test or a script may set ``VIDCOMPARE_STATE_DIR`` after import)."""
-    if explicit := os.environ.get("VIDCOMPARE_STATE_DIR"):
-        return Path(explicit).resolve()
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "vidcompare"
+    """Per user, so that the CLI finds the running stack from any directory."""
+    return tool_settings().state_dir
 
 
 DEFAULT_PROJECT = "vidcompare-local"
@@ -420,7 +416,10 @@ class Stack:
                             # The push request may take as long as a combination does (600
                             # as in production). Lower it locally to get messages back
                             # sooner from a server that was killed while it held them.
-                            "ack_deadline_seconds": int(env.get("VIDCOMPARE_ACK_DEADLINE_S", 600)),
+                            "ack_deadline_seconds": int(
+                                env.get("VIDCOMPARE_ACK_DEADLINE_S")
+                                or tool_settings().ack_deadline_s
+                            ),
                             "retry_policy": {
                                 "minimum_backoff": dt.timedelta(seconds=1),
                                 "maximum_backoff": dt.timedelta(seconds=10),

@@ -25,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+from vidcompare.config import tool_settings
 from vidcompare.devstack import processes
 from vidcompare.devstack.stack import Stack
 
@@ -87,11 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop(snapshot=False)
         return 1
     log.info("up at %s (restored from saved data: %s)", info.base_url, stack.restored)
-    setting = extra_env.get("VIDCOMPARE_SNAPSHOT_EVERY_S") or os.environ.get(
-        "VIDCOMPARE_SNAPSHOT_EVERY_S", "5"
-    )
+    setting = extra_env.get("VIDCOMPARE_SNAPSHOT_EVERY_S")
+    every = float(setting) if setting else tool_settings().snapshot_every_s
     try:
-        run(stack, snapshot_every=float(setting), stopping=stopping)
+        run(stack, snapshot_every=every, stopping=stopping)
     finally:
         stack.stop()
         log.info("stopped")
