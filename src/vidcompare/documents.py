@@ -45,21 +45,26 @@ class ComboState(StrEnum):
     done = "done"  # committed: never run or counted again
 
 
-class ModelStats(BaseModel):
+class CallTotals(BaseModel):
+    """What a job's calls of one model (or of its judge) added up to so far."""
+
+    errors: int = 0
+    latency_ms_sum: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+    unpriced_calls: int = 0
+
+
+class ModelStats(CallTotals):
     """One model's running totals in a job, incremented as each comparison commits."""
 
     model_name: str = ""
     score_sum: float = 0
     scored: int = 0
     wins: float = 0.0
-    latency_ms_sum: int = 0
     answered: int = 0
-    errors: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    total_tokens: int = 0
-    estimated_cost_usd: float = 0.0
-    unpriced_calls: int = 0
 
     @property
     def mean_score(self) -> float | None:
@@ -73,19 +78,12 @@ class ModelStats(BaseModel):
         return _add(self, other)
 
 
-class JudgeStats(BaseModel):
+class JudgeStats(CallTotals):
     """The judge's running totals in a job."""
 
     swapped: int = 0  # combinations judged in both orders
     consistent: int = 0  # of those, the best answer stayed best
     judged: int = 0
-    errors: int = 0
-    latency_ms_sum: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    total_tokens: int = 0
-    estimated_cost_usd: float = 0.0
-    unpriced_calls: int = 0
 
     @property
     def mean_latency_ms(self) -> float | None:

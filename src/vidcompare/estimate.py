@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from vidcompare import store
-from vidcompare.documents import JobDoc, JudgeStats, ModelStats
+from vidcompare.documents import CallTotals, JobDoc
 from vidcompare.plan import Plan
 from vidcompare.prices import TokenCount, cost_usd, price_of
 from vidcompare.providers.registry import default_registry
@@ -30,7 +30,7 @@ def _measured(history: list[JobDoc], model_id: str, *, judge: bool) -> dict[str,
     """Per-call means of one model (or judge) over earlier jobs; {} if never measured."""
     calls = latency = inputs = outputs = 0.0
     for job in history:
-        totals: ModelStats | JudgeStats | None
+        totals: CallTotals | None
         if judge:
             totals = job.judge_stats if job.judge_model == model_id else None
             count = totals.judged if totals else 0

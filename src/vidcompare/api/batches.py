@@ -146,7 +146,9 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
             plan, request.models, judge_model, lanes, owner=owner, judge_swaps=request.judge_swaps
         )
         return estimate.model_copy(update={"warnings": warnings})
-    job_id = create_job(request, plan, judge_model=judge_model, lanes=lanes, owner=owner)
+    job = job_document(request, plan, judge_model=judge_model, lanes=lanes, owner=owner)
+    store.create_job(job)
+    job_id = job.job_id
     try:
         queue.publish_combinations(job_id, list(range(lanes)), timeout=PUBLISH_TIMEOUT_S)
     except Exception as exc:  # noqa: BLE001 - whatever stopped Pub/Sub, the answer is the same
@@ -157,43 +159,42 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
             f"the batch could not be queued (Pub/Sub: {said}); nothing was created, try again",
             retry_after_s=30,
         ) from exc
+    said_again = set(BatchAccepted.model_fields) & set(JobDoc.model_fields)
     return BatchAccepted(
-        job_id=job_id,
-        status=JobStatus.pending,
-        total_combinations=plan.total,
-        total_videos=len(plan.video_ids),
-        total_prompts=len(plan.prompts),
-        models=request.models,
-        judge_model=judge_model,
-        concurrency=lanes,
+        **job.model_dump(include=said_again),
         status_url=f"/api/jobs/{job_id}",
         result_url=f"/api/jobs/{job_id}/result",
         warnings=warnings,
     )
 
 
+def job_document(
+    request: BatchRequest, plan: Plan, *, judge_model: str, lanes: int, owner: str | None
+) -> JobDoc:
+    """The job document of a validated batch, pending, with a new id."""
+    stamp = store.now()
+    return JobDoc(
+        job_id=str(uuid.uuid4()),
+        owner=owner,
+        status=JobStatus.pending,
+        total_combinations=plan.total,
+        total_videos=len(plan.video_ids),
+        total_prompts=len(plan.prompts),
+        models=request.models,
+        judge_model=judge_model,
+        judge_swaps=request.judge_swaps,
+        concurrency=lanes,
+        plan=plan.to_doc(),
+        created_at=stamp,
+        updated_at=stamp,
+        expire_at=store.expiry(stamp),
+    )
+
+
 def create_job(
     request: BatchRequest, plan: Plan, *, judge_model: str, lanes: int, owner: str | None
 ) -> str:
-    """Write the job document of a validated batch; returns its id."""
-    job_id = str(uuid.uuid4())
-    stamp = store.now()
-    store.create_job(
-        JobDoc(
-            job_id=job_id,
-            owner=owner,
-            status=JobStatus.pending,
-            total_combinations=plan.total,
-            total_videos=len(plan.video_ids),
-            total_prompts=len(plan.prompts),
-            models=request.models,
-            judge_model=judge_model,
-            judge_swaps=request.judge_swaps,
-            concurrency=lanes,
-            plan=plan.to_doc(),
-            created_at=stamp,
-            updated_at=stamp,
-            expire_at=store.expiry(stamp),
-        )
-    )
-    return job_id
+    """Write the job document of a validated batch (nothing published); returns its id."""
+    job = job_document(request, plan, judge_model=judge_model, lanes=lanes, owner=owner)
+    store.create_job(job)
+    return job.job_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vidcompare import store
-from vidcompare.documents import JobDoc, JudgeStats, ModelStats
+from vidcompare.documents import CallTotals, JobDoc
 from vidcompare.errors import InvalidRequest
 from vidcompare.leaderboard import leaderboard_from_stats
 from vidcompare.schemas import (
@@ -48,7 +48,7 @@ def job_view(job: JobDoc, *, result: JobResult | None = None) -> JobView:
 
 def _totals(job: JobDoc) -> dict[str, Any]:
     """Tokens and estimated cost of the job so far: every model plus the judge."""
-    parts: list[ModelStats | JudgeStats] = [*job.stats.values(), job.judge_stats]
+    parts: list[CallTotals] = [*job.stats.values(), job.judge_stats]
     return {
         "total_tokens": sum(p.total_tokens for p in parts),
         "estimated_cost_usd": round(sum(p.estimated_cost_usd for p in parts), 6),
