@@ -25,7 +25,7 @@ from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
 from vidcompare import config, web
-from vidcompare.api.http import match
+from vidcompare.api.routes import match
 from vidcompare.devstack import emulators
 from vidcompare.devstack.stack import push_subscriptions
 from vidcompare.errors import HeadersTooLarge, MethodNotAllowed, NotFound, VidcompareError
@@ -81,9 +81,7 @@ class Gateway:
             route, _ = match(request.method, request.path)
             _check_headers(request)
         except VidcompareError as exc:
-            return Response(
-                json.dumps(exc.to_body()), status=exc.http_status, mimetype="application/json"
-            )
+            return Response(exc.body_json(), status=exc.http_status, mimetype="application/json")
         return self._forward(request, self.upstreams[route.function])
 
     def health(self) -> Response:
