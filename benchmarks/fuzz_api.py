@@ -17,7 +17,7 @@ import schemathesis
 from harness import bench_stack
 from hypothesis import HealthCheck, given, settings
 
-from vidcompare.api.http import ROUTES
+from vidcompare.api.routes import ROUTES
 from vidcompare.testing.inventory import created_so_far
 
 

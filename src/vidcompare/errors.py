@@ -12,7 +12,6 @@
     ├── PayloadTooLarge       413
     ├── UnsupportedMediaType  415
     ├── HeadersTooLarge       431
-    ├── TooManyRequests       429
     ├── RetryLater            503   not now: the message is redelivered later
     │   ├── LeaseHeld               another live worker holds the combination
     │   └── VideoNotReady           the provider is still taking the video in
@@ -24,14 +23,31 @@
             ├── ProviderNotConfigured   no key or project for the provider
             └── CredentialsRefused      the key or project was refused
 
-Every HTTP answer that is an error is ``{"error": {"code", "message", "details"}}``,
-produced by :meth:`VidcompareError.to_body` and nowhere else.
+Every HTTP answer that is an error is an :class:`ErrorBody`,
+``{"error": {"code", "message", "details"}}``: the functions and the local gateway write
+it with :meth:`VidcompareError.body_json`, and the OpenAPI document gives its schema for
+every 4xx and 5xx answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
+
+from pydantic import BaseModel
+
+
+class ErrorInfo(BaseModel):
+    code: str  # e.g. "INVALID_ARGUMENT"; the class of the error, stable for clients
+    message: str
+    details: list[dict[str, Any]]  # e.g. {"field", "message"} for each wrong field
+
+
+class ErrorBody(BaseModel):
+    """The JSON body of every error answer."""
+
+    error: ErrorInfo
 
 
 class VidcompareError(Exception):
@@ -43,8 +59,14 @@ class VidcompareError(Exception):
         self.message = message
         self.details = details or []
 
-    def to_body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+    def body(self) -> ErrorBody:
+        return ErrorBody(
+            error=ErrorInfo(code=self.code, message=self.message, details=self.details)
+        )
+
+    def body_json(self) -> str:
+        # json.dumps, not model_dump_json: the same bytes the API has always sent.
+        return json.dumps(self.body().model_dump(mode="json"))
 
 
 class InvalidRequest(VidcompareError):
@@ -94,11 +116,6 @@ class UnsupportedMediaType(VidcompareError):
 class HeadersTooLarge(VidcompareError):
     http_status = 431
     code = "REQUEST_HEADER_FIELDS_TOO_LARGE"
-
-
-class TooManyRequests(VidcompareError):
-    http_status = 429
-    code = "RESOURCE_EXHAUSTED"
 
 
 class RetryLater(VidcompareError):

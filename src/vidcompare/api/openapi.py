@@ -1,36 +1,29 @@
-"""The OpenAPI 3 spec of the HTTP API, made from the route table and the pydantic models.
+"""The one OpenAPI generator: a route table and its pydantic models made operations.
 
-Served at ``/openapi.json``; API Gateway takes it in production; the tests check that
-it lists exactly the routes the functions serve, and fuzz the API with it.
+:func:`operations` walks the table once and gives every operation as OpenAPI 3 writes
+it (id, summary, parameters, body, answers) with the function that serves it;
+:func:`spec` is the OpenAPI 3 document served at ``/openapi.json``, and API Gateway's
+document (:mod:`vidcompare.deploy.api_gateway`) is made from the same operations. The
+tests check that the spec lists exactly the routes the functions serve, and fuzz the
+API with it.
 """
 
 from __future__ import annotations
 
-import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel, RootModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from vidcompare import __version__
-from vidcompare.api.http import ROUTES
+from vidcompare.api.routing import Route
+from vidcompare.errors import ErrorBody
 
-ERROR_BODY = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "details"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {"type": "array", "items": {"type": "object"}},
-            },
-        }
-    },
-}
-ERROR_STATUSES = {
+_SCHEMAS = "#/components/schemas/"
+_ERROR_DESCRIPTIONS = {
     400: "Bad request",
     401: "Unauthenticated",
     403: "Forbidden",
@@ -41,78 +34,94 @@ ERROR_STATUSES = {
 }
 
 
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+class OpenAPIDocument(RootModel[dict[str, Any]]):
+    """The answer of ``GET /openapi.json``."""
 
 
-@functools.cache
-def spec() -> dict[str, Any]:
-    models = {m for r in ROUTES for m in [*r.responses.values(), *([r.body] if r.body else [])]}
-    _, definitions = models_json_schema(
-        [(m, "validation" if m is _body_model() else "serialization") for m in models],
-        ref_template="#/components/schemas/{model}",
-    )
+@dataclass(frozen=True)
+class Operation:
+    method: str  # lower case, as OpenAPI writes it
+    path: str
+    function: str  # the Cloud Function that serves it
+    fields: dict[str, Any]  # the OpenAPI 3 operation object
+
+
+def operations(routes: Sequence[Route]) -> list[Operation]:
+    return [
+        Operation(route.method.lower(), route.template, route.function, _operation(route))
+        for route in routes
+    ]
+
+
+def spec(routes: Sequence[Route]) -> dict[str, Any]:
+    """The OpenAPI 3 document of ``routes``."""
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
-        params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _path_params(route.template)
-        ] + [
-            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-            for name in route.query
-        ]
-        responses: dict[str, Any] = {
-            str(status): {
-                "description": model.__name__,
-                "content": {"application/json": {"schema": _ref(model)}},
-            }
-            for status, model in route.responses.items()
-        }
-        for status, description in ERROR_STATUSES.items():
-            responses[str(status)] = {
-                "description": description,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            }
-        operation: dict[str, Any] = {
-            "operationId": _operation_id(route.method, route.template),
-            "summary": route.summary,
-            "parameters": params,
-            "responses": responses,
-        }
-        if route.body is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": _ref(route.body)}},
-            }
-        if route.raw_body:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        paths.setdefault(route.template, {})[route.method.lower()] = operation
+    for operation in operations(routes):
+        paths.setdefault(operation.path, {})[operation.method] = operation.fields
     return {
         "openapi": "3.1.0",
         "info": {"title": "vidcompare", "version": __version__},
         "paths": paths,
         "components": {
-            "schemas": definitions.get("$defs", {}) | {"Error": ERROR_BODY},
+            "schemas": _schemas(routes),
             "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
         },
     }
 
 
-def _body_model() -> type[BaseModel] | None:
-    from vidcompare.schemas import BatchRequest
+def _operation(route: Route) -> dict[str, Any]:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in route.path_params
+    ] + [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in route.query
+    ]
+    responses = {
+        str(status): _response(model.__name__, model) for status, model in route.responses.items()
+    } | {str(status): _response(_ERROR_DESCRIPTIONS[status], ErrorBody) for status in route.errors}
+    operation: dict[str, Any] = {
+        "operationId": _operation_id(route.method, route.template),
+        "summary": route.summary,
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(route.body)}},
+        }
+    if route.raw_body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    return operation
 
-    return BatchRequest
+
+def _response(description: str, model: type[BaseModel]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _schemas(routes: Sequence[Route]) -> dict[str, Any]:
+    """Every model the routes take or answer: a body as it is validated, an answer as
+    it is written out."""
+    modes: dict[type[BaseModel], JsonSchemaMode] = {ErrorBody: "serialization"}
+    for route in routes:
+        modes |= {model: "serialization" for model in route.responses.values()}
+        if route.body is not None:
+            modes[route.body] = "validation"
+    _, definitions = models_json_schema(list(modes.items()), ref_template=_SCHEMAS + "{model}")
+    return definitions.get("$defs", {})
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": _SCHEMAS + model.__name__}
 
 
 def _operation_id(method: str, template: str) -> str:
-    words = template.strip("/").replace("{", "").replace("}", "").replace("-", "_")
-    return f"{method.lower()}_{words.replace('/', '_')}"
-
-
-def _path_params(template: str) -> list[str]:
-    return [part[1:-1] for part in template.split("/") if part.startswith("{")]
+    """e.g. ``get_api_jobs_job_id_result``: letters, digits and underscores only."""
+    words = re.sub(r"\W+", "_", template.replace("{", "").replace("}", "")).strip("_")
+    return f"{method.lower()}_{words}"

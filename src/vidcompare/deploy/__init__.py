@@ -16,7 +16,13 @@ import subprocess
 from pathlib import Path
 
 from vidcompare.deploy.api_gateway import gateway_spec
-from vidcompare.deploy.script import Target, deploy_script, lifecycle_policy, teardown_script
+from vidcompare.deploy.script import (
+    FUNCTIONS,
+    Target,
+    deploy_script,
+    lifecycle_policy,
+    teardown_script,
+)
 from vidcompare.deploy.stage import repo_root, stage_functions, tree_digest
 
 __all__ = ["Target", "prepare_deploy", "run_script", "teardown_script"]
@@ -32,7 +38,8 @@ def prepare_deploy(target: Target, root: Path | None = None) -> str:
     _write_json(build / "bucket-lifecycle.json", lifecycle_policy(target))
     indexes = json.loads((root / "infra" / "firestore.indexes.json").read_text())
     _write_json(build / "firestore.indexes.json", indexes)
-    _write_json(build / "api-gateway.template.json", gateway_spec(target.name))
+    backends = {fn.name: target.function_url(fn.name) for fn in FUNCTIONS if fn.http}
+    _write_json(build / "api-gateway.json", gateway_spec(backends, target.name))
     digests = {name: tree_digest(path)[:16] for name, path in staged.items()}
     # Paths relative to the checkout: the script runs there, and reads the same anywhere.
     relative = {name: path.relative_to(root) for name, path in staged.items()}

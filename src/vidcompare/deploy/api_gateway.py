@@ -1,63 +1,31 @@
-"""The API Gateway config: the route table as an OpenAPI 2.0 document with backends.
+"""The API Gateway config: the API's OpenAPI operations as a Swagger 2.0 document.
 
 API Gateway serves every route under one HTTPS host and forwards it, path appended,
 to the Cloud Function that owns it, calling it with the gateway's service account
-(the functions themselves are closed to ``allUsers``). The functions' URLs are only
-known once they are deployed, so the document carries ``${START_BATCH_URL}`` and
-``${JOB_STATUS_URL}``; the deploy script fills them in.
+(the functions themselves are closed to ``allUsers``). Each operation is the served
+OpenAPI 3 operation (:func:`vidcompare.api.openapi.operations`): the same id, summary
+and parameters, with the backend that serves it.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from typing import Any
 
-from vidcompare.api.http import ROUTES
+from vidcompare.api.openapi import Operation, operations
+from vidcompare.api.routes import ROUTES
 
-# Routes a function serves outside the route table (see ``vidcompare.api.http.serve``).
-EXTRA_ROUTES = (("GET", "/openapi.json", "job_status", "This API's OpenAPI 3 document"),)
 # Long enough for a large upload; API Gateway's own limit is 32 MiB per request.
 BACKEND_DEADLINE_S = 300.0
 
 
-def url_placeholder(function: str) -> str:
-    return "${" + function.upper() + "_URL}"
-
-
-def _operation_id(method: str, template: str) -> str:
-    words = re.sub(r"[{}]", "", template).strip("/").replace("-", "/").split("/")
-    return method.lower() + "".join(w[:1].upper() + w[1:] for w in words if w)
-
-
-def _operation(method: str, template: str, function: str, summary: str) -> dict[str, Any]:
-    parameters = [
-        {"name": name, "in": "path", "required": True, "type": "string"}
-        for name in re.findall(r"\{(\w+)\}", template)
-    ]
-    return {
-        "operationId": _operation_id(method, template),
-        "summary": summary or f"{method} {template}",
-        "parameters": parameters,
-        "x-google-backend": {
-            "address": url_placeholder(function),
-            "path_translation": "APPEND_PATH_TO_ADDRESS",
-            "deadline": BACKEND_DEADLINE_S,
-        },
-        "responses": {"default": {"description": "see /openapi.json"}},
-    }
-
-
-def gateway_routes() -> list[tuple[str, str, str, str]]:
-    """(method, path template, function, summary) of every route the functions serve."""
-    table = [(r.method, r.template, r.function, r.summary) for r in ROUTES]
-    return table + list(EXTRA_ROUTES)
-
-
-def gateway_spec(title: str = "vidcompare") -> dict[str, Any]:
+def gateway_spec(backends: Mapping[str, str], title: str = "vidcompare") -> dict[str, Any]:
+    """The document for ``gcloud api-gateway api-configs create --openapi-spec``;
+    ``backends``: each function's name ("start_batch", "job_status") -> its URL."""
     paths: dict[str, dict[str, Any]] = {}
-    for method, template, function, summary in gateway_routes():
-        paths.setdefault(template, {})[method.lower()] = _operation(
-            method, template, function, summary
+    for operation in operations(ROUTES):
+        paths.setdefault(operation.path, {})[operation.method] = _gateway_operation(
+            operation, backends[operation.function]
         )
     return {
         "swagger": "2.0",
@@ -66,4 +34,26 @@ def gateway_spec(title: str = "vidcompare") -> dict[str, Any]:
         "consumes": ["application/json", "application/octet-stream", "multipart/form-data"],
         "produces": ["application/json"],
         "paths": paths,
+    }
+
+
+def _gateway_operation(operation: Operation, backend: str) -> dict[str, Any]:
+    fields = operation.fields
+    # Swagger 2.0 gives a parameter's type in place of OpenAPI 3's "schema".
+    parameters = [
+        {key: value for key, value in parameter.items() if key != "schema"} | parameter["schema"]
+        for parameter in fields["parameters"]
+    ]
+    return {
+        "operationId": fields["operationId"],
+        "summary": fields["summary"],
+        "parameters": parameters,
+        "x-google-backend": {
+            "address": backend,
+            "path_translation": "APPEND_PATH_TO_ADDRESS",
+            "deadline": BACKEND_DEADLINE_S,
+        },
+        # API Gateway forwards whatever the function answers; the answers are in
+        # /openapi.json.
+        "responses": {"default": {"description": "see /openapi.json"}},
     }

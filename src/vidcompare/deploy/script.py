@@ -14,8 +14,6 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from vidcompare.deploy.api_gateway import url_placeholder
-
 RUNTIME = "python311"
 APIS = (
     "apigateway.googleapis.com",
@@ -588,29 +586,7 @@ def deploy_script(target: Target, *, build: Path, staged: dict[str, Path], diges
             ["gcloud", "api-gateway", "apis", "create", api, p],
         )
     )
-    template, spec = build / "api-gateway.template.json", build / "api-gateway.json"
-    for fn in FUNCTIONS:
-        if fn.http:
-            var = url_placeholder(fn.name)[2:-1]
-            out.append(
-                f"{var}=$("
-                + line(
-                    "gcloud",
-                    "functions",
-                    "describe",
-                    target.function(fn.name),
-                    "--gen2",
-                    region,
-                    p,
-                    "--format=value(serviceConfig.uri)",
-                )
-                + ")"
-            )
-    out.append(
-        'sed -e "s#\\${START_BATCH_URL}#$START_BATCH_URL#g" '
-        '-e "s#\\${JOB_STATUS_URL}#$JOB_STATUS_URL#g" '
-        f"{shlex.quote(str(template))} > {shlex.quote(str(spec))}"
-    )
+    spec = build / "api-gateway.json"  # the functions' URLs in it: see prepare_deploy
     out.append(
         f'API_CONFIG="{api}-$(sha256sum {shlex.quote(str(spec))} | cut -c1-12)"'
         "  # configs are immutable: a new document, a new id"

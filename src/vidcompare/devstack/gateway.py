@@ -25,7 +25,7 @@ from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
 from vidcompare import config, web
-from vidcompare.api.http import match
+from vidcompare.api.routes import match
 from vidcompare.devstack import emulators
 from vidcompare.devstack.stack import push_subscriptions
 from vidcompare.errors import (
@@ -185,7 +185,7 @@ def _page(request: Request) -> Response:
 def _error(exc: VidcompareError) -> Response:
     headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RetryLater) else None
     return Response(
-        json.dumps(exc.to_body()),
+        exc.body_json(),
         status=exc.http_status,
         mimetype="application/json",
         headers=headers,

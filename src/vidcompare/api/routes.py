@@ -1,0 +1,223 @@
+"""Every route of the HTTP API, declared once: its handler and what it takes and answers.
+
+A route names the Cloud Function that serves it: a function's ``main.py`` calls
+:func:`vidcompare.api.http.serve` with its own name, the local gateway forwards a path
+to the function the table names, and the OpenAPI documents (the served one and API
+Gateway's) are made from this table. A handler is a named function of the request,
+the path's parameters and the caller (see :data:`vidcompare.api.routing.Handler`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import flask
+
+from vidcompare import auth, sweep
+from vidcompare.api import batches, jobs, models, openapi, videos
+from vidcompare.api.routing import JOB_STATUS, START_BATCH, Route, find_route
+from vidcompare.config import settings
+from vidcompare.errors import InvalidRequest, PayloadTooLarge
+from vidcompare.schemas import (
+    BatchAccepted,
+    BatchRequest,
+    CancelAnswer,
+    DryRunAnswer,
+    JobList,
+    JobResult,
+    JobView,
+    ModelCatalog,
+    SweepReport,
+    VideoInfo,
+    VideoList,
+)
+
+Params = dict[str, str]
+
+
+def start_batch(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, BatchAccepted | DryRunAnswer]:
+    answer = batches.start_batch(_json_body(request), owner=owner)
+    # A dry run only estimates: 200. A started batch runs in the background: 202.
+    return (200 if isinstance(answer, DryRunAnswer) else 202), answer
+
+
+def upload_video(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, VideoInfo]:
+    return 201, videos.upload(request, owner)
+
+
+def list_videos(request: flask.Request, params: Params, owner: str | None) -> tuple[int, VideoList]:
+    return 200, videos.list_videos(owner)
+
+
+def get_video(request: flask.Request, params: Params, owner: str | None) -> tuple[int, VideoInfo]:
+    return 200, videos.get_video(params["video_id"], owner)
+
+
+def list_jobs(request: flask.Request, params: Params, owner: str | None) -> tuple[int, JobList]:
+    return 200, jobs.list_jobs(request.args.to_dict(), owner=owner)
+
+
+def get_job(request: flask.Request, params: Params, owner: str | None) -> tuple[int, JobView]:
+    return 200, jobs.get_job(params["job_id"], owner=owner)
+
+
+def get_job_result(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, JobResult]:
+    return 200, jobs.get_result(params["job_id"], owner=owner)
+
+
+def cancel_job(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, CancelAnswer]:
+    return 200, jobs.cancel(params["job_id"], owner=owner)
+
+
+def model_catalog(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, ModelCatalog]:
+    return 200, models.catalog()
+
+
+def sweep_stalled_jobs(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, SweepReport]:
+    auth.require_admin(owner or "")  # never None: the route is not public
+    report = sweep.sweep(
+        lost_messages=_flag(request, "lost_messages"),
+        release_dead=_flag(request, "release_dead"),
+        recount=_flag(request, "recount"),
+    )
+    return 200, report
+
+
+def openapi_document(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, openapi.OpenAPIDocument]:
+    return 200, openapi.OpenAPIDocument(served_spec())
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "POST",
+        "/api/batch-compare-async",
+        START_BATCH,
+        start_batch,
+        "Start a batch (202), or estimate it with dry_run (200)",
+        {202: BatchAccepted, 200: DryRunAnswer},
+        body=BatchRequest,
+    ),
+    Route(
+        "POST",
+        "/api/videos",
+        START_BATCH,
+        upload_video,
+        "Upload a video (streamed to the bucket)",
+        {201: VideoInfo},
+        raw_body=True,
+        query=("filename",),
+    ),
+    Route("GET", "/api/videos", JOB_STATUS, list_videos, "List your videos", {200: VideoList}),
+    Route("GET", "/api/videos/{video_id}", JOB_STATUS, get_video, "One video", {200: VideoInfo}),
+    Route(
+        "GET",
+        "/api/jobs",
+        JOB_STATUS,
+        list_jobs,
+        "List your jobs, newest first",
+        {200: JobList},
+        query=("limit", "page_token", "status"),
+    ),
+    Route(
+        "GET",
+        "/api/jobs/{job_id}",
+        JOB_STATUS,
+        get_job,
+        "A job's progress (and its result once completed)",
+        {200: JobView},
+    ),
+    Route(
+        "GET",
+        "/api/jobs/{job_id}/result",
+        JOB_STATUS,
+        get_job_result,
+        "The comparisons done so far",
+        {200: JobResult},
+    ),
+    Route(
+        "POST",
+        "/api/jobs/{job_id}/cancel",
+        JOB_STATUS,
+        cancel_job,
+        "Cancel a pending or running job (idempotent; 409 once finished)",
+        {200: CancelAnswer},
+    ),
+    Route(
+        "GET",
+        "/api/models",
+        JOB_STATUS,
+        model_catalog,
+        "The models and judges a batch may name, the default judges and the model limit",
+        {200: ModelCatalog},
+    ),
+    # Run by Cloud Scheduler in production, by the local gateway on a timer.
+    Route(
+        "POST",
+        "/internal/sweep",
+        JOB_STATUS,
+        sweep_stalled_jobs,
+        "Republish what stalled jobs are missing (admins only); lost_messages=true after "
+        "Pub/Sub forgot its messages; release_dead and recount: local-stack repairs",
+        {200: SweepReport},
+        query=("lost_messages", "release_dead", "recount"),
+    ),
+    Route(
+        "GET",
+        "/openapi.json",
+        JOB_STATUS,
+        openapi_document,
+        "This API's OpenAPI 3 document",
+        {200: openapi.OpenAPIDocument},
+        errors=(),
+        public=True,
+    ),
+)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    """The route for ``method path`` and its path parameters; NotFound or
+    MethodNotAllowed otherwise."""
+    return find_route(ROUTES, method, path)
+
+
+@functools.cache
+def served_spec() -> dict[str, Any]:
+    """The OpenAPI 3 document of :data:`ROUTES`, made once, when first asked for."""
+    return openapi.spec(ROUTES)
+
+
+def _json_body(request: flask.Request) -> Any:
+    limit = settings().max_body_bytes
+    # Read at most one byte past the limit: a body without Content-Length is bounded too.
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+    try:
+        return json.loads(data or b"null")
+    except ValueError:
+        raise InvalidRequest.for_field("body", "is not valid JSON") from None
+    except RecursionError:
+        raise InvalidRequest.for_field("body", "is nested too deeply") from None
+
+
+def _flag(request: flask.Request, name: str) -> bool:
+    value = request.args.get(name, "").lower()
+    if value not in ("", "true", "false", "1", "0"):
+        raise InvalidRequest.for_field(name, "must be true or false")
+    return value in ("true", "1")
