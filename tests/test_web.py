@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from playwright.sync_api import (
 
 from vidcompare.auth import hash_key
 from vidcompare.devstack.stack import Stack, StackInfo
+from vidcompare.web import asset
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
@@ -155,9 +157,12 @@ def test_page_and_assets_are_served_safely(api: httpx.Client) -> None:
     page = api.get("/")
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
-    assert "Batch Mode" in page.text and 'src="static/app.js"' in page.text
+    assert "Batch Mode" in page.text
+    # One script, a module (no inline code: the CSP is default-src 'self').
+    assert '<script type="module" src="static/js/main.js"></script>' in page.text
+    assert page.text.count("<script") == 1
     for path, kind in [
-        ("/static/app.js", "text/javascript; charset=utf-8"),
+        ("/static/js/main.js", "text/javascript; charset=utf-8"),
         ("/static/style.css", "text/css; charset=utf-8"),
         ("/static/icon.svg", "image/svg+xml"),
         ("/index.html", "text/html; charset=utf-8"),
@@ -167,8 +172,8 @@ def test_page_and_assets_are_served_safely(api: httpx.Client) -> None:
         assert answer.headers["content-type"] == kind, path
         assert answer.headers["x-content-type-options"] == "nosniff"
     # Unchanged files are not sent twice.
-    etag = api.get("/static/app.js").headers["etag"]
-    assert api.get("/static/app.js", headers={"If-None-Match": etag}).status_code == 304
+    etag = api.get("/static/js/main.js").headers["etag"]
+    assert api.get("/static/js/main.js", headers={"If-None-Match": etag}).status_code == 304
     # Nothing but the page's own files: no sources, no folders, no way out.
     for raw in [
         "/static/__init__.py",
@@ -178,6 +183,13 @@ def test_page_and_assets_are_served_safely(api: httpx.Client) -> None:
         "/static/.hidden.js",
         "/static/",
         "/static/nope.js",
+        "/static/app.js",  # the script is js/main.js and its modules now
+        "/static/js/",
+        "/static/js/%2e%2e/index.html",
+        "/static/js/.hidden.js",
+        "/static/js/a/b.js",
+        "/static/js/nope.js",
+        "/static/js/main.css",
     ]:
         answer = httpx.request("GET", httpx.URL(str(api.base_url).rstrip("/") + raw))
         assert answer.status_code == 404, (raw, answer.status_code)
@@ -187,6 +199,61 @@ def test_page_and_assets_are_served_safely(api: httpx.Client) -> None:
     assert refused.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
     # The API behind the gateway is unchanged.
     assert api.get("/api/jobs?limit=1").status_code == 200
+
+
+def test_asset_refuses_anything_but_the_pages_files() -> None:
+    # The page's files, and the modules in its one subfolder, js/.
+    assert asset("index.html") is not None
+    main = asset("js/main.js")
+    assert main is not None and main[1] == "text/javascript; charset=utf-8"
+    # No way out of the folder, no dot-files, no sources, no other folders or nesting.
+    for name in [
+        "js/../x.js",
+        "js/../index.html",
+        "../app.js",
+        "js/.hidden.js",
+        "js/x.py",
+        "js/__init__.py",
+        "js/a/b.js",
+        "js//main.js",
+        "/js/main.js",
+        "js\\main.js",
+        "JS/main.js",
+        "css/style.css",
+        "js/style.css",  # js/ serves modules only
+        "js/main.js\n",
+        "js/",
+        "js",
+        "__init__.py",
+        "",
+    ]:
+        assert asset(name) is None, name
+
+
+def test_page_loads_every_module_without_errors(page: Page) -> None:
+    # Each module is fetched once, 200, as JavaScript (browsers refuse a module script
+    # served as anything else), and the page runs without a single console error.
+    fetched: dict[str, tuple[int, str]] = {}
+    page.on(
+        "response",
+        lambda answer: fetched.setdefault(
+            answer.url.split("?")[0], (answer.status, answer.headers.get("content-type", ""))
+        ),
+    )
+    page.goto("/")
+    expect(page.locator("#model-list input").first).to_be_attached()
+    expect(page.locator("#jobs-empty")).not_to_have_text("Loading…")
+    expect(page.locator("#run-summary")).to_have_text(re.compile(r"^Select"))
+    modules = {file.name for file in resources.files("vidcompare.web").joinpath("js").iterdir()}
+    assert "main.js" in modules and len(modules) > 1
+    scripts = {
+        url.rsplit("/", 1)[1]: answer for url, answer in fetched.items() if "/static/js/" in url
+    }
+    assert set(scripts) == modules  # every module is used, and nothing else is asked for
+    for name, (status, kind) in scripts.items():
+        assert status == 200, name
+        assert kind.split(";")[0] == "text/javascript", (name, kind)
+    assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_batch_from_upload_to_leaderboard(

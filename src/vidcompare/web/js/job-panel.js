@@ -1,0 +1,72 @@
+/* The current job's panel: status badge, progress bar, percent, message and ETA, the note
+ * that it runs on the server, and its facts. Rendering only; job.js decides when. */
+import { $, h } from "./dom.js";
+import { fmtCost, fmtSeconds, plural } from "./format.js";
+import { FINISHED, modelName } from "./state.js";
+
+/** A job was chosen: its panel, empty until its first answer; the last job's results go. */
+export function showJobLoading(id, url) {
+  $("job-panel").hidden = false;
+  $("job-id").textContent = id;
+  $("job-status").textContent = "loading";
+  $("job-status").className = "badge";
+  $("job-error").hidden = true;
+  $("job-facts").replaceChildren();
+  $("progress-message").textContent = "Loading…";
+  $("progress-eta").textContent = "";
+  $("job-link").textContent = url;
+  $("job-link").href = url;
+  $("results").replaceChildren();
+  $("results-panel").hidden = true;
+  $("leaderboard-panel").hidden = true;
+}
+
+/** No job: the job, leaderboard and results panels are hidden. */
+export function hideJob() {
+  $("job-panel").hidden = true;
+  $("results-panel").hidden = true;
+  $("leaderboard-panel").hidden = true;
+}
+
+export function renderJob(view) {
+  const status = view.status;
+  const finished = FINISHED.has(status);
+  const pct = Math.max(0, Math.min(100, view.progress || 0));
+  $("job-id").textContent = view.job_id;
+  const badge = $("job-status");
+  badge.textContent = status;
+  badge.className = `badge ${status}`;
+  const bar = $("progress");
+  bar.className = `progress ${status}`;
+  bar.setAttribute("aria-valuenow", String(Math.floor(pct)));
+  bar.dataset.status = status;
+  $("progress-fill").style.width = `${pct}%`;
+  $("progress-percent").textContent = `${Math.floor(pct)}%`;
+  $("progress-message").textContent = view.progress_message || "";
+  let eta = "";
+  if (status === "running" || status === "pending") {
+    eta = view.eta_seconds != null ? `ETA ${fmtSeconds(view.eta_seconds)}` : "estimating time left…";
+  } else if (status === "completed" && view.finished_at) {
+    const from = Date.parse(view.started_at || view.created_at);
+    const took = (Date.parse(view.finished_at) - from) / 1000;
+    if (!Number.isNaN(took)) eta = `finished in ${fmtSeconds(took)}`;
+  }
+  $("progress-eta").textContent = eta;
+  $("background-note").hidden = finished;
+  const cancel = $("job-cancel");
+  cancel.hidden = finished;
+  if (finished) cancel.disabled = false;
+  const error = $("job-error");
+  error.hidden = !view.error;
+  error.textContent = view.error ? `This job failed: ${view.error}` : "";
+  const facts = [
+    ["Combinations", `${view.completed_combinations}/${view.total_combinations} (${plural(view.total_videos, "video")} × ${plural(view.total_prompts, "prompt")})`],
+    ["Models", view.models.map(modelName).join(", ")],
+    ["Judge", modelName(view.judge_model)],
+    ["Lanes", String(view.concurrency)],
+    ["Started", new Date(view.created_at).toLocaleString()],
+  ];
+  if (view.total_tokens) facts.push(["Tokens", view.total_tokens.toLocaleString()]);
+  if (view.estimated_cost_usd) facts.push(["Cost", fmtCost(view.estimated_cost_usd)]);
+  $("job-facts").replaceChildren(...facts.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))));
+}

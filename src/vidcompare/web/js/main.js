@@ -1,0 +1,88 @@
+/* vidcompare web page: plain JavaScript modules, no build step, no third-party code.
+ *
+ * Talks to the HTTP API of the same origin (or the one named in <meta name="vidcompare-api">):
+ * uploads videos, estimates and starts batches, polls the job every 2 s, shows the result
+ * cards, the leaderboard and its chart, and the jobs list. The current job's id is kept in
+ * the address (?job=ID), so a reload or another tab finds it again.
+ *
+ * This module only wires the others together and starts the page. A module script runs
+ * once the document is parsed, so the elements are there.
+ */
+import { API, onUnauthorized } from "./api.js";
+import { clearError } from "./banner.js";
+import { $ } from "./dom.js";
+import { attachJob, cancelJob, jobFromUrl, openJob, pollIfRunning, reloadJob, scrollToNextJob } from "./job.js";
+import { bindJobs, refreshJobs } from "./jobs.js";
+import { askForKey, bindKeyDialog, renderKeyButton } from "./key.js";
+import { renderMode } from "./mode.js";
+import { bindModels, loadModels, renderModels } from "./models.js";
+import { bindPrompts, renderPrompts } from "./prompts.js";
+import { startBatch, updateRun } from "./run.js";
+import { loadForm, setBatch, state } from "./state.js";
+import { bindUploads } from "./uploads.js";
+import { bindVideos, refreshVideos, renderVideos } from "./videos.js";
+
+/** Everything from the server again (a new API key may see more). */
+function reloadAll() {
+  if (!state.catalog) loadModels();
+  refreshVideos();
+  refreshJobs();
+  reloadJob();
+  updateRun();
+}
+
+function init() {
+  loadForm();
+  onUnauthorized(askForKey);
+  bindKeyDialog(reloadAll);
+  renderKeyButton();
+  bindUploads();
+  bindVideos();
+  bindPrompts();
+  bindModels();
+  bindJobs({ open: openJob, cancel: cancelJob });
+  renderMode();
+  renderPrompts();
+  renderModels();
+  renderVideos();
+  updateRun();
+  if (API) for (const a of document.querySelectorAll('a[href="openapi.json"]')) a.href = `${API}/openapi.json`;
+
+  $("batch-mode").addEventListener("change", (event) => {
+    setBatch(event.target.checked);
+    renderMode();
+    renderVideos();
+    renderPrompts();
+    updateRun();
+  });
+  $("run-button").addEventListener("click", startBatch);
+  $("error-close").addEventListener("click", clearError);
+  $("job-cancel").addEventListener("click", () => {
+    if (state.jobId) cancelJob(state.jobId, $("job-cancel"));
+  });
+  window.addEventListener("popstate", () => {
+    const id = jobFromUrl();
+    if (id !== state.jobId) attachJob(id);
+  });
+  window.addEventListener("hashchange", () => {
+    if (/(^#|&)job=/.test(location.hash)) attachJob(jobFromUrl());
+  });
+  // When the page comes back to the front, catch up at once.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") pollIfRunning();
+  });
+
+  const models = loadModels();
+  refreshVideos();
+  refreshJobs();
+  const id = jobFromUrl();
+  if (id) {
+    scrollToNextJob(); // opened from a link: show the job, not the form
+    // After the model list (loaded or not), so the job shows the models' names.
+    models.finally(() => {
+      if (state.jobId === null && jobFromUrl() === id) attachJob(id);
+    });
+  }
+}
+
+init();

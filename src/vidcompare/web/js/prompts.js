@@ -1,0 +1,68 @@
+/* Step 2, the prompts: one textarea each (only the first in single mode), + Add prompt, and
+ * the preset chips. */
+import { $, h } from "./dom.js";
+import { updateRun } from "./run.js";
+import { appendPrompt, removePrompt, setPrompt, state, usePrompt } from "./state.js";
+
+const PRESETS = [
+  ["Describe", "Describe what happens in the video, with timestamps."],
+  ["Scene cuts", "When are the scene cuts?"],
+  ["Colours", "Which colours dominate, and when do they change?"],
+  ["Motion", "How much motion is there, and when?"],
+  ["Audio", "Is there sound? Describe the audio over time."],
+  ["Summary", "Summarise the video in three sentences."],
+];
+
+export function renderPrompts() {
+  const list = $("prompt-list");
+  list.replaceChildren();
+  state.prompts.forEach((text, index) => {
+    const area = h("textarea", {
+      rows: 2,
+      "aria-label": `Prompt ${index + 1}`,
+      placeholder: index === 0 ? "Ask something about the videos…" : "Another prompt…",
+      oninput: (event) => {
+        setPrompt(index, event.target.value);
+        updateRun();
+      },
+    });
+    area.value = text;
+    const remove = h(
+      "button",
+      {
+        type: "button",
+        class: "remove",
+        title: "Remove this prompt",
+        "aria-label": `Remove prompt ${index + 1}`,
+        onclick: () => {
+          removePrompt(index);
+          renderPrompts();
+          updateRun();
+        },
+      },
+      "×",
+    );
+    const hidden = !state.batch && index > 0;
+    list.append(h("li", { class: `prompt${hidden ? " hidden-in-single" : ""}` }, area, remove));
+  });
+}
+
+function addPrompt(text) {
+  usePrompt(text);
+  renderPrompts();
+  updateRun();
+}
+
+export function bindPrompts() {
+  $("add-prompt").addEventListener("click", () => {
+    appendPrompt();
+    renderPrompts();
+    updateRun();
+    const areas = $("prompt-list").querySelectorAll("textarea");
+    areas[areas.length - 1].focus();
+  });
+  const presets = $("presets");
+  for (const [label, text] of PRESETS) {
+    presets.append(h("button", { type: "button", class: "chip", title: text, onclick: () => addPrompt(text) }, label));
+  }
+}
