@@ -24,10 +24,10 @@ from vidcompare.providers.local import (
     LocalMotionColourModel,
     LocalRubricJudge,
     LocalScenesModel,
-    detect_intents,
-    fmt_ts,
     register,
 )
+from vidcompare.providers.local.wording import fmt_ts
+from vidcompare.providers.registry import Registry
 from vidcompare.testing import synth
 from vidcompare.testing.synth import GroundTruth, SceneSpec, demo_scenes, make_video
 
@@ -270,17 +270,6 @@ def test_analyze_cached_decodes_each_key_once(
 # --------------------------------------------------------------------------- models
 
 
-def test_timestamp_format_and_intents() -> None:
-    assert fmt_ts(0) == "00:00.0"
-    assert fmt_ts(2.5) == "00:02.5"
-    assert fmt_ts(59.96) == "01:00.0"
-    assert fmt_ts(125.3) == "02:05.3"
-    assert detect_intents("Where are the cuts?") == {"cuts"}
-    assert detect_intents("Which colors appear, and how loud is it?") == {"colour", "audio"}
-    assert detect_intents("Describe this video") == {"summary"}
-    assert detect_intents("Summarise it and list the shots") == {"summary", "cuts"}
-
-
 def ask(model: LocalScenesModel | LocalMotionColourModel, path: Path, prompt: str) -> str:
     return asyncio.run(model.generate(source_for(path), prompt)).text
 
@@ -376,18 +365,9 @@ def test_judge_checks_numbers_against_measurements(videos: dict[str, GroundTruth
 
 
 def test_register_adds_models_and_judge() -> None:
-    class Recorder:
-        def __init__(self) -> None:
-            self.models: list[str] = []
-            self.judges: list[str] = []
-
-        def add_model(self, model: LocalScenesModel) -> None:
-            self.models.append(model.model_id)
-
-        def add_judge(self, judge: LocalRubricJudge) -> None:
-            self.judges.append(judge.judge_id)
-
-    recorder = Recorder()
-    register(recorder)
-    assert recorder.models == ["local-scenes", "local-motion-colour"]
-    assert recorder.judges == ["local-rubric"]
+    registry = Registry()
+    register(registry)
+    assert [m.model_id for m in registry.models] == ["local-scenes", "local-motion-colour"]
+    assert [j.judge_id for j in registry.judges] == ["local-rubric"]
+    assert all(m.offline for m in registry.models) and registry.judges[0].offline
+    assert {registry.provider_of(i) for i in ("local-scenes", "local-rubric")} == {"local"}

@@ -19,7 +19,7 @@ CORE = {
     "sweep.py",
     "providers/registry.py",
     "providers/gemini/models.py",
-    "providers/local.py",
+    "providers/local/__init__.py",
     "media/analysis.py",
     "config.py",
     "errors.py",

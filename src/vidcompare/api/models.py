@@ -10,17 +10,8 @@ from __future__ import annotations
 
 from vidcompare.config import Settings, settings
 from vidcompare.prices import PRICES_AS_OF
-from vidcompare.providers.base import Judge, Model
-from vidcompare.providers.local import PROVIDER as LOCAL_PROVIDER
 from vidcompare.providers.registry import Registry, default_registry
 from vidcompare.schemas import JudgeInfo, ModelCatalog, ModelInfo
-
-# Providers that run on the server itself: no API key, no cloud model, no cost.
-OFFLINE_PROVIDERS = frozenset({LOCAL_PROVIDER})
-
-
-def _offline(item: Model | Judge) -> bool:
-    return item.provider in OFFLINE_PROVIDERS
 
 
 def _as_judge(model: ModelInfo) -> JudgeInfo:
@@ -38,7 +29,7 @@ def catalog(registry: Registry | None = None, config: Settings | None = None) ->
             model_id=m.model_id,
             display_name=m.display_name,
             provider=m.provider,
-            offline=_offline(m),
+            offline=m.offline,
         )
         for m in registry.models
     ]
@@ -47,7 +38,7 @@ def catalog(registry: Registry | None = None, config: Settings | None = None) ->
             judge_id=j.judge_id,
             display_name=j.display_name,
             provider=j.provider,
-            offline=_offline(j),
+            offline=j.offline,
         )
         for j in registry.judges
     ]

@@ -1,7 +1,8 @@
 """What a model provider and a judge implement.
 
-A provider is one file that registers its models with :mod:`vidcompare.providers.registry`
-(``local`` and, later, ``gemini`` register the same way a third-party one would).
+A provider is one module (a file or a package) that registers its models with
+:mod:`vidcompare.providers.registry` (``local`` and ``gemini`` register the same way a
+third-party one would).
 Models and judges are async so a combination can run all its models at once;
 CPU-bound providers hand their work to a thread with ``asyncio.to_thread``.
 """
@@ -98,6 +99,8 @@ class Model(abc.ABC):
     model_id: str
     display_name: str
     provider: str
+    # Runs on the server itself: no API key, no cloud model, no cost.
+    offline: bool = False
 
     async def prepare(self, video: VideoSource) -> None:
         """Make ``video`` ready for :meth:`generate` (e.g. upload it); not counted in the
@@ -117,6 +120,7 @@ class Judge(abc.ABC):
     judge_id: str
     display_name: str
     provider: str
+    offline: bool = False  # as for :attr:`Model.offline`
 
     async def prepare(self, video: VideoSource) -> None:
         """Make ``video`` ready for :meth:`judge`; see :meth:`Model.prepare`."""

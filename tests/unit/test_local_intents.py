@@ -1,0 +1,26 @@
+"""What the offline provider reads a prompt as asking about."""
+
+from __future__ import annotations
+
+import pytest
+
+from vidcompare.providers.local.intents import detect_intents
+
+
+@pytest.mark.parametrize(
+    ("prompt", "intents"),
+    [
+        ("Where are the cuts?", {"cuts"}),
+        ("How many shots are there?", {"cuts"}),  # a keyword matches the start of a word
+        ("What colors appear, and how loud is it?", {"colour", "audio"}),
+        ("How long is the video?", {"duration"}),
+        ("What resolution and frame rate?", {"format"}),
+        ("Is it bright or dark?", {"brightness"}),
+        ("Describe this video", {"summary"}),  # no topic named: a summary
+        ("Give an overview of the motion", {"summary", "motion"}),  # a summary asked for
+        ("Summarise it and list the shots", {"summary", "cuts"}),
+        ("What is the upshot?", {"summary"}),  # "shot" inside a word is no keyword
+    ],
+)
+def test_detect_intents(prompt: str, intents: set[str]) -> None:
+    assert detect_intents(prompt) == intents
