@@ -21,7 +21,7 @@ from vidcompare.errors import LeaseHeld
 from vidcompare.gcp import firestore_client
 from vidcompare.schemas import Comparison, JobStatus, dump
 from vidcompare.store.jobs import counter_increments, start_job
-from vidcompare.store.refs import combo_ref, comparisons, expiry, job_ref, now
+from vidcompare.store.refs import combo_ref, comparisons, expiry, job_ref, now, transact
 
 
 class ClaimAction(StrEnum):
@@ -53,13 +53,11 @@ def claim_combination(
     The job document is only read here, never written: parallel lanes claim without
     waiting on each other. The read still orders the claim after any cancel.
     """
-    client = firestore_client()
 
-    @firestore.transactional
     def run(tx: firestore.Transaction) -> Claim:
         # Both documents in one read: this is on the path from one combination to the next.
         refs = {"job": job_ref(job_id), "combo": combo_ref(job_id, index)}
-        found = client.get_all(
+        found = firestore_client().get_all(
             refs.values(), field_paths=SUMMARY_FIELDS + _CLAIM_FIELDS, transaction=tx
         )
         by_path = {s.reference.path: s for s in found}  # in no particular order
@@ -102,7 +100,7 @@ def claim_combination(
         )
         return Claim(ClaimAction.run, job, attempts=attempts)
 
-    claim = run(client.transaction())
+    claim = transact(run)
     if claim.action is ClaimAction.run and claim.job and claim.job.status is JobStatus.pending:
         start_job(job_id)
     return claim
@@ -114,7 +112,6 @@ def commit_combination(job_id: str, index: int, comparison: Comparison) -> bool:
     Returns False when another worker had already recorded it. The job's counters
     are blind increments in the same transaction as the combination's ``done``.
     """
-    client = firestore_client()
     increments = counter_increments(comparison)
     stored = dump(comparison) | {
         "state": ComboState.done.value,
@@ -122,7 +119,6 @@ def commit_combination(job_id: str, index: int, comparison: Comparison) -> bool:
         "next_published": False,
     }
 
-    @firestore.transactional
     def run(tx: firestore.Transaction) -> bool:
         snapshot = combo_ref(job_id, index).get(field_paths=["state"], transaction=tx)
         if snapshot.exists and snapshot.get("state") == ComboState.done.value:
@@ -131,7 +127,7 @@ def commit_combination(job_id: str, index: int, comparison: Comparison) -> bool:
         tx.update(job_ref(job_id), increments)
         return True
 
-    return run(client.transaction())
+    return transact(run)
 
 
 def record_crash(job_id: str, index: int, error: str) -> int:
@@ -140,9 +136,7 @@ def record_crash(job_id: str, index: int, error: str) -> int:
     Returns the new count (0 for a finished combination: a failed successor publish
     is not poison, it heals when Pub/Sub does).
     """
-    client = firestore_client()
 
-    @firestore.transactional
     def run(tx: firestore.Transaction) -> int:
         snapshot = combo_ref(job_id, index).get(field_paths=["crashes", "state"], transaction=tx)
         combo = ComboDoc.from_doc(snapshot.to_dict() if snapshot.exists else {})
@@ -156,7 +150,7 @@ def record_crash(job_id: str, index: int, error: str) -> int:
         tx.set(combo_ref(job_id, index), update, merge=True)
         return crashes
 
-    return run(client.transaction())
+    return transact(run)
 
 
 def _holder_of(tx: firestore.Transaction, job_id: str, index: int) -> str | None:
@@ -169,9 +163,7 @@ def _holder_of(tx: firestore.Transaction, job_id: str, index: int) -> str | None
 def renew_lease(job_id: str, index: int, holder: str, lease_seconds: float) -> bool:
     """Extend ``holder``'s lease on a running combination; False when it holds it no more
     (the combination is done, or another claim took it over)."""
-    client = firestore_client()
 
-    @firestore.transactional
     def run(tx: firestore.Transaction) -> bool:
         if _holder_of(tx, job_id, index) != holder:
             return False
@@ -179,19 +171,17 @@ def renew_lease(job_id: str, index: int, holder: str, lease_seconds: float) -> b
         tx.update(combo_ref(job_id, index), {"lease_expires_at": until})
         return True
 
-    return run(client.transaction())
+    return transact(run)
 
 
 def release_claim(job_id: str, index: int, *, worker: str) -> None:
     """Give a combination back unfinished (not a crash): its redelivery may claim it."""
-    client = firestore_client()
 
-    @firestore.transactional
     def run(tx: firestore.Transaction) -> None:
         if _holder_of(tx, job_id, index) == worker:
             tx.update(combo_ref(job_id, index), {"lease_expires_at": now()})
 
-    run(client.transaction())
+    transact(run)
 
 
 def _running(job_id: str, fields: list[str]) -> firestore.Query:

@@ -17,7 +17,7 @@ from vidcompare.errors import Conflict, InvalidRequest, NotFound, RetryLater
 from vidcompare.gcp import firestore_client
 from vidcompare.leaderboard import judge_delta, leaderboard_from_stats, stats_delta
 from vidcompare.schemas import Comparison, JobStatus
-from vidcompare.store.refs import JOBS, comparisons, job_ref, now
+from vidcompare.store.refs import JOBS, comparisons, job_ref, now, transact
 
 # An optimistic write that loses this many times in a row to other writers gives up
 # (the delivery is retried later); each loss means another worker made progress.
@@ -112,9 +112,7 @@ def touch_job(job_id: str) -> None:
 
 def cancel_job(job_id: str, *, owner: str | None) -> JobStatus:
     """Cancel a pending or running job; idempotent; Conflict once it has finished."""
-    client = firestore_client()
 
-    @firestore.transactional
     def run(tx: firestore.Transaction) -> JobStatus:
         snapshot = job_ref(job_id).get(field_paths=["owner", "status"], transaction=tx)
         doc = snapshot.to_dict() if snapshot.exists else None
@@ -132,7 +130,7 @@ def cancel_job(job_id: str, *, owner: str | None) -> JobStatus:
         )
         return JobStatus.cancelled
 
-    return run(client.transaction())
+    return transact(run)
 
 
 def fail_job(job_id: str, error: str) -> None:
@@ -234,12 +232,10 @@ def recount(job_id: str) -> None:
     """Make a job's counters agree with its comparisons (after a restore from a snapshot
     that may have caught a commit half-way): done count, per-model and judge totals. One
     transaction: a commit landing meanwhile makes it read again."""
-    client = firestore_client()
     done_query = comparisons(job_id).where(
         filter=firestore.FieldFilter("state", "==", ComboState.done.value)
     )
 
-    @firestore.transactional
     def run(tx: firestore.Transaction) -> None:
         done = [Comparison.model_validate(s.to_dict()) for s in tx.get(done_query)]
         stats: dict[str, ModelStats] = {}
@@ -257,4 +253,4 @@ def recount(job_id: str) -> None:
             },
         )
 
-    run(client.transaction())
+    transact(run)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from google.cloud import firestore
 
 from vidcompare.config import settings
-from vidcompare.errors import NotFound
+from vidcompare.errors import NotFound, RetryLater
 from vidcompare.gcp import firestore_client
 from vidcompare.schemas import SAFE_ID_PATTERN
 
@@ -17,6 +19,10 @@ COMPARISONS = "comparisons"
 VIDEOS = "videos"
 GEMINI_FILES = "gemini_files"
 _SAFE_ID = re.compile(SAFE_ID_PATTERN)
+# A transaction that keeps losing to other writers (parallel lanes all add to their
+# job's counters) is tried this many times before the caller is told to come back.
+TRANSACTION_ATTEMPTS = 20
+T = TypeVar("T")
 
 
 def now() -> dt.datetime:
@@ -58,3 +64,16 @@ def video_ref(video_id: str) -> firestore.DocumentReference:
 
 def gemini_file_ref(sha256: str) -> firestore.DocumentReference:
     return firestore_client().collection(GEMINI_FILES).document(sha256)
+
+
+def transact(body: Callable[[firestore.Transaction], T]) -> T:
+    """Run ``body`` in a Firestore transaction, tried again while it loses to other
+    writers; one that still loses is a 503 (``RetryLater``), never a 500: a worker's
+    message is redelivered, and a client told to retry."""
+    transaction = firestore_client().transaction(max_attempts=TRANSACTION_ATTEMPTS)
+    try:
+        return firestore.transactional(body)(transaction)
+    except ValueError as exc:  # "Failed to commit transaction in 20 attempts."
+        if "commit transaction" not in str(exc):
+            raise
+        raise RetryLater("the data is busy with other writers; try again", retry_after_s=1) from exc
