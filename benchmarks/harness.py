@@ -1,7 +1,7 @@
 """What every benchmark shares: one local stack with a fake Gemini of known latency.
 
 The stack is the real one (emulators, functions-framework servers, gateway); model
-calls go through the real google-genai SDK to ``src/vidcompare/testing/fake_gemini.py``, whose fixed
+calls go through the real google-genai SDK to ``vidcompare.testing.fake_gemini``, whose fixed
 latency makes the ideal wall time of a batch known in advance.
 """
 

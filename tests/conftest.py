@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from vidcompare.testing.fake_gemini import FakeGemini
 
 # The fake Gemini server (vidcompare.testing.fake_gemini) and its fixtures.
-pytest_plugins = ["vidcompare.testing.fake_gemini"]
+pytest_plugins = ["vidcompare.testing.fake_gemini.plugin"]
 
 TEST_ENV = {
     # Short leases so that crash-recovery paths are reachable in a test run.

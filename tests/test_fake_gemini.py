@@ -63,7 +63,8 @@ class TwoLabelVerdict(BaseModel):
 
 @pytest.fixture
 def fake(fake_gemini: FakeGemini) -> FakeGemini:
-    """The session's fake server (vidcompare.testing.fake_gemini's fixture), reset for this test."""
+    """The session's fake server (the fixture of vidcompare.testing.fake_gemini.plugin), reset
+    for this test."""
     return fake_gemini
 
 
