@@ -2,14 +2,14 @@
 
 API Gateway serves every route under one HTTPS host and forwards it, path appended,
 to the Cloud Function that owns it, calling it with the gateway's service account
-(the functions themselves are closed to ``allUsers``). The functions' URLs are only
-known once they are deployed, so the document carries ``${START_BATCH_URL}`` and
-``${JOB_STATUS_URL}``; the deploy script fills them in.
+(the functions themselves are closed to ``allUsers``). ``backends`` maps each function
+name to the URL the gateway calls it at.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from vidcompare.api.http import ROUTES
@@ -20,16 +20,12 @@ EXTRA_ROUTES = (("GET", "/openapi.json", "job_status", "This API's OpenAPI 3 doc
 BACKEND_DEADLINE_S = 300.0
 
 
-def url_placeholder(function: str) -> str:
-    return "${" + function.upper() + "_URL}"
-
-
 def _operation_id(method: str, template: str) -> str:
     words = re.sub(r"[{}]", "", template).strip("/").replace("-", "/").split("/")
     return method.lower() + "".join(w[:1].upper() + w[1:] for w in words if w)
 
 
-def _operation(method: str, template: str, function: str, summary: str) -> dict[str, Any]:
+def _operation(method: str, template: str, address: str, summary: str) -> dict[str, Any]:
     parameters = [
         {"name": name, "in": "path", "required": True, "type": "string"}
         for name in re.findall(r"\{(\w+)\}", template)
@@ -39,7 +35,7 @@ def _operation(method: str, template: str, function: str, summary: str) -> dict[
         "summary": summary or f"{method} {template}",
         "parameters": parameters,
         "x-google-backend": {
-            "address": url_placeholder(function),
+            "address": address,
             "path_translation": "APPEND_PATH_TO_ADDRESS",
             "deadline": BACKEND_DEADLINE_S,
         },
@@ -53,11 +49,11 @@ def gateway_routes() -> list[tuple[str, str, str, str]]:
     return table + list(EXTRA_ROUTES)
 
 
-def gateway_spec(title: str = "vidcompare") -> dict[str, Any]:
+def gateway_spec(backends: Mapping[str, str], title: str = "vidcompare") -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for method, template, function, summary in gateway_routes():
         paths.setdefault(template, {})[method.lower()] = _operation(
-            method, template, function, summary
+            method, template, backends[function], summary
         )
     return {
         "swagger": "2.0",
