@@ -1,0 +1,5 @@
+"""``python -m vidcompare.cli``: the ``vidcompare`` command."""
+
+from vidcompare.cli import app
+
+app(prog_name="vidcompare")
