@@ -1,14 +1,19 @@
-"""The deploy: what its dry run would do, and that each staged function stands alone.
+"""The deploy: the resources it declares, the script it walks them into, and that each
+staged function stands alone.
 
-There is no cloud account here, so the gcloud commands are checked as text: every
-resource with the right flags, in a workable order, the same on a second run. The
-staged function directories are installed into a fresh venv and served by
-functions-framework against the session's emulators, as Cloud Build would run them.
+There is no cloud account here. The dry run is checked as text: every resource with
+the right flags, in a workable order, the same on a second run. The scripts are then
+run by bash against a stand-in ``gcloud`` on PATH that records each call and answers
+which resources exist, so what a deploy creates, skips or updates and what a teardown
+deletes is observed, not inferred. The staged function directories are installed into
+a fresh venv and served by functions-framework against the session's emulators, as
+Cloud Build would run them.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import re
@@ -17,6 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
@@ -24,12 +30,20 @@ import pytest
 from google.cloud import pubsub_v1
 
 from vidcompare.api.routes import ROUTES
+from vidcompare.deploy import Target, teardown_script
 from vidcompare.deploy.api_gateway import gateway_spec
+from vidcompare.deploy.documents import firestore_indexes
+from vidcompare.deploy.resources import resources
+from vidcompare.deploy.script import deploy_script
 from vidcompare.deploy.stage import pinned_requirements, repo_root, stage_functions
 from vidcompare.devstack.stack import free_port
 
 ROOT = repo_root()
 P = "--project=acme-eval"
+TARGET = Target(project="acme-eval", region="europe-west1")
+INDEXES = firestore_indexes(ROOT)
+PLAN = resources(TARGET, INDEXES)
+FUNCTION_URL = "https://europe-west1-acme-eval.cloudfunctions.net/vidcompare-"
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +79,18 @@ def _at(lines: list[str], *needles: str) -> int:
 
 
 def _flags(command: str) -> list[str]:
-    return shlex.split(command)
+    return shlex.split(command.strip().removesuffix(" >/dev/null"))
+
+
+def _blocks(lines: list[str]) -> dict[str, list[str]]:
+    """Each ``# --- heading`` of a script and the lines under it, values read aside."""
+    blocks: dict[str, list[str]] = {}
+    for text in lines:
+        if text.startswith("# --- "):
+            body = blocks.setdefault(text.removeprefix("# --- "), [])
+        elif text and blocks and not re.match(r"[A-Z_]+=\$\(", text):
+            body.append(text)
+    return blocks
 
 
 def test_the_worker_is_deployed_on_the_topic_with_retry_timeout_account_and_secret(dry_run):
@@ -98,6 +123,9 @@ def test_the_worker_is_deployed_on_the_topic_with_retry_timeout_account_and_secr
     assert env["VIDCOMPARE_AUTH"] == "on"
     # A short lease, renewed by a heartbeat: a dead worker's combination moves on soon.
     assert int(env["VIDCOMPARE_LEASE_SECONDS"]) == 60
+    assert env["VIDCOMPARE_ID_TOKEN_AUDIENCE"] == (
+        f"{FUNCTION_URL}start-batch,{FUNCTION_URL}job-status"
+    )
     assert "--trigger-http" not in deploy and "--allow-unauthenticated" not in deploy
 
 
@@ -126,27 +154,54 @@ def test_the_subscription_gets_a_dead_letter_topic_and_a_retry_policy(dry_run):
         "--ack-deadline=600",
     ):
         assert flag in update
-    _one(dry_run, "topics add-iam-policy-binding vidcompare-combos-dead-letter", "PUBSUB_AGENT")
-    _one(dry_run, 'subscriptions add-iam-policy-binding "$SUBSCRIPTION"', "subscriber")
+    # Read once the worker exists, before it is used: values, not text filled in later.
+    worker = _at(dry_run, "gcloud functions deploy vidcompare-process-combo")
+    trigger = _at(dry_run, "TRIGGER=$(gcloud functions describe vidcompare-process-combo")
+    subscription = _at(dry_run, 'SUBSCRIPTION=$(gcloud eventarc triggers describe "$TRIGGER"')
+    assert worker < trigger < subscription < _at(dry_run, "gcloud pubsub subscriptions update")
+    agent = "serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    publish = _at(dry_run, "topics add-iam-policy-binding vidcompare-combos-dead-letter", agent)
+    assert "--role=roles/pubsub.publisher" in _flags(dry_run[publish])
+    assert _at(dry_run, "PROJECT_NUMBER=$(gcloud projects describe acme-eval") < publish
+    _one(dry_run, 'subscriptions add-iam-policy-binding "$SUBSCRIPTION"', agent, "subscriber")
     _one(dry_run, "pubsub subscriptions create vidcompare-combos-dead-letter-sub")
 
 
-def test_every_resource_is_created_only_when_missing(dry_run):
-    for needles in [
-        ("topics create vidcompare-combos ",),
-        ("topics create vidcompare-combos-dead-letter",),
-        ("buckets create gs://acme-eval-vidcompare-videos", "--uniform-bucket-level-access"),
-        ("firestore databases create", "--type=firestore-native"),
-        ("secrets create vidcompare-gemini-api-key", "--replication-policy=automatic"),
-        ("secrets create vidcompare-api-keys",),
-        ("api-gateway apis create vidcompare",),
-        ("api-gateway api-configs create",),
-    ]:
-        assert _one(dry_run, *needles).startswith("exists gcloud "), needles
-    for account in ("start-batch", "job-status", "process-combo", "gateway", "scheduler"):
-        assert _one(dry_run, f"service-accounts create vidcompare-{account} ").startswith("exists")
-    assert _one(dry_run, "scheduler jobs describe vidcompare-sweep").startswith("if exists")
-    assert _one(dry_run, "gateways update vidcompare").startswith("if exists")
+def test_the_dry_run_shows_each_resource_its_check_and_what_follows(dry_run):
+    blocks = _blocks(dry_run)
+    assert list(blocks) == [r.what for r in PLAN] + ["Where it answers"]
+    assert blocks["Pub/Sub topic vidcompare-combos"] == [
+        f"if ! exists gcloud pubsub topics describe vidcompare-combos {P}; then",
+        f"  gcloud pubsub topics create vidcompare-combos {P}",
+        "fi",
+    ]
+    sweep = blocks["Cloud Scheduler job vidcompare-sweep"]
+    assert sweep[0] == (
+        f"if exists gcloud scheduler jobs describe vidcompare-sweep --location=europe-west1 {P}"
+        "; then"
+    )
+    assert sweep[1].startswith("  gcloud scheduler jobs update http vidcompare-sweep ")
+    assert sweep[2:4] == ["else", sweep[1].replace(" update ", " create ")]
+    # Every create waits on its check; only what is harmless to repeat runs unguarded.
+    for r in PLAN:
+        body = blocks[r.what]
+        if r.upserts:
+            assert body == [line for c in r.create for line in c.splitlines()], r.what
+        elif r.update:
+            assert body[0] == f"if exists {r.check}; then" and "else" in body, r.what
+            assert body[body.index("else") + 1 :] == [*_indented(r.create), "fi"], r.what
+        else:
+            assert body == [f"if ! exists {r.check}; then", *_indented(r.create), "fi"], r.what
+    unguarded = {r.what.split(" ")[0] for r in PLAN if r.check is None}
+    assert unguarded == {"Google", "Lifecycle", "Firestore", "IAM:", "Retry"}
+    assert {r.what for r in PLAN if r.upserts and r.check} == {
+        f"Cloud Function (gen2) vidcompare-{name}"
+        for name in ("start-batch", "job-status", "process-combo")
+    }
+
+
+def _indented(commands: Iterable[str]) -> list[str]:
+    return ["  " + line for command in commands for line in command.splitlines()]
 
 
 def test_least_privilege_roles_per_function(dry_run):
@@ -156,7 +211,7 @@ def test_least_privilege_roles_per_function(dry_run):
             f.removeprefix("--role=")
             for text in dry_run
             if member in text
-            for f in _flags(text.removesuffix(" >/dev/null"))
+            for f in _flags(text)
             if f.startswith("--role=")
         }
 
@@ -178,6 +233,18 @@ def test_least_privilege_roles_per_function(dry_run):
         "roles/storage.objectViewer",
         "roles/secretmanager.secretAccessor",
     }
+    invokers = {
+        (_flags(text)[3], next(f for f in _flags(text) if f.startswith("--member=")))
+        for text in dry_run
+        if "add-invoker-policy-binding" in text
+    }
+    member = "--member=serviceAccount:vidcompare-{}@acme-eval.iam.gserviceaccount.com".format
+    assert invokers == {
+        ("vidcompare-start-batch", member("gateway")),
+        ("vidcompare-job-status", member("gateway")),
+        ("vidcompare-job-status", member("scheduler")),
+        ("vidcompare-process-combo", member("process-combo")),  # Eventarc pushes as it
+    }
     # Nobody gets an owner/editor role.
     assert not any(re.search(r"roles/(owner|editor)\b", text) for text in dry_run)
 
@@ -192,6 +259,7 @@ def test_indexes_and_ttl_come_from_infra(dry_run):
             for f in index["fields"]
         ]
         assert fields == [f for f in _flags(text) if f.startswith("--field-config=")]
+        assert text.startswith("already_ok gcloud ")  # an index has no name to check
     for group in ("jobs", "comparisons", "videos"):
         _one(dry_run, "ttls update expire_at", f"--collection-group={group} ", "--enable-ttl")
     lifecycle = json.loads((ROOT / "build/deploy/bucket-lifecycle.json").read_text())
@@ -210,6 +278,25 @@ def test_the_order_creates_what_each_step_needs_first(dry_run):
     gateway = _at(dry_run, "gateways update vidcompare")
     assert topic < secret < accounts < worker < subscription < config < gateway
     assert _at(dry_run, "gcloud services enable") < topic
+    # Whatever a resource is part of comes before it.
+    for i, r in enumerate(PLAN):
+        assert r.part_of is None or PLAN.index(r.part_of) < i, r.what
+
+
+def test_the_gateway_calls_the_functions_at_their_urls_under_a_config_named_by_digest(
+    dry_run,
+):
+    text = "\n".join(dry_run)
+    assert not re.search(r"\bsed\b", text) and not re.search(r"\$\{\w+_URL\}", text)
+    written = (ROOT / "build/deploy/api-gateway.json").read_bytes()
+    spec = json.loads(written)
+    assert {
+        op["x-google-backend"]["address"] for ops in spec["paths"].values() for op in ops.values()
+    } == {f"{FUNCTION_URL}start-batch", f"{FUNCTION_URL}job-status"}
+    config = f"vidcompare-{hashlib.sha256(written).hexdigest()[:12]}"
+    create = _flags(_one(dry_run, "gcloud api-gateway api-configs create"))
+    assert create[4] == config and "--openapi-spec=build/deploy/api-gateway.json" in create
+    assert f"--api-config={config}" in _flags(_one(dry_run, "gateways update vidcompare"))
 
 
 def test_a_second_dry_run_of_an_unchanged_tree_is_the_same(dry_run):
@@ -227,12 +314,13 @@ def test_the_dry_run_calls_nothing(tmp_path):
     fake.chmod(0o755)
     env = os.environ | {"PATH": f"{fake.parent}:{os.environ['PATH']}"}
     for action in ("deploy", "teardown"):
-        _cli(action, P, "--region=r", "--dry-run", env=env)
+        _cli(action, P, "--region=europe-west1", "--dry-run", env=env)
     assert not calls.exists()
 
 
 def test_teardown_removes_what_deploy_made_and_keeps_data_unless_asked():
     kept = _cli("teardown", P, "--region=europe-west1", "--dry-run").splitlines()
+    subprocess.run(["bash", "-n"], input="\n".join(kept), text=True, check=True)
     for needles in [
         ("functions delete vidcompare-process-combo", "--gen2"),
         ("functions delete vidcompare-start-batch",),
@@ -246,20 +334,38 @@ def test_teardown_removes_what_deploy_made_and_keeps_data_unless_asked():
         ("secrets delete vidcompare-gemini-api-key",),
         ("service-accounts delete vidcompare-scheduler@",),
     ]:
-        assert _one(kept, *needles).startswith("if exists"), needles
+        at = _at(kept, *needles)
+        # Deleted only when its check finds it.
+        guard = next(text for text in reversed(kept[:at]) if not text.startswith(" "))
+        assert kept[at].startswith("  gcloud ") and guard.startswith("if exists gcloud ")
     assert not any("storage rm" in t or "databases delete" in t for t in kept)
+    _one(kept, "# --- Cloud Storage bucket gs://acme-eval-vidcompare-videos: kept")
+    _one(kept, "# --- Firestore database (default), native mode: kept")
     gone = _cli("teardown", P, "--region=europe-west1", "--dry-run", "--delete-data")
-    assert "gcloud storage rm --recursive gs://acme-eval-vidcompare-videos" in gone
-    assert "gcloud firestore databases delete '--database=(default)'" in gone
+    assert "  gcloud storage rm --recursive gs://acme-eval-vidcompare-videos" in gone
+    assert "  gcloud firestore databases delete '--database=(default)'" in gone
+
+
+def test_every_resource_is_deleted_or_goes_with_one_that_is():
+    for r in PLAN:
+        owner = r
+        while not owner.delete and owner.part_of is not None:
+            owner = owner.part_of
+        assert owner.delete or owner.what == "Google APIs the deploy uses, enabled", r.what
+    assert [r.what for r in PLAN if r.holds_data] == [
+        "Cloud Storage bucket gs://acme-eval-vidcompare-videos",
+        "Firestore database (default), native mode",
+    ]
 
 
 def test_the_api_gateway_document_has_exactly_the_routes_the_functions_serve():
-    backends = {"start_batch": "https://sb.example", "job_status": "https://js.example"}
+    backends = {"start_batch": "https://start.example", "job_status": "https://status.example"}
+    function_at = {url: name for name, url in backends.items()}
     spec = gateway_spec(backends)
     assert spec["swagger"] == "2.0"
-    served = {(r.method, r.template, backends[r.function]) for r in ROUTES}
+    served = {(r.method, r.template, r.function) for r in ROUTES}
     in_spec = {
-        (method.upper(), path, op["x-google-backend"]["address"])
+        (method.upper(), path, function_at[op["x-google-backend"]["address"]])
         for path, ops in spec["paths"].items()
         for method, op in ops.items()
     }
@@ -269,6 +375,114 @@ def test_the_api_gateway_document_has_exactly_the_routes_the_functions_serve():
     for ops in spec["paths"].values():
         for op in ops.values():
             assert op["x-google-backend"]["path_translation"] == "APPEND_PATH_TO_ADDRESS"
+
+
+# ------------------------------------------------------------ the scripts, run
+
+# A stand-in for gcloud: it records each call (and what a call reads from stdin), prints
+# a value for a lookup (--format=value(...)), fails a check listed in $GCLOUD_MISSING
+# (that resource does not exist), and succeeds at everything else.
+FAKE_GCLOUD = r"""#!/usr/bin/env bash
+printf '%s\n' "$*" >> "$GCLOUD_CALLS"
+if [[ " $* " == *" --data-file=- "* ]]; then printf 'stdin: %s\n' "$(cat)" >> "$GCLOUD_CALLS"; fi
+if [[ " $* " == *" --format=value("* ]]; then echo looked-up; exit 0; fi
+if grep -qxF -- "$*" "$GCLOUD_MISSING"; then exit 1; fi
+exit 0
+"""
+
+
+def _run(script: str, tmp_path: Path, missing: Iterable[str] = (), **env: str) -> list[str]:
+    """Run a generated script against the stand-in gcloud; the calls it made, in order."""
+    fake = tmp_path / "bin" / "gcloud"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(FAKE_GCLOUD)
+    fake.chmod(0o755)
+    calls, absent = tmp_path / "calls", tmp_path / "missing"
+    calls.write_text("")
+    absent.write_text("".join(f"{check}\n" for check in missing))
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "VIDCOMPARE_API_KEYS")
+    }
+    base |= {"PATH": f"{fake.parent}:{os.environ['PATH']}", "GCLOUD_CALLS": str(calls)}
+    base |= {"GCLOUD_MISSING": str(absent)}
+    subprocess.run(["bash"], input=script, text=True, check=True, cwd=tmp_path, env=base | env)
+    return calls.read_text().splitlines()
+
+
+def _call(command: str) -> str | None:
+    """The arguments gcloud gets from a declared command; None for compound shell."""
+    command = command.removeprefix("already_ok ").removesuffix(" >/dev/null")
+    if not command.startswith("gcloud ") or any(c in command for c in "$|\n"):
+        return None
+    return " ".join(shlex.split(command)[1:])
+
+
+def _calls(commands: Iterable[str]) -> list[str]:
+    return [call for command in commands if (call := _call(command))]
+
+
+def _deploy() -> str:
+    return deploy_script(TARGET, indexes=INDEXES)
+
+
+def test_a_first_deploy_creates_each_resource_in_order_after_checking_it(tmp_path):
+    checked = [r for r in PLAN if not r.upserts]
+    calls = _run(
+        _deploy(),
+        tmp_path,
+        missing=_calls(r.check for r in checked),
+        GEMINI_API_KEY="g-key",
+        VIDCOMPARE_API_KEYS="alice=ab12",
+    )
+    creates = _calls(c for r in PLAN for c in r.create)
+    assert [c for c in calls if c in creates] == creates  # each once, in declared order
+    for r in checked:
+        for create in _calls(r.create):
+            assert calls.index(_call(r.check)) < calls.index(create), r.what
+    assert not set(_calls(c for r in checked for c in r.update)) & set(calls)
+    # Each secret's value goes in through stdin, never on a command line.
+    assert calls.count("stdin: g-key") == calls.count("stdin: alice=ab12") == 1
+    assert not any("g-key" in c or "ab12" in c for c in calls if not c.startswith("stdin: "))
+
+
+def test_a_deploy_over_an_existing_one_creates_nothing_and_updates_in_place(tmp_path):
+    calls = _run(_deploy(), tmp_path)
+    checked = [r for r in PLAN if not r.upserts]
+    assert not set(_calls(c for r in checked for c in r.create)) & set(calls)
+    updates = _calls(c for r in checked for c in r.update)
+    assert [c for c in calls if c in updates] == updates
+    assert [" ".join(u.split()[:4]) for u in updates] == [
+        "scheduler jobs update http",
+        "api-gateway gateways update vidcompare",
+    ]
+    # What needs no check (functions, bindings, settings) is applied again.
+    applied = _calls(c for r in PLAN if r.upserts for c in r.create)
+    assert [c for c in calls if c in applied] == applied
+    # No value given: the secrets keep theirs. A value given: a new version of that one.
+    assert not any(c.startswith("secrets versions add") for c in calls)
+    again = _run(_deploy(), tmp_path, GEMINI_API_KEY="new-key")
+    added = [c for c in again if c.startswith("secrets versions add")]
+    assert added == [f"secrets versions add vidcompare-gemini-api-key --data-file=- {P}"]
+
+
+@pytest.mark.parametrize("delete_data", [False, True])
+def test_teardown_deletes_what_deploy_created_newest_first(tmp_path, delete_data):
+    calls = _run(teardown_script(TARGET, delete_data=delete_data), tmp_path)
+    every_delete = _calls(c for r in PLAN for c in r.delete)
+    expected = _calls(
+        c for r in reversed(PLAN) if delete_data or not r.holds_data for c in r.delete
+    )
+    assert [c for c in calls if c in every_delete] == expected
+    assert ("storage rm --recursive gs://acme-eval-vidcompare-videos " + P in calls) is delete_data
+    # Every config of the API, older ones too, goes before the API.
+    config = f"api-gateway api-configs delete looked-up --api=vidcompare {P} --quiet"
+    assert calls.index(config) < calls.index(f"api-gateway apis delete vidcompare {P} --quiet")
+
+
+def test_a_teardown_of_nothing_deletes_nothing(tmp_path):
+    missing = _calls(r.check for r in PLAN if r.check)
+    calls = _run(teardown_script(TARGET, delete_data=True), tmp_path, missing=missing)
+    assert calls and all(" describe " in f" {c} " for c in calls)
 
 
 # ------------------------------------------------------------ staged functions

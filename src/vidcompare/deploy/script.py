@@ -1,38 +1,22 @@
-"""What a deploy or a teardown runs: a bash script of gcloud commands, in order.
+"""What a deploy or a teardown runs: the declared resources walked into one bash script.
 
 The script is the single source of truth: ``--dry-run`` prints it, a real run pipes
-the same text to ``bash``. Every step is safe to re-run: a resource is described
-first and created only when missing (``exists … || …``), updates and IAM bindings
-are idempotent by nature, and the API Gateway config id is a digest of its document.
-Nothing in it depends on the clock, so an unchanged tree gives the same script.
+the same text to ``bash``. Each resource is a block under a ``# ---`` heading that
+says what it is, then what is checked and what is created, updated or deleted, so a
+person can read it before running it. Every block is safe to re-run: creating is
+guarded by the resource's check, and what has no check is harmless to repeat.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-RUNTIME = "python311"
-APIS = (
-    "apigateway.googleapis.com",
-    "artifactregistry.googleapis.com",
-    "cloudbuild.googleapis.com",
-    "cloudfunctions.googleapis.com",
-    "cloudscheduler.googleapis.com",
-    "eventarc.googleapis.com",
-    "firestore.googleapis.com",
-    "iam.googleapis.com",
-    "pubsub.googleapis.com",
-    "run.googleapis.com",
-    "secretmanager.googleapis.com",
-    "servicecontrol.googleapis.com",
-    "servicemanagement.googleapis.com",
-    "storage.googleapis.com",
-)
-# Firestore collections whose documents carry ``expire_at`` (see store.expiry).
-TTL_COLLECTION_GROUPS = ("jobs", "comparisons", "videos")
+from vidcompare.deploy.resource import Lookup, Resource
+from vidcompare.deploy.resources import resources
+from vidcompare.deploy.serving import gateway_host
+from vidcompare.deploy.target import Target
 
 PREAMBLE = """\
 #!/usr/bin/env bash
@@ -46,663 +30,78 @@ already_ok() {{
   if out=$("$@" 2>&1); then echo "$out"
   elif grep -qiE "already exists|ALREADY_EXISTS" <<<"$out"; then echo "exists: ${{*:1:6}}"
   else echo "$out" >&2; return 1; fi
-}}
-"""
+}}"""
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where and how to deploy; every resource name derives from ``name``."""
-
-    project: str
-    region: str
-    name: str = "vidcompare"
-    bucket: str | None = None
-    retention_days: int = 90
-    max_instances: int = 20
-    worker_max_instances: int = 10
-    max_delivery_attempts: int = 10
-    sweep_schedule: str = "*/5 * * * *"
-
-    @property
-    def videos_bucket(self) -> str:
-        return self.bucket or f"{self.project}-{self.name}-videos"
-
-    @property
-    def topic(self) -> str:
-        return f"{self.name}-combos"
-
-    @property
-    def dead_letter_topic(self) -> str:
-        return f"{self.name}-combos-dead-letter"
-
-    @property
-    def gemini_secret(self) -> str:
-        return f"{self.name}-gemini-api-key"
-
-    @property
-    def api_keys_secret(self) -> str:
-        return f"{self.name}-api-keys"
-
-    def function(self, name: str) -> str:
-        return f"{self.name}-{name.replace('_', '-')}"
-
-    def account(self, role: str) -> str:
-        return f"{self.name}-{role.replace('_', '-')}@{self.project}.iam.gserviceaccount.com"
-
-    def function_url(self, name: str) -> str:
-        """The stable URL of a gen2 function (an accepted ID-token audience as well)."""
-        return f"https://{self.region}-{self.project}.cloudfunctions.net/{self.function(name)}"
-
-
-@dataclass(frozen=True)
-class FunctionPlan:
-    name: str
-    memory: str
-    timeout_s: int
-    http: bool
-    roles: tuple[str, ...]  # project-level roles of its service account
-    bucket_role: str | None
-    publishes: bool
-    secrets: tuple[tuple[str, str], ...]  # (env var, secret property of Target)
-
-
-FUNCTIONS = (
-    FunctionPlan(
-        "start_batch",
-        memory="1Gi",
-        timeout_s=300,  # a streamed upload of a large video
-        http=True,
-        roles=("roles/datastore.user",),
-        bucket_role="roles/storage.objectAdmin",  # writes uploads, deletes rejected ones
-        publishes=True,
-        # The Gemini key too: a batch is checked against the live catalogue (models.list).
-        secrets=(("VIDCOMPARE_API_KEYS", "api_keys_secret"), ("GEMINI_API_KEY", "gemini_secret")),
-    ),
-    FunctionPlan(
-        "job_status",
-        memory="512Mi",
-        timeout_s=120,
-        http=True,
-        roles=("roles/datastore.user",),
-        bucket_role=None,
-        publishes=True,  # the sweep republishes lost combinations
-        # The Gemini key too: GET /api/models lists what the key can use (models.list).
-        secrets=(("VIDCOMPARE_API_KEYS", "api_keys_secret"), ("GEMINI_API_KEY", "gemini_secret")),
-    ),
-    FunctionPlan(
-        "process_combo",
-        memory="2Gi",  # decoding video for the offline models
-        timeout_s=540,  # the maximum for event-driven functions
-        http=False,
-        roles=("roles/datastore.user", "roles/eventarc.eventReceiver"),
-        bucket_role="roles/storage.objectViewer",
-        publishes=True,  # the next combination
-        secrets=(("GEMINI_API_KEY", "gemini_secret"),),
-    ),
-)
-
-
-def line(*args: str) -> str:
-    """A shell command line; arguments naming ``$VARIABLES`` expand, all else is quoted."""
-    return " ".join(f'"{a}"' if "$" in a else shlex.quote(a) for a in args)
-
-
-def _ensure(describe: list[str], create: list[str]) -> str:
-    """Create what does not exist yet."""
-    return f"{line('exists', *describe)} || {line(*create)}"
-
-
-def _either(describe: list[str], update: list[str], create: list[str]) -> str:
-    """Update what exists, create what does not."""
-    return f"if {line('exists', *describe)}; then {line(*update)}; else {line(*create)}; fi"
-
-
-def _p(target: Target) -> str:
-    return f"--project={target.project}"
-
-
-def _section(title: str) -> list[str]:
-    return ["", f"# --- {title}"]
-
-
-def _env_vars(target: Target) -> str:
-    env = {
-        "GOOGLE_CLOUD_PROJECT": target.project,
-        "VIDCOMPARE_TOPIC": target.topic,
-        "VIDCOMPARE_BUCKET": target.videos_bucket,
-        "VIDCOMPARE_AUTH": "on",
-        "VIDCOMPARE_RETENTION_DAYS": str(target.retention_days),
-        # Renewed by a heartbeat while a worker runs: a dead one's lapses within a minute.
-        "VIDCOMPARE_LEASE_SECONDS": "60",
-        "VIDCOMPARE_MAX_DELIVERIES": "5",
-        "VIDCOMPARE_ADMINS": target.account("scheduler"),
-        "VIDCOMPARE_ID_TOKEN_AUDIENCE": ",".join(
-            target.function_url(f.name) for f in FUNCTIONS if f.http
-        ),
-    }
-    # "^;^" makes ";" the separator: values hold commas.
-    return "^;^" + ";".join(f"{k}={v}" for k, v in env.items())
-
-
-def _deploy_function(target: Target, fn: FunctionPlan, source: Path) -> list[str]:
-    args = [
-        "gcloud",
-        "functions",
-        "deploy",
-        target.function(fn.name),
-        "--gen2",
-        _p(target),
-        f"--region={target.region}",
-        f"--runtime={RUNTIME}",
-        f"--source={source}",
-        f"--entry-point={fn.name}",
-        f"--service-account={target.account(fn.name)}",
-        f"--memory={fn.memory}",
-        f"--timeout={fn.timeout_s}s",
-        f"--set-env-vars={_env_vars(target)}",
-        "--set-secrets="
-        + ",".join(f"{env}={getattr(target, prop)}:latest" for env, prop in fn.secrets),
-    ]
-    if fn.http:
-        args += ["--trigger-http", "--no-allow-unauthenticated"]
-        args += [f"--max-instances={target.max_instances}", "--concurrency=8", "--cpu=1"]
-    else:
-        args += [
-            f"--trigger-topic={target.topic}",
-            "--retry",
-            f"--trigger-service-account={target.account(fn.name)}",
-            f"--max-instances={target.worker_max_instances}",
-        ]
-    return [line(*args)]
-
-
-def _account_lines(target: Target, fn: FunctionPlan) -> list[str]:
-    email = target.account(fn.name)
-    short = email.split("@", 1)[0]
-    member = f"--member=serviceAccount:{email}"
-    out = [
-        _ensure(
-            ["gcloud", "iam", "service-accounts", "describe", email, _p(target)],
-            [
-                "gcloud",
-                "iam",
-                "service-accounts",
-                "create",
-                short,
-                f"--display-name=vidcompare {fn.name}",
-                _p(target),
-            ],
-        )
-    ]
-    for role in fn.roles:
-        out.append(
-            line(
-                "gcloud",
-                "projects",
-                "add-iam-policy-binding",
-                target.project,
-                member,
-                f"--role={role}",
-                "--condition=None",
-                "--quiet",
-            )
-            + " >/dev/null"
-        )
-    if fn.publishes:
-        out.append(
-            line(
-                "gcloud",
-                "pubsub",
-                "topics",
-                "add-iam-policy-binding",
-                target.topic,
-                member,
-                "--role=roles/pubsub.publisher",
-                _p(target),
-            )
-            + " >/dev/null"
-        )
-    if fn.bucket_role:
-        out.append(
-            line(
-                "gcloud",
-                "storage",
-                "buckets",
-                "add-iam-policy-binding",
-                f"gs://{target.videos_bucket}",
-                member,
-                f"--role={fn.bucket_role}",
-            )
-            + " >/dev/null"
-        )
-    for _, prop in fn.secrets:
-        out.append(
-            line(
-                "gcloud",
-                "secrets",
-                "add-iam-policy-binding",
-                getattr(target, prop),
-                member,
-                "--role=roles/secretmanager.secretAccessor",
-                _p(target),
-            )
-            + " >/dev/null"
-        )
-    return out
-
-
-def _secret_lines(target: Target, secret: str, env: str, what: str) -> list[str]:
-    return [
-        _ensure(
-            ["gcloud", "secrets", "describe", secret, _p(target)],
-            ["gcloud", "secrets", "create", secret, "--replication-policy=automatic", _p(target)],
-        ),
-        # A new version only when the value changed; the value never appears here.
-        f'if [ -n "${{{env}:-}}" ] && [ "$(gcloud secrets versions access latest '
-        f'--secret={secret} {_p(target)} 2>/dev/null)" != "${env}" ]; then',
-        f'  printf %s "${env}" | '
-        + line("gcloud", "secrets", "versions", "add", secret, "--data-file=-", _p(target)),
-        "fi",
-        line("exists", "gcloud", "secrets", "versions", "describe", "latest")
-        + f" --secret={secret} {_p(target)} || "
-        + f'{{ echo "Secret {secret} has no value: set {env} ({what}) and re-run." >&2; '
-        "exit 1; }",
-    ]
-
-
-def _index_lines(target: Target, indexes_file: Path) -> list[str]:
-    spec = json.loads(indexes_file.read_text())
-    out = []
-    for index in spec["indexes"]:
-        fields = [
-            f"--field-config=field-path={f['fieldPath']},order={f['order'].lower()}"
-            for f in index["fields"]
-        ]
-        out.append(
-            line(
-                "already_ok",
-                "gcloud",
-                "firestore",
-                "indexes",
-                "composite",
-                "create",
-                f"--collection-group={index['collectionGroup']}",
-                f"--query-scope={index.get('queryScope', 'COLLECTION')}",
-                *fields,
-                "--async",
-                _p(target),
-            )
-        )
-    for group in TTL_COLLECTION_GROUPS:
-        out.append(
-            line(
-                "already_ok",
-                "gcloud",
-                "firestore",
-                "fields",
-                "ttls",
-                "update",
-                "expire_at",
-                f"--collection-group={group}",
-                "--enable-ttl",
-                "--async",
-                _p(target),
-            )
-        )
-    return out
-
-
-def lifecycle_policy(target: Target) -> dict:
-    """Uploaded videos go with the Firestore documents that point at them."""
-    return {"rule": [{"action": {"type": "Delete"}, "condition": {"age": target.retention_days}}]}
-
-
-def deploy_script(target: Target, *, build: Path, staged: dict[str, Path], digests: dict) -> str:
-    """The whole deploy, in order; ``build`` holds the staged functions and documents."""
-    p = _p(target)
-    region = f"--region={target.region}"
+def deploy_script(
+    target: Target,
+    *,
+    indexes: Sequence[Mapping[str, Any]] = (),
+    digests: Mapping[str, str] | None = None,
+) -> str:
+    """Create or update every resource, in order; ``digests`` of the staged functions."""
     out = [PREAMBLE.format(title=f"Deploy {target.name} to {target.project}", verb="deploy")]
-    out.append(f"# staged functions: {json.dumps(digests, sort_keys=True)}")
-
-    out += _section("APIs")
-    out.append(line("gcloud", "services", "enable", *APIS, p))
-    out.append(
-        f"PROJECT_NUMBER=$(gcloud projects describe {target.project} "
-        "--format='value(projectNumber)')"
-    )
-    out.append('PUBSUB_AGENT="service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"')
-
-    out += _section("Pub/Sub: the combinations topic and its dead-letter topic")
-    for topic in (target.topic, target.dead_letter_topic):
-        out.append(
-            _ensure(
-                ["gcloud", "pubsub", "topics", "describe", topic, p],
-                ["gcloud", "pubsub", "topics", "create", topic, p],
-            )
-        )
-    dead_sub = f"{target.dead_letter_topic}-sub"
-    out.append(
-        _ensure(
-            ["gcloud", "pubsub", "subscriptions", "describe", dead_sub, p],
-            [
-                "gcloud",
-                "pubsub",
-                "subscriptions",
-                "create",
-                dead_sub,
-                f"--topic={target.dead_letter_topic}",
-                "--message-retention-duration=7d",
-                p,
-            ],
-        )
-    )
-
-    out += _section("Cloud Storage: the videos bucket")
-    bucket = f"gs://{target.videos_bucket}"
-    out.append(
-        _ensure(
-            ["gcloud", "storage", "buckets", "describe", bucket, p],
-            [
-                "gcloud",
-                "storage",
-                "buckets",
-                "create",
-                bucket,
-                f"--location={target.region}",
-                "--uniform-bucket-level-access",
-                "--public-access-prevention",
-                p,
-            ],
-        )
-    )
-    out.append(
-        line(
-            "gcloud",
-            "storage",
-            "buckets",
-            "update",
-            bucket,
-            f"--lifecycle-file={build / 'bucket-lifecycle.json'}",
-            # No soft delete: a deleted video (a rejected or abandoned upload) is gone at
-            # once instead of billing for 7 days; videos are inputs a user can upload again.
-            "--clear-soft-delete",
-        )
-    )
-
-    out += _section("Firestore (native mode): database, indexes, TTL")
-    out.append(
-        _ensure(
-            ["gcloud", "firestore", "databases", "describe", "--database=(default)", p],
-            [
-                "gcloud",
-                "firestore",
-                "databases",
-                "create",
-                "--database=(default)",
-                f"--location={target.region}",
-                "--type=firestore-native",
-                p,
-            ],
-        )
-    )
-    out += _index_lines(target, build / "firestore.indexes.json")
-
-    out += _section("Secret Manager")
-    out += _secret_lines(target, target.gemini_secret, "GEMINI_API_KEY", "a Gemini API key")
-    out += _secret_lines(
-        target,
-        target.api_keys_secret,
-        "VIDCOMPARE_API_KEYS",
-        "owner=sha256,... from: vidcompare new-key OWNER",
-    )
-
-    out += _section("Service accounts, one per function, least privilege")
-    for fn in FUNCTIONS:
-        out += _account_lines(target, fn)
-    for extra in ("gateway", "scheduler"):
-        email = target.account(extra)
-        out.append(
-            _ensure(
-                ["gcloud", "iam", "service-accounts", "describe", email, p],
-                [
-                    "gcloud",
-                    "iam",
-                    "service-accounts",
-                    "create",
-                    email.split("@", 1)[0],
-                    f"--display-name=vidcompare {extra}",
-                    p,
-                ],
-            )
-        )
-
-    out += _section("Functions (gen2)")
-    for fn in FUNCTIONS:
-        out += _deploy_function(target, fn, staged[fn.name])
-    invokers = [("start_batch", "gateway"), ("job_status", "gateway"), ("job_status", "scheduler")]
-    invokers.append(("process_combo", "process_combo"))  # Eventarc pushes as this account
-    for fn_name, who in invokers:
-        out.append(
-            line(
-                "gcloud",
-                "functions",
-                "add-invoker-policy-binding",
-                target.function(fn_name),
-                region,
-                f"--member=serviceAccount:{target.account(who)}",
-                p,
-            )
-            + " >/dev/null"
-        )
-
-    out += _section("The trigger's subscription: retry policy and dead-letter topic")
-    out.append(
-        "TRIGGER=$("
-        + line(
-            "gcloud",
-            "functions",
-            "describe",
-            target.function("process_combo"),
-            "--gen2",
-            region,
-            p,
-            "--format=value(eventTrigger.trigger)",
-        )
-        + ")"
-    )
-    out.append(
-        'SUBSCRIPTION=$(gcloud eventarc triggers describe "$TRIGGER" '
-        f"{region.replace('region', 'location')} {p} "
-        "--format='value(transport.pubsub.subscription)')"
-    )
-    out.append(
-        line(
-            "gcloud",
-            "pubsub",
-            "subscriptions",
-            "update",
-            "$SUBSCRIPTION",
-            f"--dead-letter-topic={target.dead_letter_topic}",
-            f"--max-delivery-attempts={target.max_delivery_attempts}",
-            "--min-retry-delay=10s",
-            "--max-retry-delay=60s",  # a redelivery is never more than a minute away
-            "--ack-deadline=600",
-            p,
-        )
-    )
-    out.append("# Pub/Sub itself moves undeliverable messages: let it publish and acknowledge.")
-    out.append(
-        line(
-            "gcloud",
-            "pubsub",
-            "topics",
-            "add-iam-policy-binding",
-            target.dead_letter_topic,
-            "--member=serviceAccount:$PUBSUB_AGENT",
-            "--role=roles/pubsub.publisher",
-            p,
-        )
-        + " >/dev/null"
-    )
-    out.append(
-        line(
-            "gcloud",
-            "pubsub",
-            "subscriptions",
-            "add-iam-policy-binding",
-            "$SUBSCRIPTION",
-            "--member=serviceAccount:$PUBSUB_AGENT",
-            "--role=roles/pubsub.subscriber",
-            p,
-        )
-        + " >/dev/null"
-    )
-
-    out += _section("Cloud Scheduler: the sweep that mends broken chains")
-    sweep = [
-        f"--location={target.region}",
-        f"--schedule={target.sweep_schedule}",
-        f"--uri={target.function_url('job_status')}/internal/sweep",
-        "--http-method=POST",
-        f"--oidc-service-account-email={target.account('scheduler')}",
-        f"--oidc-token-audience={target.function_url('job_status')}",
-        p,
-    ]
-    job = f"{target.name}-sweep"
-    out.append(
-        _either(
-            ["gcloud", "scheduler", "jobs", "describe", job, f"--location={target.region}", p],
-            ["gcloud", "scheduler", "jobs", "update", "http", job, *sweep],
-            ["gcloud", "scheduler", "jobs", "create", "http", job, *sweep],
-        )
-    )
-
-    out += _section("API Gateway: the seed's paths under one HTTPS host")
-    api = target.name
-    out.append(
-        _ensure(
-            ["gcloud", "api-gateway", "apis", "describe", api, p],
-            ["gcloud", "api-gateway", "apis", "create", api, p],
-        )
-    )
-    spec = build / "api-gateway.json"  # the functions' URLs in it: see prepare_deploy
-    out.append(
-        f'API_CONFIG="{api}-$(sha256sum {shlex.quote(str(spec))} | cut -c1-12)"'
-        "  # configs are immutable: a new document, a new id"
-    )
-    out.append(
-        line("exists", "gcloud", "api-gateway", "api-configs", "describe", "$API_CONFIG")
-        + f" --api={api} {p} || "
-        + line(
-            "gcloud",
-            "api-gateway",
-            "api-configs",
-            "create",
-            "$API_CONFIG",
-            f"--api={api}",
-            f"--openapi-spec={spec}",
-            f"--backend-auth-service-account={target.account('gateway')}",
-            p,
-        )
-    )
-    loc = f"--location={target.region}"
-    gateway_args = [f"--api={api}", "--api-config=$API_CONFIG", loc, p]
-    out.append(
-        _either(
-            ["gcloud", "api-gateway", "gateways", "describe", api, loc, p],
-            ["gcloud", "api-gateway", "gateways", "update", api, *gateway_args],
-            ["gcloud", "api-gateway", "gateways", "create", api, *gateway_args],
-        )
-    )
-    out.append(
-        'echo "vidcompare is at https://$('
-        + line(
-            "gcloud",
-            "api-gateway",
-            "gateways",
-            "describe",
-            api,
-            f"--location={target.region}",
-            p,
-            "--format=value(defaultHostname)",
-        )
-        + ')  (VIDCOMPARE_URL)"'
-    )
+    out.append(f"\n# staged functions: {json.dumps(dict(digests or {}), sort_keys=True)}")
+    read: set[Lookup] = set()
+    for resource in resources(target, indexes):
+        out += _heading(resource.what)
+        out += _lookups(resource.reads, read)
+        out += _deploy_block(resource)
+    host = gateway_host(target)
+    out += _heading("Where it answers")
+    out += _lookups([host], read)
+    out.append(f'echo "vidcompare is at https://${host.variable}  (VIDCOMPARE_URL)"')
     return "\n".join(out) + "\n"
 
 
 def teardown_script(target: Target, *, delete_data: bool) -> str:
-    """Remove what the deploy created, newest first; data only with ``delete_data``."""
-    p = _p(target)
-    loc = f"--location={target.region}"
+    """Delete what the deploy created, newest first; data only with ``delete_data``."""
     out = [PREAMBLE.format(title=f"Tear down {target.name} in {target.project}", verb="teardown")]
-
-    def gone(describe: list[str], delete: list[str]) -> None:
-        out.append(f"if {line('exists', *describe)}; then {line(*delete)}; fi")
-
-    api = target.name
-    out += _section("API Gateway")
-    gone(
-        ["gcloud", "api-gateway", "gateways", "describe", api, loc, p],
-        ["gcloud", "api-gateway", "gateways", "delete", api, loc, p, "--quiet"],
-    )
-    out.append(
-        f"for config in $(gcloud api-gateway api-configs list --api={api} {p} "
-        "--format='value(name.basename())' 2>/dev/null); do "
-        f'gcloud api-gateway api-configs delete "$config" --api={api} {p} --quiet; done'
-    )
-    gone(
-        ["gcloud", "api-gateway", "apis", "describe", api, p],
-        ["gcloud", "api-gateway", "apis", "delete", api, p, "--quiet"],
-    )
-    out += _section("Scheduler and functions")
-    job = f"{target.name}-sweep"
-    gone(
-        ["gcloud", "scheduler", "jobs", "describe", job, loc, p],
-        ["gcloud", "scheduler", "jobs", "delete", job, loc, p, "--quiet"],
-    )
-    for fn in reversed(FUNCTIONS):
-        name = target.function(fn.name)
-        region = f"--region={target.region}"
-        gone(
-            ["gcloud", "functions", "describe", name, "--gen2", region, p],
-            ["gcloud", "functions", "delete", name, "--gen2", region, p, "--quiet"],
-        )
-    out += _section("Pub/Sub")
-    dead_sub = f"{target.dead_letter_topic}-sub"
-    gone(
-        ["gcloud", "pubsub", "subscriptions", "describe", dead_sub, p],
-        ["gcloud", "pubsub", "subscriptions", "delete", dead_sub, p, "--quiet"],
-    )
-    for topic in (target.topic, target.dead_letter_topic):
-        gone(
-            ["gcloud", "pubsub", "topics", "describe", topic, p],
-            ["gcloud", "pubsub", "topics", "delete", topic, p, "--quiet"],
-        )
-    out += _section("Service accounts and secrets")
-    for role in [fn.name for fn in FUNCTIONS] + ["gateway", "scheduler"]:
-        email = target.account(role)
-        gone(
-            ["gcloud", "iam", "service-accounts", "describe", email, p],
-            ["gcloud", "iam", "service-accounts", "delete", email, p, "--quiet"],
-        )
-    for secret in (target.gemini_secret, target.api_keys_secret):
-        gone(
-            ["gcloud", "secrets", "describe", secret, p],
-            ["gcloud", "secrets", "delete", secret, p, "--quiet"],
-        )
-    out += _section("Data: the videos bucket and the Firestore database")
-    bucket = f"gs://{target.videos_bucket}"
-    if delete_data:
-        gone(
-            ["gcloud", "storage", "buckets", "describe", bucket, p],
-            ["gcloud", "storage", "rm", "--recursive", bucket, p],
-        )
-        gone(
-            ["gcloud", "firestore", "databases", "describe", "--database=(default)", p],
-            ["gcloud", "firestore", "databases", "delete", "--database=(default)", p, "--quiet"],
-        )
-    else:
-        out.append(f"# kept: {bucket} and the Firestore database (pass --delete-data to remove)")
+    read: set[Lookup] = set()
+    for resource in reversed(resources(target)):
+        if resource.holds_data and not delete_data:
+            out += _heading(f"{resource.what}: kept, it holds data (--delete-data deletes it)")
+        elif resource.delete:
+            out += _heading(resource.what)
+            out += _lookups(resource.reads, read)
+            out += _teardown_block(resource)
+        elif resource.part_of is None:
+            out += _heading(f"{resource.what}: left in place")
+        # Anything else goes with what it is part of, deleted after it here.
     return "\n".join(out) + "\n"
+
+
+def _heading(what: str) -> list[str]:
+    return ["", f"# --- {what}"]
+
+
+def _lookups(lookups: Iterable[Lookup], read: set[Lookup]) -> list[str]:
+    """Each value once: a later resource reuses what an earlier one read."""
+    out = [lookup.render() for lookup in lookups if lookup not in read]
+    read.update(lookups)
+    return out
+
+
+def _indent(commands: Iterable[str]) -> list[str]:
+    return ["  " + text for command in commands for text in command.splitlines()]
+
+
+def _deploy_block(resource: Resource) -> list[str]:
+    if resource.upserts:
+        return list(resource.create)
+    check = f"exists {resource.check}"
+    if not resource.update:
+        return [f"if ! {check}; then", *_indent(resource.create), "fi"]
+    return [
+        f"if {check}; then",
+        *_indent(resource.update),
+        "else",
+        *_indent(resource.create),
+        "fi",
+    ]
+
+
+def _teardown_block(resource: Resource) -> list[str]:
+    if resource.check is None:
+        return list(resource.delete)
+    return [f"if exists {resource.check}; then", *_indent(resource.delete), "fi"]

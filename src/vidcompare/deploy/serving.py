@@ -1,0 +1,211 @@
+"""What answers: the three functions, the worker's delivery, the sweep's schedule, and
+API Gateway in front of the HTTP functions.
+
+A gen2 function's URL derives from its name (:meth:`Target.function_url`), so the
+gateway's document is written with real addresses before anything is deployed. What
+only exists once the worker is deployed (the subscription Eventarc made for it) is
+read into a shell variable by a :class:`Lookup`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from vidcompare import config
+from vidcompare.deploy.access import grant
+from vidcompare.deploy.documents import FUNCTIONS_DIR, GATEWAY_FILE, gateway_config_id
+from vidcompare.deploy.resource import Lookup, Resource, gcloud, named
+from vidcompare.deploy.target import FUNCTIONS, FunctionPlan, Target
+
+RUNTIME = "python311"
+PUBSUB_AGENT = "the Pub/Sub service agent"
+
+
+def _env_vars(target: Target) -> str:
+    env = {
+        "GOOGLE_CLOUD_PROJECT": target.project,
+        "VIDCOMPARE_TOPIC": target.topic,
+        "VIDCOMPARE_BUCKET": target.videos_bucket,
+        "VIDCOMPARE_AUTH": "on",
+        "VIDCOMPARE_RETENTION_DAYS": str(target.retention_days),
+        # Renewed by a heartbeat while a worker runs: a dead one's lapses within a minute.
+        "VIDCOMPARE_LEASE_SECONDS": f"{config.DEFAULT_LEASE_SECONDS:g}",
+        "VIDCOMPARE_MAX_DELIVERIES": str(config.DEFAULT_MAX_DELIVERIES),
+        "VIDCOMPARE_ADMINS": target.account("scheduler"),
+        "VIDCOMPARE_ID_TOKEN_AUDIENCE": ",".join(
+            target.function_url(f.name) for f in FUNCTIONS if f.http
+        ),
+    }
+    # "^;^" makes ";" the separator: values hold commas.
+    return "^;^" + ";".join(f"{k}={v}" for k, v in env.items())
+
+
+def function(target: Target, fn: FunctionPlan) -> Resource:
+    """``gcloud functions deploy`` creates or updates: the same command either way."""
+    name, p, region = target.function(fn.name), target.project_flag, f"--region={target.region}"
+    flags = [
+        f"--runtime={RUNTIME}",
+        f"--source={FUNCTIONS_DIR / fn.name}",
+        f"--entry-point={fn.name}",
+        f"--service-account={target.account(fn.name)}",
+        f"--memory={fn.memory}",
+        f"--timeout={fn.timeout_s}s",
+        f"--set-env-vars={_env_vars(target)}",
+        "--set-secrets="
+        + ",".join(f"{env}={getattr(target, prop)}:latest" for env, prop in fn.secrets),
+    ]
+    if fn.http:
+        flags += ["--trigger-http", "--no-allow-unauthenticated"]
+        flags += [f"--max-instances={target.max_instances}", "--concurrency=8", "--cpu=1"]
+    else:
+        flags += [
+            f"--trigger-topic={target.topic}",
+            "--retry",
+            f"--trigger-service-account={target.account(fn.name)}",
+            f"--max-instances={target.worker_max_instances}",
+        ]
+    deploy = gcloud("functions deploy", name, "--gen2", p, region, *flags)
+    return Resource(
+        what=f"Cloud Function (gen2) {name}",
+        check=gcloud("functions describe", name, "--gen2", region, p),
+        create=(deploy,),
+        update=(deploy,),
+        delete=(gcloud("functions delete", name, "--gen2", region, p, "--quiet"),),
+    )
+
+
+def trigger_subscription(
+    target: Target, worker: Resource, dead_letter_topic: Resource
+) -> list[Resource]:
+    """Eventarc makes the worker's subscription; the deploy sets its retries and dead
+    letters, and lets Pub/Sub itself move undeliverable messages."""
+    p, name, region = target.project_flag, target.function("process_combo"), target.region
+    trigger = Lookup(
+        "TRIGGER",
+        gcloud(
+            "functions describe",
+            name,
+            "--gen2",
+            f"--region={region}",
+            p,
+            "--format=value(eventTrigger.trigger)",
+        ),
+    )
+    subscription = Lookup(
+        "SUBSCRIPTION",
+        gcloud(
+            "eventarc triggers describe",
+            "$TRIGGER",
+            f"--location={region}",
+            p,
+            "--format=value(transport.pubsub.subscription)",
+        ),
+    )
+    project_number = Lookup(
+        "PROJECT_NUMBER",
+        gcloud("projects describe", target.project, "--format=value(projectNumber)"),
+    )
+    policy = Resource(
+        what=f"Retry policy and dead-letter topic of {name}'s trigger subscription",
+        create=(
+            gcloud(
+                "pubsub subscriptions update",
+                "$SUBSCRIPTION",
+                f"--dead-letter-topic={target.dead_letter_topic}",
+                f"--max-delivery-attempts={target.max_delivery_attempts}",
+                "--min-retry-delay=10s",
+                "--max-retry-delay=60s",  # a redelivery is never more than a minute away
+                f"--ack-deadline={config.ACK_DEADLINE_S}",
+                p,
+            ),
+        ),
+        part_of=worker,
+        reads=(trigger, subscription),
+    )
+    agent = "serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    publish = gcloud("pubsub topics add-iam-policy-binding", target.dead_letter_topic, p)
+    subscribe = gcloud("pubsub subscriptions add-iam-policy-binding", "$SUBSCRIPTION", p)
+    return [
+        policy,
+        grant(
+            f"topic {target.dead_letter_topic}",
+            publish,
+            member=agent,
+            role="roles/pubsub.publisher",
+            part_of=dead_letter_topic,
+            who=PUBSUB_AGENT,
+            reads=(project_number,),
+        ),
+        grant(
+            f"{name}'s trigger subscription",
+            subscribe,
+            member=agent,
+            role="roles/pubsub.subscriber",
+            part_of=policy,
+            who=PUBSUB_AGENT,
+            reads=(trigger, subscription, project_number),
+        ),
+    ]
+
+
+def sweep(target: Target) -> Resource:
+    """Cloud Scheduler calls the sweep that mends broken chains, as an admin."""
+    job, loc, p = f"{target.name}-sweep", f"--location={target.region}", target.project_flag
+    settings = [
+        f"--schedule={target.sweep_schedule}",
+        f"--uri={target.function_url('job_status')}/internal/sweep",
+        "--http-method=POST",
+        f"--oidc-service-account-email={target.account('scheduler')}",
+        f"--oidc-token-audience={target.function_url('job_status')}",
+    ]
+    return replace(
+        named(f"Cloud Scheduler job {job}", "scheduler jobs", job, loc, p),
+        create=(gcloud("scheduler jobs create http", job, loc, *settings, p),),
+        update=(gcloud("scheduler jobs update http", job, loc, *settings, p),),
+    )
+
+
+def api_gateway(target: Target) -> list[Resource]:
+    """The route table under one HTTPS host, calling the functions as the gateway account."""
+    api, p, config = target.name, target.project_flag, gateway_config_id(target)
+    api_flag, loc = f"--api={api}", f"--location={target.region}"
+    # The API goes with every config of it, older ones too.
+    listed = gcloud("api-gateway api-configs list", api_flag, p)
+    delete_configs = (
+        f"for config in $({listed} --format='value(name.basename())'); do\n  "
+        + gcloud("api-gateway api-configs delete", "$config", api_flag, p, "--quiet")
+        + "\ndone"
+    )
+    api_resource = named(f"API Gateway API {api}", "api-gateway apis", api, p)
+    api_resource = replace(api_resource, delete=(delete_configs, *api_resource.delete))
+    config_resource = Resource(
+        what=f"API Gateway config {config}, from {GATEWAY_FILE} (its digest names it)",
+        check=gcloud("api-gateway api-configs describe", config, api_flag, p),
+        create=(
+            gcloud(
+                "api-gateway api-configs create",
+                config,
+                api_flag,
+                f"--openapi-spec={GATEWAY_FILE}",
+                f"--backend-auth-service-account={target.account('gateway')}",
+                p,
+            ),
+        ),
+        part_of=api_resource,
+    )
+    serving = [api_flag, f"--api-config={config}", loc, p]
+    gateway = replace(
+        named(f"API Gateway gateway {api}, serving {config}", "api-gateway gateways", api, loc, p),
+        create=(gcloud("api-gateway gateways create", api, *serving),),
+        update=(gcloud("api-gateway gateways update", api, *serving),),
+    )
+    return [api_resource, config_resource, gateway]
+
+
+def gateway_host(target: Target) -> Lookup:
+    """The gateway's hostname, once it is deployed: where users point VIDCOMPARE_URL."""
+    loc, p = f"--location={target.region}", target.project_flag
+    host = "--format=value(defaultHostname)"
+    return Lookup(
+        "GATEWAY_HOST", gcloud("api-gateway gateways describe", target.name, loc, p, host)
+    )
