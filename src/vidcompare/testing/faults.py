@@ -6,7 +6,7 @@ process_combo server is killed with SIGKILL mid-combination and started again, a
 all three function servers are stopped and started again mid-batch. Then it reads
 Firestore and reports what was expected, recorded, counted twice, and finished.
 
-Used by ``tests/test_faults.py`` (small) and ``benchmarks/faults.py`` (full size).
+Used by ``tests/integration/test_faults.py`` (small) and ``benchmarks/faults.py`` (full size).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 from cli_tables import table_rows
-from test_catalogue import VIDEO_MODELS
+from expectations import VIDEO_MODELS
 from typer.testing import CliRunner
 
 from vidcompare import cli

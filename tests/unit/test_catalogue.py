@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 
 import pytest
+from expectations import VIDEO_MODELS
 from google.genai import types
 
 from vidcompare.devstack.stack import free_port
@@ -18,21 +19,6 @@ from vidcompare.providers.gemini import known
 from vidcompare.providers.gemini.catalogue import Catalogue, get_from_api, list_from_api
 from vidcompare.testing.fake_gemini import DEFAULT_MODELS, FakeGemini
 
-# The fake's video models, as the catalogue orders them: current ones newest first (Pro,
-# Flash, Flash-Lite; stable before preview), aliases after them, deprecated ones last.
-VIDEO_MODELS = [
-    "gemini-4-argon",
-    "gemini-3.8-flash",
-    "gemini-3.6-flash",
-    "gemini-3.5-flash-lite",
-    "gemini-3.1-pro-preview",
-    "gemini-flash-latest",
-    "gemini-pro-latest",
-    "gemini-3.7-flash",
-    "gemini-3.5-flash",
-    "gemini-3.1-flash-lite",
-    "gemini-3-flash-preview",
-]
 TODAY = dt.date(2026, 11, 26)
 
 

@@ -32,7 +32,7 @@ from vidcompare.devstack.stack import Stack, StackInfo
 from vidcompare.web import asset
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 OFFLINE = {"local-scenes": "Local Scenes", "local-motion-colour": "Local Motion & Colour"}
 SLOW_MODEL = "gemini-3.8-flash"  # answered by the fake Gemini server after a delay
 WEB_KEY = "vc_web_test_key"
