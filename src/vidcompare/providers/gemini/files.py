@@ -32,6 +32,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import time
 import uuid
 
 from google import genai
@@ -135,7 +136,9 @@ async def _cached_or_uploaded(client: genai.Client, video) -> dict:
     sha = video.sha256
     me = uuid.uuid4().hex  # per lookup: two instances must not both upload
     poll = first_poll = settings().gemini_poll_s
-    while True:
+    # Bounded: long enough for an upload, its PROCESSING limit and a dead uploader's lease.
+    give_up_at = time.monotonic() + 2 * settings().video_processing_limit_s
+    while time.monotonic() < give_up_at:
         decision, found = await model_files.attempt(
             functools.partial(
                 model_files.decide,
@@ -168,6 +171,10 @@ async def _cached_or_uploaded(client: genai.Client, video) -> dict:
                 await asyncio.to_thread(model_files.release, sha, me)
                 raise
             poll = first_poll
+    raise ModelError(
+        f"video {video.video_id} did not become usable at the Gemini Files API within "
+        f"{2 * settings().video_processing_limit_s:g} s"
+    )
 
 
 async def _still_usable(client: genai.Client, name: str) -> bool:
