@@ -1,4 +1,4 @@
-"""``python -m vidcompare.cli``: the ``vidcompare`` command (infra/deploy.sh runs it so)."""
+"""``python -m vidcompare.cli``: the same CLI as the ``vidcompare`` command."""
 
 from vidcompare.cli import app
 
