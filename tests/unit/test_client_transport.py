@@ -1,6 +1,6 @@
 """The Python clients against an ``httpx.MockTransport``: what they send, how they read
-refusals. No stack: the transport answers as the server would, error bodies and all
-(made by the server's own :func:`vidcompare.api.http.error_response`).
+refusals. No stack: the transport answers as the server does, with the API's one error
+shape ``{"error": {"code", "message", "details"}}``, or as a proxy in front of it might.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from vidcompare.api.http import error_response
 from vidcompare.client import AsyncClient, Client, ClientError, ServerError, Unreachable
-from vidcompare.errors import InvalidRequest, RetryLater, VidcompareError
 from vidcompare.schemas import BatchAccepted, CancelAnswer, JobStatus, JobView
 
 BASE = "http://vidcompare.test"
@@ -72,16 +70,17 @@ def ok(model: BaseModel, status: int = 200) -> Callable[[], httpx.Response]:
     return lambda: httpx.Response(status, content=model.model_dump_json())
 
 
-def refusal(error: VidcompareError) -> Callable[[], httpx.Response]:
-    """The server's own answer for ``error``, as it reaches the client."""
-
-    def answer() -> httpx.Response:
-        served = error_response(error)
-        return httpx.Response(
-            served.status_code, headers=list(served.headers.items()), content=served.get_data()
-        )
-
-    return answer
+def refusal(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, str]] | None = None,
+    retry_after: int | None = None,
+) -> Callable[[], httpx.Response]:
+    """The server's refusal: the one error body, and ``Retry-After`` when it says when."""
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return lambda: httpx.Response(status, json=body, headers=headers)
 
 
 def sent(request: httpx.Request) -> tuple[str, str, object]:
@@ -170,8 +169,13 @@ def test_the_async_client_sends_the_same_calls():
 
 
 def test_a_400_is_a_client_error_with_the_servers_message_and_details():
-    bad_field = InvalidRequest.for_field("models[1]", "unknown model 'nope'")
-    with Recorder(refusal(bad_field)).client() as vc, pytest.raises(ClientError) as raised:
+    bad_field = refusal(
+        400,
+        "INVALID_ARGUMENT",
+        "models[1]: unknown model 'nope'",
+        [{"field": "models[1]", "message": "unknown model 'nope'"}],
+    )
+    with Recorder(bad_field).client() as vc, pytest.raises(ClientError) as raised:
         vc.start_batch(["v1"], ["Cuts?"], ["local-scenes", "nope"])
     error = raised.value
     assert (error.status, error.code, error.message) == (
@@ -184,11 +188,9 @@ def test_a_400_is_a_client_error_with_the_servers_message_and_details():
 
 
 def test_a_503_with_retry_after_is_a_server_error():
-    busy = RetryLater("the queue is not ready; try again", retry_after_s=30)
-    server = Recorder(refusal(busy))
-    with server.client() as vc, pytest.raises(ServerError) as raised:
+    busy = refusal(503, "UNAVAILABLE", "the queue is not ready; try again", retry_after=30)
+    with Recorder(busy).client() as vc, pytest.raises(ServerError) as raised:
         vc.job("job-1")
-    assert server.answer().headers["Retry-After"] == "30"  # what the server sent
     error = raised.value
     assert (error.status, error.code, error.message, error.details) == (
         503,
@@ -252,7 +254,7 @@ def test_no_answer_at_all_is_unreachable():
 
 
 def test_the_async_client_reads_refusals_the_same_way():
-    server = Recorder(refusal(RetryLater("not now", retry_after_s=5)))
+    server = Recorder(refusal(503, "UNAVAILABLE", "not now", retry_after=5))
 
     async def scenario() -> None:
         async with server.async_client() as vc:
