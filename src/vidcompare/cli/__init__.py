@@ -5,14 +5,19 @@ recorded in ``~/.local/state/vidcompare/stack.json`` by ``vidcompare up``, else 
 ``--api-key`` (or ``VIDCOMPARE_API_KEY``) when auth is on. A refusal prints the server's
 error (code, message, details) on stderr and exits 1.
 
-The typer ``app`` is here with its command table; the commands live by job::
+The typer ``app`` and its command table are here; the rest, one module a job::
 
-    stack.py    up, down, reset, emulator (the local stack)    demo.py   demo
-    jobs.py     batch, status, jobs, result, cancel             pairs.py  batch --pairs FILE
-    videos.py   upload, videos                                  models.py models
-    deploy.py   deploy, teardown, new-key
-    options.py  shared options    session.py  the API client, errors and exit codes
-    render.py   tables, results, progress    report.py  a result as tables and text
+    stack.py     up, down, reset, emulator, and status without a job: the local stack
+    demo.py      demo
+    jobs.py      batch, status, jobs, result, cancel
+    pairs.py     the file of ``batch --pairs``
+    videos.py    upload, videos
+    models.py    models
+    deploy.py    deploy, teardown, new-key
+    options.py   the options several commands share
+    session.py   a command's API client; a failure as a message on stderr and exit 1
+    render.py    what is printed: tables, a result in each format, progress
+    report.py    results, jobs and videos as rows and text, no terminal needed
 """
 
 from __future__ import annotations
