@@ -2,7 +2,7 @@
 
 The end-to-end batch runs the installed ``vidcompare`` console script in a subprocess, as a
 user would; the other commands go through typer's CliRunner. Expected cells are computed
-from the API's raw JSON, not from :mod:`vidcompare.report`.
+from the API's raw JSON, not from :mod:`vidcompare.cli.report`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from vidcompare import cli
+from vidcompare.cli import render, session
 from vidcompare.client import AsyncClient, Client, ClientError, Unreachable
 from vidcompare.devstack.stack import free_port
 from vidcompare.schemas import JobView
@@ -401,7 +402,7 @@ def test_error_details_the_message_does_not_hold_are_listed(capsys):
         403, "PERMISSION_DENIED", "not allowed", [{"field": "video_ids[0]", "message": "not yours"}]
     )
     with pytest.raises(typer.Exit) as raised:
-        raise cli._api_failure(error)
+        raise session.api_failure(error)
     assert raised.value.exit_code == 1
     assert capsys.readouterr().err == (
         "error: PERMISSION_DENIED (403): not allowed\n  - video_ids[0]: not yours\n"
@@ -540,12 +541,12 @@ def test_sync_client_env_defaults_and_wait_callback(stack, videos, monkeypatch):
             vc.wait(vc.start_batch([videos["green"]], ["a?", "b?", "c?"], MODELS).job_id, timeout=0)
 
 
-def test_live_progress_bar_on_a_terminal(stack, videos, client, monkeypatch):
+def test_live_progress_bar_on_a_terminal(stack, videos, client):
     screen = io.StringIO()
-    monkeypatch.setattr(cli, "console", Console(file=screen, force_terminal=True, width=120))
+    terminal = Console(file=screen, force_terminal=True, width=120)
     prompts = [f"Part {i}?" for i in range(6)]
     accepted = client.start_batch([videos["red_blue"]], prompts, MODELS)
-    job = cli.follow(client, accepted.job_id, poll_seconds=0.02)
+    job = render.follow(client, accepted.job_id, poll_seconds=0.02, screen=terminal)
     assert job.status.value == "completed"
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
     assert re.search(r"Processing combination [1-6]/6\.\.\. .*━.* \d+%", shown)

@@ -1,8 +1,8 @@
 """Python clients for the vidcompare HTTP API: :class:`Client` (sync) and :class:`AsyncClient`.
 
-Both speak httpx and share one request builder and one answer parser (the ``_calls``
-below); they differ only in how they send. Every answer is a pydantic model from
-:mod:`vidcompare.schemas`::
+Both speak httpx and share one description of every call (``_Calls`` below: method, path,
+body, how to read the answer); they differ only in how they send. Every answer is a
+pydantic model from :mod:`vidcompare.schemas`::
 
     from vidcompare.client import Client
 
@@ -24,6 +24,11 @@ Errors: every refusal of the server raises an :class:`APIError` carrying its bod
     │                         an unknown job or video, a finished job cancelled, …
     ├── ServerError     5xx
     └── Unreachable       0   nobody answered at the base URL (code "UNREACHABLE")
+
+An answer without the API's JSON error body (a proxy's page, an empty 502) is code
+"HTTP_ERROR", its message the status's reason and what the body says, on one line.
+
+Tests plug in an ``httpx.MockTransport`` (or any transport) with ``transport=``.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ __all__ = [
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 UPLOAD_CHUNK_BYTES = 1024 * 1024
+FOREIGN_BODY_CHARS = 300  # of an error answer that is not ours, in its message
 T = TypeVar("T")
 ProgressCallback = Callable[[JobView], object]
 
@@ -86,15 +92,25 @@ class APIError(Exception):
 
     @staticmethod
     def from_response(response: httpx.Response) -> APIError:
-        """The error a failed answer stands for: its JSON error body, else its text."""
+        """The error a failed answer stands for: its JSON error body, else what came instead."""
         try:
             error = response.json()["error"]
             code, message = str(error["code"]), str(error["message"])
             details = error.get("details") or []
         except (ValueError, KeyError, TypeError):
-            code, message, details = "HTTP_ERROR", response.text[:500], []
+            code, message, details = "HTTP_ERROR", _foreign_message(response), []
         kind = ServerError if response.status_code >= 500 else ClientError
         return kind(response.status_code, code, message, details)
+
+
+def _foreign_message(response: httpx.Response) -> str:
+    """``Bad Gateway: <html> <head><title>502 Bad Gateway</title>…``: the reason, then the
+    body on one line and cut short (a proxy's page is many lines of HTML, or nothing)."""
+    reason = response.reason_phrase or f"HTTP {response.status_code}"
+    said = " ".join(response.text.split())
+    if len(said) > FOREIGN_BODY_CHARS:
+        said = said[: FOREIGN_BODY_CHARS - 1] + "…"
+    return f"{reason}: {said}" if said else reason
 
 
 class ClientError(APIError):
@@ -280,14 +296,20 @@ class _Settings:
 class Client(_Settings):
     """Sync client. ``base_url`` defaults to ``VIDCOMPARE_URL``, then the local stack's
     default ``http://127.0.0.1:8000``; ``api_key`` to ``VIDCOMPARE_API_KEY`` (sent as
-    ``X-API-Key``). The underlying ``httpx.Client`` is ``self.http``.
+    ``X-API-Key``). ``transport`` replaces httpx's network transport (a test's
+    ``httpx.MockTransport``). The underlying ``httpx.Client`` is ``self.http``.
     """
 
     def __init__(
-        self, base_url: str | None = None, *, api_key: str | None = None, timeout: float = 60.0
+        self,
+        base_url: str | None = None,
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(base_url, api_key, timeout)
-        self.http = httpx.Client(**self.http_args)
+        self.http = httpx.Client(**self.http_args, transport=transport)
 
     def close(self) -> None:
         self.http.close()
@@ -373,16 +395,21 @@ class Client(_Settings):
 
 
 class AsyncClient(_Settings):
-    """The async twin of :class:`Client`: the same constructor and methods, awaited;
-    ``start_batch`` takes its fields by keyword. ``self.http`` is an ``httpx.AsyncClient``;
-    close with ``aclose`` or ``async with``.
+    """The async twin of :class:`Client`: the same constructor (``transport``: an
+    ``httpx.AsyncBaseTransport``) and methods, awaited; ``start_batch`` takes its fields by
+    keyword. ``self.http`` is an ``httpx.AsyncClient``; close with ``aclose`` or ``async with``.
     """
 
     def __init__(
-        self, base_url: str | None = None, *, api_key: str | None = None, timeout: float = 60.0
+        self,
+        base_url: str | None = None,
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(base_url, api_key, timeout)
-        self.http = httpx.AsyncClient(**self.http_args)
+        self.http = httpx.AsyncClient(**self.http_args, transport=transport)
 
     async def aclose(self) -> None:
         await self.http.aclose()
