@@ -34,7 +34,6 @@ Tests plug in an ``httpx.MockTransport`` (or any transport) with ``transport=``.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from urllib.parse import quote
 
 import httpx
 
+from vidcompare.config import DEFAULT_URL, tool_settings
 from vidcompare.schemas import (
     BatchAccepted,
     CancelAnswer,
@@ -70,7 +70,6 @@ __all__ = [
     "WaitOptions",
 ]
 
-DEFAULT_URL = "http://127.0.0.1:8000"
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 FOREIGN_BODY_CHARS = 300  # of an error answer that is not ours, in its message
 T = TypeVar("T")
@@ -281,8 +280,9 @@ class _Settings:
     """Where and as whom both clients call: arguments, else the environment, else local."""
 
     def __init__(self, base_url: str | None, api_key: str | None, timeout: float) -> None:
-        self.base_url = (base_url or os.environ.get("VIDCOMPARE_URL") or DEFAULT_URL).rstrip("/")
-        api_key = api_key or os.environ.get("VIDCOMPARE_API_KEY")
+        from_env = tool_settings()  # VIDCOMPARE_URL, VIDCOMPARE_API_KEY
+        self.base_url = (base_url or from_env.url).rstrip("/")
+        api_key = api_key or from_env.api_key
         self.http_args: dict[str, Any] = {
             "base_url": self.base_url,
             "headers": {"X-API-Key": api_key} if api_key else {},
