@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The web page's tests (tests/test_web.py) drive Debian's Chromium through Playwright from
+# The web page's tests (tests/web/test_web.py) drive Debian's Chromium through Playwright from
 # PyPI; Playwright's own browser downloads are never used. Install it when it is missing
 # and this machine can (apt-get, as root or with sudo); otherwise stop, saying what to run.
 set -uo pipefail

@@ -7,8 +7,9 @@
 
 Wire shapes (what the API answers) are in :mod:`vidcompare.schemas`; a stored document
 holds more (owner, lease, totals, expiry) and is turned into those by the API.
-Every field has a default where a document may lack it (written by an older version,
-read with a field mask, or made by a crash record before any claim).
+A field has a default wherever a stored document may lack it (written by an older
+version, read with a field mask, or made by a crash record before any claim); unknown
+fields are kept. ``to_doc`` is for whole documents being created, never partial reads.
 """
 
 from __future__ import annotations

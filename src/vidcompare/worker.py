@@ -29,7 +29,6 @@ from vidcompare.errors import (
     NotFound,
     PermanentModelError,
     RetryLater,
-    VideoNotReady,
 )
 from vidcompare.judging import judge_combination, shuffle_seed
 from vidcompare.plan import Plan
@@ -192,15 +191,16 @@ def process(job_id: str, index: int) -> str:
         try:
             with Heartbeat(job_id, index, holder):
                 comparison = run_async(_run_combination(job_id, index, video_id, prompt, claim.job))
+            recorded = store.commit_combination(job_id, index, comparison)
         except (PermanentModelError, NotFound) as exc:
             store.fail_job(job_id, exc.message)
             return f"failed: {exc.message}"
-        except VideoNotReady:
-            # Nothing is recorded: the combination runs when its message comes back and
-            # the video is ready (its upload state is in Firestore, for any instance).
+        except RetryLater:
+            # Nothing is recorded (the video is not ready, or Firestore stayed busy with
+            # other writers): give the combination back, so that its redelivery claims it
+            # at once instead of waiting out our lease. Not a crash: it is not counted.
             store.release_claim(job_id, index, worker=holder)
             raise
-        recorded = store.commit_combination(job_id, index, comparison)
         outcome = "done" if recorded else "duplicate: recorded by another worker"
     else:
         outcome = "duplicate: already done"

@@ -8,6 +8,7 @@ the commit that makes ``done == total`` finishes the job (``jobs.finish_if_compl
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -17,11 +18,13 @@ from typing import Any
 from google.cloud import firestore
 
 from vidcompare.documents import SUMMARY_FIELDS, ComboDoc, ComboState, JobDoc
-from vidcompare.errors import LeaseHeld
+from vidcompare.errors import LeaseHeld, RetryLater
 from vidcompare.gcp import firestore_client
 from vidcompare.schemas import Comparison, JobStatus, dump
 from vidcompare.store.jobs import counter_increments, start_job
 from vidcompare.store.refs import combo_ref, comparisons, expiry, job_ref, now, transact
+
+log = logging.getLogger(__name__)
 
 
 class ClaimAction(StrEnum):
@@ -102,7 +105,11 @@ def claim_combination(
 
     claim = transact(run)
     if claim.action is ClaimAction.run and claim.job and claim.job.status is JobStatus.pending:
-        start_job(job_id)
+        try:
+            start_job(job_id)
+        except RetryLater:
+            # Harmless to skip: the job is pending until a later claim (any lane) moves it.
+            log.warning("job %s stayed pending: its document was busy", job_id)
     return claim
 
 

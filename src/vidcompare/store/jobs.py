@@ -209,7 +209,8 @@ def _transition(
         except FailedPrecondition:
             continue  # someone else wrote first: decide again on what they wrote
     raise RetryLater(
-        f"job {job_id} changed under {TRANSITION_ATTEMPTS} attempts to update it; try again"
+        f"job {job_id} changed under {TRANSITION_ATTEMPTS} attempts to update it; try again",
+        retry_after_s=1,
     )
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from google.api_core.exceptions import Aborted, DeadlineExceeded, ServiceUnavailable
 from google.cloud import firestore
 
 from vidcompare.config import settings
@@ -73,6 +74,8 @@ def transact(body: Callable[[firestore.Transaction], T]) -> T:
     transaction = firestore_client().transaction(max_attempts=TRANSACTION_ATTEMPTS)
     try:
         return firestore.transactional(body)(transaction)
+    except (Aborted, ServiceUnavailable, DeadlineExceeded) as exc:  # a read inside it
+        raise RetryLater(f"Firestore is busy ({exc.message}); try again", retry_after_s=1) from exc
     except ValueError as exc:  # "Failed to commit transaction in 20 attempts."
         if "commit transaction" not in str(exc):
             raise

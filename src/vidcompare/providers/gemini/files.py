@@ -171,9 +171,9 @@ async def _cached_or_uploaded(client: genai.Client, video) -> dict:
                 await asyncio.to_thread(model_files.release, sha, me)
                 raise
             poll = first_poll
-    raise ModelError(
+    raise VideoNotReady(
         f"video {video.video_id} did not become usable at the Gemini Files API within "
-        f"{2 * settings().video_processing_limit_s:g} s"
+        f"{2 * settings().video_processing_limit_s:g} s; looking again"
     )
 
 
