@@ -103,10 +103,12 @@ def test_batch_wait_follows_progress_then_prints_the_exact_tables(stack, videos,
     ]
     assert "Traceback" not in done.stderr
 
-    # Progress: one line per change, percent never going back, ending at 100 %.
+    # Progress on stderr: one line per change, percent never going back, ending at 100 %.
+    # stdout is the result alone, its heading first.
     lines = done.stdout.splitlines()
-    first_table = lines.index("Results (4/4 combinations)") - 1  # the heading line before
-    progress = lines[:first_table]
+    first_table = 0
+    assert lines[first_table + 1] == "Results (4/4 combinations)"
+    progress = done.stderr.splitlines()[1:]  # after "job …: 4 combinations"
     assert progress and all(PROGRESS_LINE.match(line) for line in progress), progress
     percents = [float(PROGRESS_LINE.match(line).group(1)) for line in progress]
     assert percents == sorted(percents) and percents[0] < 100
@@ -259,6 +261,7 @@ def test_pairs_from_csv_and_json_files(stack, videos, tmp_path):
         + ["--format", "md", *url],
     )
     assert ran.exit_code == 0, ran.output
+    assert ran.stdout.startswith("# job ")  # the Markdown alone: progress went to stderr
     assert (
         f"| 1 | {pairs[0]['video_id']} | Cuts \\| colours, please? | Local Scenes |" in ran.stdout
     )

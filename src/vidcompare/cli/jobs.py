@@ -137,7 +137,8 @@ def batch(
             return
         errors.print(f"job {accepted.job_id}: {accepted.total_combinations} combinations")
         try:
-            job = follow(client, accepted.job_id, poll_seconds=poll)
+            # On stderr: stdout is the result alone, so `--format json | jq` works.
+            job = follow(client, accepted.job_id, poll_seconds=poll, screen=errors)
         except KeyboardInterrupt:
             raise fail(
                 f"stopped following; job {accepted.job_id} runs on in the background "
