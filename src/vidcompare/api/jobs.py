@@ -158,11 +158,14 @@ def _result(job: JobDoc) -> JobResult:
 
 def cancel(job_id: str, *, owner: str | None) -> CancelAnswer:
     status = store.cancel_job(job_id, owner=owner)
+    # Held combinations first, then the count: one that commits in between is counted in
+    # both (the answer's bound holds); the other order could count it in neither.
+    still_running = store.running_combinations(job_id)
     job = store.get_job(job_id, owner=owner)
     return CancelAnswer(
         job_id=job_id,
         status=status,
         completed_combinations=job.completed_combinations,
         total_combinations=job.total_combinations,
-        still_running=store.running_combinations(job_id),
+        still_running=still_running,
     )
