@@ -23,7 +23,8 @@ Errors: every refusal of the server raises an :class:`APIError` carrying its bod
     ├── ClientError     4xx   the request was refused: a bad field (details name it),
     │                         an unknown job or video, a finished job cancelled, …
     ├── ServerError     5xx
-    └── Unreachable       0   nobody answered at the base URL (code "UNREACHABLE")
+    ├── Unreachable       0   nobody answered at the base URL (code "UNREACHABLE")
+    └── UploadFailed      0   Cloud Storage did not take a large upload's bytes (resumable)
 
 An answer without the API's JSON error body (a proxy's page, an empty 502) is code
 "HTTP_ERROR", its message the status's reason and what the body says, on one line.
@@ -34,6 +35,7 @@ Tests plug in an ``httpx.MockTransport`` (or any transport) with ``transport=``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +46,15 @@ from urllib.parse import quote
 import httpx
 
 from vidcompare.config import DEFAULT_URL, tool_settings
+from vidcompare.resumable import (
+    Journal,
+    OpenUpload,
+    SendFailed,
+    SessionGone,
+    SessionSender,
+    UploadProgress,
+    file_sha256,
+)
 from vidcompare.schemas import (
     BatchAccepted,
     CancelAnswer,
@@ -53,6 +64,7 @@ from vidcompare.schemas import (
     JobView,
     ModelCatalog,
     Pair,
+    UploadSession,
     VideoInfo,
     VideoList,
 )
@@ -67,10 +79,14 @@ __all__ = [
     "ClientError",
     "ServerError",
     "Unreachable",
+    "UploadFailed",
     "WaitOptions",
 ]
 
 UPLOAD_CHUNK_BYTES = 1024 * 1024
+# Up to this size a video is sent as one request body to the API (well under the
+# 32 MiB request cap); larger ones go straight to Cloud Storage, resumably.
+SMALL_UPLOAD_BYTES = 8 * 1024 * 1024
 FOREIGN_BODY_CHARS = 300  # of an error answer that is not ours, in its message
 T = TypeVar("T")
 ProgressCallback = Callable[[JobView], object]
@@ -126,6 +142,14 @@ class Unreachable(APIError):
     def __init__(self, base_url: str, exc: Exception) -> None:
         reason = str(exc) or type(exc).__name__
         super().__init__(0, "UNREACHABLE", f"{base_url} did not answer ({reason})")
+
+
+class UploadFailed(APIError):
+    """Cloud Storage did not take the bytes (refused them, or stayed unreachable). The
+    session is kept: uploading the same file again resumes it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, "UPLOAD_FAILED", message)
 
 
 # ---------------------------------------------------- requests and their answers
@@ -199,6 +223,18 @@ class _Calls:
         }
         params = {"filename": path.name}
         return _Call("POST", "/api/videos", VideoInfo.model_validate, params, headers=headers)
+
+    @staticmethod
+    def start_upload(path: Path, content_type: str | None, sha256: str) -> _Call[UploadSession]:
+        body = {"filename": path.name, "size_bytes": path.stat().st_size, "sha256": sha256}
+        if content_type:
+            body["content_type"] = content_type
+        return _Call("POST", "/api/uploads", UploadSession.model_validate, json=body)
+
+    @staticmethod
+    def finalize_upload(upload_id: str) -> _Call[VideoInfo]:
+        path = f"/api/uploads/{_segment(upload_id)}/finalize"
+        return _Call("POST", path, VideoInfo.model_validate)
 
     @staticmethod
     def videos() -> _Call[list[VideoInfo]]:
@@ -282,7 +318,8 @@ class _Settings:
     def __init__(self, base_url: str | None, api_key: str | None, timeout: float) -> None:
         from_env = tool_settings()  # VIDCOMPARE_URL, VIDCOMPARE_API_KEY
         self.base_url = (base_url or from_env.url).rstrip("/")
-        api_key = api_key or from_env.api_key
+        self.api_key = api_key = api_key or from_env.api_key
+        self.timeout = timeout
         self.http_args: dict[str, Any] = {
             "base_url": self.base_url,
             "headers": {"X-API-Key": api_key} if api_key else {},
@@ -310,9 +347,13 @@ class Client(_Settings):
     ) -> None:
         super().__init__(base_url, api_key, timeout)
         self.http = httpx.Client(**self.http_args, transport=transport)
+        # Bytes go to Cloud Storage's session URL: no base URL, and never the API key.
+        self.storage_http = httpx.Client(timeout=timeout, transport=transport)
+        self.journal = Journal()
 
     def close(self) -> None:
         self.http.close()
+        self.storage_http.close()
 
     def __enter__(self) -> Client:
         return self
@@ -332,11 +373,64 @@ class Client(_Settings):
         its default judges and the most models a batch may run."""
         return self._send(_Calls.models())
 
-    def upload(self, path: str | Path, *, content_type: str | None = None) -> VideoInfo:
-        """Upload a video file (streamed, never read whole into memory); its ``VideoInfo``."""
+    def upload(
+        self,
+        path: str | Path,
+        *,
+        content_type: str | None = None,
+        progress: UploadProgress | None = None,
+    ) -> VideoInfo:
+        """Upload a video file of any size; its ``VideoInfo`` (the video you already have,
+        if you uploaded these bytes before). ``progress(sent, total)`` is called as bytes go.
+
+        A small file is one request; a large one goes straight to Cloud Storage in chunks,
+        through dropped connections, and a run killed half-way resumes where it stopped
+        when run again (open sessions are kept in the state directory's ``uploads/``).
+        Never read whole into memory."""
         path = Path(path)
+        size = path.stat().st_size
+        if size > SMALL_UPLOAD_BYTES:
+            return self._upload_resumably(path, content_type, progress)
         with path.open("rb") as stream:
-            return self._send(_Calls.upload(path, content_type), stream)
+            video = self._send(_Calls.upload(path, content_type), stream)
+        if progress:
+            progress(size, size)
+        return video
+
+    def _upload_resumably(
+        self, path: Path, content_type: str | None, progress: UploadProgress | None
+    ) -> VideoInfo:
+        size = path.stat().st_size
+        open_upload = self.journal.find(self.base_url, path)
+        for _ in range(2):  # a session that is gone is started afresh, once
+            if open_upload is None:
+                session = self._send(_Calls.start_upload(path, content_type, file_sha256(path)))
+                if session.existing is not None:  # these bytes are there already
+                    if progress:
+                        progress(size, size)
+                    return session.existing
+                assert session.upload_url is not None
+                open_upload = OpenUpload(
+                    session.upload_id, session.upload_url, size, session.chunk_bytes
+                )
+                self.journal.remember(self.base_url, path, open_upload)
+            sender = SessionSender(self.storage_http, open_upload, path, progress=progress)
+            try:
+                sender.send()
+            except SessionGone:
+                self.journal.forget(self.base_url, path)
+                open_upload = None
+                continue
+            except SendFailed as exc:
+                raise UploadFailed(str(exc)) from exc
+            try:
+                video = self._send(_Calls.finalize_upload(open_upload.upload_id))
+            except ClientError:  # expired, not a video, unknown: this session is done
+                self.journal.forget(self.base_url, path)
+                raise
+            self.journal.forget(self.base_url, path)
+            return video
+        raise UploadFailed("Cloud Storage dropped the upload session twice; try again")
 
     def videos(self) -> list[VideoInfo]:
         """The caller's uploaded videos."""
@@ -430,9 +524,23 @@ class AsyncClient(_Settings):
     async def models(self) -> ModelCatalog:
         return await self._send(_Calls.models())
 
-    async def upload(self, path: str | Path, *, content_type: str | None = None) -> VideoInfo:
+    async def upload(
+        self,
+        path: str | Path,
+        *,
+        content_type: str | None = None,
+        progress: UploadProgress | None = None,
+    ) -> VideoInfo:
         path = Path(path)
-        return await self._send(_Calls.upload(path, content_type), _chunks(path))
+        size = path.stat().st_size
+        if size > SMALL_UPLOAD_BYTES:  # the resumable protocol, in a thread of its own
+            with Client(self.base_url, api_key=self.api_key, timeout=self.timeout) as client:
+                upload = functools.partial(client.upload, content_type=content_type)
+                return await asyncio.to_thread(upload, path, progress=progress)
+        video = await self._send(_Calls.upload(path, content_type), _chunks(path))
+        if progress:
+            progress(size, size)
+        return video
 
     async def videos(self) -> list[VideoInfo]:
         return await self._send(_Calls.videos())

@@ -21,6 +21,9 @@ DEFAULT_JUDGE = "local-rubric"  # offline: works with no key
 # How long Pub/Sub waits for process_combo to answer a push (its 540 s timeout, and more).
 ACK_DEADLINE_S = 600
 DEFAULT_URL = "http://127.0.0.1:8000"
+# What API Gateway and Cloud Run take in one request body; the local gateway refuses
+# more too, so that nothing passes locally that production would refuse.
+REQUEST_CAP_BYTES = 32 * 1024 * 1024
 
 
 def _int(name: str, default: int) -> int:

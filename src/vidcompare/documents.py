@@ -4,6 +4,8 @@
 ``jobs/{job_id}/comparisons/{index}``   :class:`ComboDoc`: lease, attempts, the comparison
 ``videos/{video_id}``                   :class:`VideoDoc`: where a video is and what it is
 ``gemini_files/{sha256}``               :class:`GeminiFileDoc`: a video's Files API upload
+``uploads/{upload_id}``                 :class:`UploadDoc`: a resumable upload to the bucket
+``video_digests/{key}``                 which video holds an owner's bytes (see ``store``)
 
 Wire shapes (what the API answers) are in :mod:`vidcompare.schemas`; a stored document
 holds more (owner, lease, totals, expiry) and is turned into those by the API.
@@ -177,6 +179,31 @@ class VideoDoc(Stored, VideoInfo):
 
     def info(self) -> VideoInfo:
         return VideoInfo.model_validate(self.model_dump(include=set(VideoInfo.model_fields)))
+
+
+class UploadState(StrEnum):
+    open = "open"  # the session takes bytes; finalize once they are all sent
+    finalized = "finalized"  # probed and recorded as ``video_id`` (maybe an older video)
+    rejected = "rejected"  # not a video we can decode: the object was deleted
+
+
+class UploadDoc(Stored):
+    """``uploads/{upload_id}``: a resumable upload straight to the bucket, until it is
+    finalized. The session URL is the bearer of the right to write: never listed."""
+
+    upload_id: str
+    owner: str | None = None
+    filename: str
+    object_name: str  # under ``incoming/`` until finalized
+    content_type: str
+    size_bytes: int
+    upload_url: str
+    state: UploadState = UploadState.open
+    video_id: str | None = None
+    error: str | None = None
+    created_at: dt.datetime
+    expires_at: dt.datetime  # finalize before this; then the object is abandoned
+    expire_at: dt.datetime | None = None  # Firestore's TTL
 
 
 class GeminiFileDoc(Stored):

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel
 
@@ -59,6 +59,11 @@ class VidcompareError(Exception):
         self.message = message
         self.details = details or []
 
+    @classmethod
+    def for_field(cls, field: str, message: str) -> Self:
+        """This error about one field of the request, named in its message and details."""
+        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
+
     def body(self) -> ErrorBody:
         return ErrorBody(
             error=ErrorInfo(code=self.code, message=self.message, details=self.details)
@@ -72,10 +77,6 @@ class VidcompareError(Exception):
 class InvalidRequest(VidcompareError):
     http_status = 400
     code = "INVALID_ARGUMENT"
-
-    @classmethod
-    def for_field(cls, field: str, message: str) -> InvalidRequest:
-        return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
 
 
 class Unauthenticated(VidcompareError):

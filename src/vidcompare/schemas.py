@@ -277,6 +277,50 @@ class VideoList(BaseModel):
     videos: list[VideoInfo]
 
 
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Filename = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024)]
+
+
+class UploadRequest(BaseModel):
+    """Body of ``POST /api/uploads``: a resumable upload straight to the bucket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Filename
+    size_bytes: int = Field(gt=0)
+    content_type: str | None = None
+    # The file's SHA-256, when the client knows it: bytes the owner already has are not
+    # sent again (the server checks the hash itself at finalize anyway).
+    sha256: Sha256Hex | None = None
+    # A web page's origin, allowed to send to the session (default: the Origin header).
+    origin: str | None = None
+
+
+class UploadSession(BaseModel):
+    """A Cloud Storage resumable-upload session for one new object, or the video the
+    owner already has with these bytes (``existing``; nothing to upload)."""
+
+    upload_id: str
+    upload_url: str | None = None
+    object_name: str | None = None
+    size_bytes: int
+    content_type: str
+    chunk_bytes: int  # send chunks of this size (a multiple of 256 KiB); the last may be short
+    expires_at: dt.datetime | None = None  # finalize before this
+    existing: VideoInfo | None = None
+
+
+class VideoImport(BaseModel):
+    """Body of ``POST /api/videos`` as JSON: a video already in Cloud Storage, copied in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gcs_uri: Annotated[
+        str, StringConstraints(pattern=r"^gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]/.+$")
+    ]
+    filename: Filename | None = None
+
+
 class SweepReport(BaseModel):
     """``POST /internal/sweep``: what the sweep found and republished."""
 

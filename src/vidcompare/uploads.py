@@ -1,214 +1,232 @@
-"""Videos: streamed into the bucket, described in Firestore, fetched for local models.
+"""How a video's bytes arrive: a raw request body, a resumable upload straight to the
+bucket, or an object already in Cloud Storage. Each ends in :func:`intake.take_in`.
 
-Bytes are never held whole in memory: uploads go to Cloud Storage through a resumable
-``BlobWriter`` in fixed chunks while they are hashed, the probe reads the object back
-through a ranged ``BlobReader``, and local models get a cached file on disk.
+API Gateway and Cloud Run cap a request at 32 MiB and a video is 100-500 MB, so large
+files never pass through a function: the service opens a Cloud Storage resumable-upload
+session server-side, with its own credentials (no key, no signing), for exactly one new
+object name, content type and size. The client sends the bytes to the session URL in
+chunks, resumes from the offset the session reports, and asks to finalize. Bytes are
+never held whole in memory on any path.
 """
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
 import hashlib
 import mimetypes
-import os
 import re
-import tempfile
-import threading
-import time
 import uuid
-from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+import httpx
+from google.api_core import exceptions as gcs_errors
 
 from vidcompare import store
 from vidcompare.config import settings
-from vidcompare.documents import VideoDoc
-from vidcompare.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
-from vidcompare.gcp import bucket
-from vidcompare.media.analysis import probe
-from vidcompare.providers.base import VideoSource
-from vidcompare.schemas import VideoInfo
+from vidcompare.documents import UploadDoc, UploadState
+from vidcompare.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    UnsupportedMediaType,
+)
+from vidcompare.gcp import bucket, storage_client
+from vidcompare.intake import copy_object, delete_quietly, take_in, video_object_name
+from vidcompare.media.formats import safe_name
+from vidcompare.schemas import UploadRequest, UploadSession, VideoImport, VideoInfo
 
-# Resumable uploads need a multiple of 256 KiB; 8 MiB bounds memory per upload.
+# Resumable uploads need a multiple of 256 KiB; 8 MiB bounds memory per upload and is
+# what a client is told to send per request (well under the 32 MiB request cap).
 UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
 READ_BLOCK_BYTES = 1024 * 1024
-PROBE_CHUNK_BYTES = 1024 * 1024
-
-
-def _safe_name(filename: str) -> str:
-    name = PurePosixPath(filename.replace("\\", "/")).name
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
-    return name[:100] or "video"
+# Where resumable uploads land until they are finalized; the bucket's lifecycle rule
+# deletes what is left there a day later (abandoned uploads).
+INCOMING_PREFIX = "incoming/"
+# A session is finalized within this, or its object is abandoned.
+UPLOAD_WINDOW = dt.timedelta(hours=24)
 
 
 def new_video_id(filename: str) -> str:
-    stem = _safe_name(filename).rsplit(".", 1)[0][:40].strip("-.") or "video"
+    stem = safe_name(filename).rsplit(".", 1)[0][:40].strip("-.") or "video"
     return f"{stem}-{uuid.uuid4().hex[:8]}"
 
 
-# FFmpeg's demuxer -> the video's media type; a demuxer serving several formats picks
-# by the file's extension.
-_CONTAINER_TYPES: dict[str, dict[str, str]] = {
-    "mov,mp4,m4a,3gp,3g2,mj2": {".mov": "video/quicktime", ".3gp": "video/3gpp", "": "video/mp4"},
-    "matroska,webm": {".mkv": "video/x-matroska", "": "video/webm"},
-    "avi": {"": "video/x-msvideo"},
-    "mpegts": {"": "video/mp2t"},
-    "mpeg": {"": "video/mpeg"},
-    "flv": {"": "video/x-flv"},
-    "asf": {"": "video/x-ms-wmv"},
-}
+def _content_type(given: str | None, filename: str) -> str:
+    if given and given != "application/octet-stream":
+        return given
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
-ACCEPTED_FORMATS = "MP4, MOV, 3GP, WebM, MKV, AVI, MPEG, MPEG-TS, FLV or WMV"
-
-
-def probed_content_type(container: str, filename: str) -> str:
-    """The media type of what the probe found. Raises ``ValueError`` for a container that
-    Gemini does not take as video (a GIF, an Ogg, a raw H.264 stream)."""
-    by_extension = _CONTAINER_TYPES.get(container)
-    if by_extension is None:
-        raise ValueError(f"{container} is not a video format we accept: send {ACCEPTED_FORMATS}")
-    suffix = PurePosixPath(filename.lower()).suffix
-    return by_extension.get(suffix, by_extension[""])
+# ------------------------------------------------------------------- a raw body
 
 
 def store_upload(
     stream: BinaryIO, *, filename: str, content_type: str | None, owner: str | None
-) -> VideoInfo:
-    """Stream ``stream`` into the bucket, check that it is a video, record it."""
+) -> tuple[VideoInfo, bool]:
+    """Stream ``stream`` into the bucket while hashing it, then take it in:
+    (the video, True if it is new)."""
     if not filename:
         raise InvalidRequest.for_field("filename", "is required")
-    config = settings()
-    content_type = (
-        content_type
-        if content_type and content_type != "application/octet-stream"
-        else mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    )
+    limit = settings().max_upload_bytes
     video_id = new_video_id(filename)
-    blob = bucket().blob(f"videos/{video_id}/{_safe_name(filename)}")
+    blob = bucket().blob(video_object_name(video_id, filename))
     hasher, size = hashlib.sha256(), 0
     try:
         with blob.open(
-            "wb", chunk_size=UPLOAD_CHUNK_BYTES, content_type=content_type, ignore_flush=True
+            "wb",
+            chunk_size=UPLOAD_CHUNK_BYTES,
+            content_type=_content_type(content_type, filename),
+            ignore_flush=True,
         ) as writer:
             while block := stream.read(READ_BLOCK_BYTES):
                 size += len(block)
-                if size > config.max_upload_bytes:
-                    raise PayloadTooLarge(f"video is larger than {config.max_upload_bytes} bytes")
+                if size > limit:
+                    raise PayloadTooLarge(f"video is larger than {limit} bytes")
                 hasher.update(block)
                 writer.write(block)
-        if size == 0:
-            raise InvalidRequest.for_field("file", "is empty")
-        with blob.open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
-            facts = probe(reader)
-        # What the bytes are, not what the client said they are.
-        content_type = probed_content_type(facts.container, filename)
-        if blob.content_type != content_type:
-            blob.content_type = content_type
-            blob.patch()
-    except ValueError as exc:
-        _delete_quietly(blob)
-        raise UnsupportedMediaType(f"{filename}: not a video we can decode ({exc})") from None
-    except BaseException:
-        _delete_quietly(blob)
-        raise
-    info = VideoInfo(
-        video_id=video_id,
-        filename=filename,
-        gcs_uri=f"gs://{blob.bucket.name}/{blob.name}",
-        content_type=content_type,
-        size_bytes=size,
-        sha256=hasher.hexdigest(),
-        duration_s=facts.duration_s,
-        width=facts.width,
-        height=facts.height,
-        fps=facts.fps,
-        has_audio=facts.has_audio,
-        created_at=store.now(),
-    )
-    store.create_video(
-        VideoDoc(
-            **info.model_dump(),
+        return take_in(
+            blob,
+            video_id=video_id,
+            filename=filename,
             owner=owner,
-            object_name=blob.name,
-            expire_at=store.expiry(info.created_at),
+            sha256=hasher.hexdigest(),
+            size=size,
         )
+    except (UnsupportedMediaType, InvalidRequest):
+        raise  # take_in deleted what it refused
+    except BaseException:
+        delete_quietly(blob)
+        raise
+
+
+# ------------------------------------------------------------ resumable uploads
+
+
+def start_upload(
+    request: UploadRequest, *, owner: str | None, origin: str | None
+) -> tuple[int, UploadSession]:
+    """A resumable session for one new object (201), or the owner's video that already
+    has the bytes ``request.sha256`` (200, nothing to upload)."""
+    content_type = _content_type(request.content_type, request.filename)
+    if request.sha256 and (existing := store.find_video(request.sha256, owner=owner)):
+        session = UploadSession(
+            upload_id=existing.video_id,
+            size_bytes=existing.size_bytes,
+            content_type=existing.content_type,
+            chunk_bytes=UPLOAD_CHUNK_BYTES,
+            existing=existing.info(),
+        )
+        return 200, session
+    limit = settings().max_upload_bytes
+    if request.size_bytes > limit:
+        raise PayloadTooLarge(f"size_bytes: {request.size_bytes} is over the limit of {limit}")
+    upload_id = new_video_id(request.filename)
+    object_name = f"{INCOMING_PREFIX}{upload_id}/{safe_name(request.filename)}"
+    blob = bucket().blob(object_name)
+    blob.metadata = {"vidcompare-upload": upload_id, "vidcompare-owner": owner or ""}
+    url = blob.create_resumable_upload_session(
+        content_type=content_type,
+        size=request.size_bytes,  # the session takes exactly this many bytes
+        origin=request.origin or origin,
+        if_generation_match=0,  # a new object, never one that exists
+        checksum=None,  # the client sends the bytes; the hash is checked at finalize
     )
-    return info
+    created_at = store.now()
+    upload = UploadDoc(
+        upload_id=upload_id,
+        owner=owner,
+        filename=request.filename,
+        object_name=object_name,
+        content_type=content_type,
+        size_bytes=request.size_bytes,
+        upload_url=url,
+        created_at=created_at,
+        expires_at=created_at + UPLOAD_WINDOW,
+        expire_at=store.expiry(created_at),
+    )
+    store.create_upload(upload)
+    session = UploadSession(
+        upload_id=upload_id,
+        upload_url=url,
+        object_name=object_name,
+        size_bytes=request.size_bytes,
+        content_type=content_type,
+        chunk_bytes=UPLOAD_CHUNK_BYTES,
+        expires_at=upload.expires_at,
+    )
+    return 201, session
 
 
-def _delete_quietly(blob) -> None:
+def finalize_upload(upload_id: str, *, owner: str | None) -> tuple[VideoInfo, bool]:
+    """Probe the uploaded object and record it: (the video, True if it is new). Asking
+    again answers the same video."""
+    upload = store.get_upload(upload_id, owner=owner)
+    if upload.state is UploadState.finalized:
+        return store.get_video(upload.video_id or "").info(), False
+    if upload.state is UploadState.rejected:
+        raise UnsupportedMediaType(upload.error or f"{upload.filename}: not a video")
+    blob = bucket().get_blob(upload.object_name)
+    if upload.expires_at < store.now():
+        if blob is not None:
+            delete_quietly(blob)
+        raise Conflict(
+            f"upload {upload_id} expired at {upload.expires_at:%Y-%m-%d %H:%M} UTC; start a new one"
+        )
+    if blob is None:
+        received = _received_bytes(upload.upload_url, upload.size_bytes)
+        raise Conflict(
+            f"{received} of {upload.size_bytes} bytes received; send the rest to the "
+            "upload_url, then finalize"
+        )
     try:
-        blob.delete()
-    except Exception:  # noqa: BLE001 - best effort; the upload error is what matters
-        pass
+        video, new = take_in(blob, video_id=upload_id, filename=upload.filename, owner=owner)
+    except UnsupportedMediaType as exc:
+        store.close_upload(upload_id, UploadState.rejected, error=exc.message)
+        raise
+    store.close_upload(upload_id, UploadState.finalized, video_id=video.video_id)
+    return video, new
 
 
-# ----------------------------------------------------------------- local copies
-
-_download_lock = threading.Lock()
-# A copy used this recently is never evicted (a model may be about to open it).
-_IN_USE_S = 300.0
-
-
-def _cache_dir() -> Path:
-    return Path(settings().cache_dir or Path(tempfile.gettempdir()) / "vidcompare-videos")
-
-
-def _local_copy(object_name: str, sha256: str, suffix: str) -> Path:
-    """The video on local disk, downloaded once (keyed by content hash); the cache keeps
-    at most ``cache_max_bytes``, evicting the least recently used copies."""
-    cache = _cache_dir()
-    target = cache / f"{sha256}{suffix}"
-    with _download_lock:
-        if target.exists():
-            os.utime(target)  # recently used: evicted last
-            return target
-        cache.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{uuid.uuid4().hex}.part")
-        bucket().blob(object_name).download_to_filename(str(partial))
-        partial.rename(target)
-        _evict(cache, keep=target)
-    return target
-
-
-def _evict(cache: Path, *, keep: Path) -> None:
-    now = time.time()
-    for partial in cache.glob("*.part"):  # a download that was killed half-way
-        if now - partial.stat().st_mtime > 3600:
-            partial.unlink(missing_ok=True)
-    copies = sorted(
-        (p for p in cache.iterdir() if p.is_file() and p.suffix != ".part"),
-        key=lambda p: p.stat().st_mtime,
+def _received_bytes(upload_url: str, size: int) -> int:
+    """How many bytes the session has: the resumable protocol's status query."""
+    answer = httpx.put(
+        upload_url, headers={"Content-Range": f"bytes */{size}"}, content=b"", timeout=30.0
     )
-    total, limit = sum(p.stat().st_size for p in copies), settings().cache_max_bytes
-    # Least recently used first; copies used in the last minutes only when that is not
-    # enough (a model may be about to open one: it is fetched again if so).
-    for spare_recent in (True, False):
-        for copy in copies:
-            if total <= limit:
-                return
-            if copy == keep or not copy.exists():
-                continue
-            if spare_recent and now - copy.stat().st_mtime < _IN_USE_S:
-                continue
-            total -= copy.stat().st_size
-            copy.unlink(missing_ok=True)
+    if answer.status_code in (200, 201):
+        return size
+    if answer.status_code != 308:
+        raise Conflict(f"the upload session is gone ({answer.status_code}); start a new upload")
+    found = re.fullmatch(r"bytes=0-(\d+)", answer.headers.get("Range", ""))
+    return int(found[1]) + 1 if found else 0
 
 
-@functools.lru_cache(maxsize=1024)
-def _video_doc(video_id: str) -> VideoDoc:
-    # What a worker needs of a video never changes once it is uploaded: one read each.
-    return store.get_video(video_id)
+# ----------------------------------------------------- objects already in Cloud Storage
 
 
-def video_source(video_id: str) -> VideoSource:
-    video = _video_doc(video_id)
-    suffix = PurePosixPath(video.object_name).suffix
-    return VideoSource(
-        video_id=video_id,
-        gcs_uri=video.gcs_uri,
-        sha256=video.sha256,
-        content_type=video.content_type,
-        size_bytes=video.size_bytes,
-        local_path=lambda: _local_copy(video.object_name, video.sha256, suffix),
-    )
+def import_object(request: VideoImport, *, owner: str | None) -> tuple[VideoInfo, bool]:
+    """Copy ``gs://bucket/path`` into our bucket (server-side) and take it in: the video
+    is ours from then on, whatever happens to the source."""
+    source_bucket, source_name = request.gcs_uri.removeprefix("gs://").split("/", 1)
+    filename = request.filename or source_name.rsplit("/", 1)[-1]
+    source = storage_client().bucket(source_bucket).blob(source_name)
+    video_id = new_video_id(filename)
+    target = bucket().blob(video_object_name(video_id, filename))
+    try:
+        copy_object(source, target)
+    except gcs_errors.NotFound:
+        raise NotFound.for_field("gcs_uri", f"{request.gcs_uri} does not exist") from None
+    except gcs_errors.Forbidden:
+        raise PermissionDenied.for_field(
+            "gcs_uri",
+            f"the service account cannot read {request.gcs_uri}; grant it "
+            "roles/storage.objectViewer on that bucket",
+        ) from None
+    try:
+        return take_in(target, video_id=video_id, filename=filename, owner=owner)
+    except (UnsupportedMediaType, InvalidRequest):
+        raise
+    except BaseException:
+        delete_quietly(target)
+        raise

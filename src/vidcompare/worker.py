@@ -35,7 +35,7 @@ from vidcompare.plan import Plan
 from vidcompare.providers.base import Judge, Model, VideoSource
 from vidcompare.providers.registry import default_registry
 from vidcompare.schemas import Comparison, JobStatus, ModelResult, Usage
-from vidcompare.uploads import video_source
+from vidcompare.video_files import video_source
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

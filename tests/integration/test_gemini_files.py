@@ -21,7 +21,7 @@ from vidcompare.config import settings
 from vidcompare.gcp import firestore_client
 from vidcompare.providers.gemini import files
 from vidcompare.testing.synth import SceneSpec, make_video
-from vidcompare.uploads import video_source
+from vidcompare.video_files import video_source
 
 
 @pytest.fixture

@@ -86,18 +86,13 @@ def _operation(route: Route) -> dict[str, Any]:
         "parameters": parameters,
         "responses": responses,
     }
+    content: dict[str, Any] = {}
     if route.body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": _ref(route.body)}},
-        }
+        content["application/json"] = {"schema": _ref(route.body)}
     if route.raw_body:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
-        }
+        content["application/octet-stream"] = {"schema": {"type": "string", "format": "binary"}}
+    if content:
+        operation["requestBody"] = {"required": True, "content": content}
     return operation
 
 

@@ -30,6 +30,9 @@ from vidcompare.schemas import (
     JobView,
     ModelCatalog,
     SweepReport,
+    UploadRequest,
+    UploadSession,
+    VideoImport,
     VideoInfo,
     VideoList,
 )
@@ -48,7 +51,25 @@ def start_batch(
 def upload_video(
     request: flask.Request, params: Params, owner: str | None
 ) -> tuple[int, VideoInfo]:
-    return 201, videos.upload(request, owner)
+    if request.mimetype == "application/json":
+        video, new = videos.import_video(_json_body(request), owner)
+    else:
+        video, new = videos.upload(request, owner)
+    # 200: the owner already had these bytes, and this is that video.
+    return (201 if new else 200), video
+
+
+def start_upload(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, UploadSession]:
+    return videos.start_upload(request, owner, _json_body(request))
+
+
+def finalize_upload(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, VideoInfo]:
+    video, new = videos.finalize_upload(params["upload_id"], owner)
+    return (201 if new else 200), video
 
 
 def list_videos(request: flask.Request, params: Params, owner: str | None) -> tuple[int, VideoList]:
@@ -118,10 +139,31 @@ ROUTES: tuple[Route, ...] = (
         "/api/videos",
         START_BATCH,
         upload_video,
-        "Upload a video (streamed to the bucket)",
-        {201: VideoInfo},
+        "Upload a small video as the body (up to the 32 MiB request cap), or import one "
+        "already in Cloud Storage with JSON {gcs_uri}; 200 when you already have its bytes",
+        {201: VideoInfo, 200: VideoInfo},
+        body=VideoImport,
         raw_body=True,
         query=("filename",),
+    ),
+    Route(
+        "POST",
+        "/api/uploads",
+        START_BATCH,
+        start_upload,
+        "Start a resumable upload straight to Cloud Storage (any size): 201 and the "
+        "session; 200 and the existing video when you already have these bytes (sha256)",
+        {201: UploadSession, 200: UploadSession},
+        body=UploadRequest,
+    ),
+    Route(
+        "POST",
+        "/api/uploads/{upload_id}/finalize",
+        START_BATCH,
+        finalize_upload,
+        "Probe and record an uploaded video: 201 new; 200 when you already had these "
+        "bytes (that video); 409 while bytes are missing; 415 not a video (deleted)",
+        {201: VideoInfo, 200: VideoInfo},
     ),
     Route("GET", "/api/videos", JOB_STATUS, list_videos, "List your videos", {200: VideoList}),
     Route("GET", "/api/videos/{video_id}", JOB_STATUS, get_video, "One video", {200: VideoInfo}),

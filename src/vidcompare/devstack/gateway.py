@@ -32,6 +32,7 @@ from vidcompare.errors import (
     HeadersTooLarge,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     RetryLater,
     VidcompareError,
 )
@@ -86,6 +87,7 @@ class Gateway:
                 return self._forward(request, upstream)
             route, _ = match(request.method, request.path)
             _check_headers(request)
+            _check_length(request)
             return self._forward(request, self.upstreams[route.function])
         except VidcompareError as exc:
             return _error(exc)
@@ -207,13 +209,30 @@ def _check_headers(request: Request) -> None:
         )
 
 
+def _check_length(request: Request) -> None:
+    if (request.content_length or 0) > config.REQUEST_CAP_BYTES:
+        raise _too_large()
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the request body is larger than {config.REQUEST_CAP_BYTES // 2**20} MiB, the cap "
+        "of API Gateway and Cloud Run; upload a large video with POST /api/uploads "
+        "(resumable, straight to Cloud Storage)"
+    )
+
+
 def _has_body(request: Request) -> bool:
     # Whatever the method: a GET with a body must not arrive with a Content-Length and none.
     return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
 
 
 def _blocks(request: Request) -> Iterator[bytes]:
+    sent = 0
     while block := request.stream.read(_BLOCK):
+        sent += len(block)
+        if sent > config.REQUEST_CAP_BYTES:  # a chunked body has no length to check first
+            raise _too_large()
         yield block
 
 

@@ -4,6 +4,8 @@
 ``jobs/{job_id}/comparisons/{index}``   :mod:`.combinations`: lease, attempts, results
 ``videos/{video_id}``                   :mod:`.videos`: where a video is and what it is
 ``gemini_files/{sha256}``               :mod:`.model_files`: the Files API upload cache
+``uploads/{upload_id}``                 :mod:`.uploads`: resumable uploads to the bucket
+``video_digests/{key}``                 :mod:`.videos`: which video holds an owner's bytes
 
 Documents are read and written as the typed models of :mod:`vidcompare.documents`.
 Callers use this package's names (``store.get_job``); the modules are its rooms.
@@ -46,10 +48,13 @@ from vidcompare.store.refs import (
     expiry,
     job_ref,
     now,
+    upload_ref,
     video_ref,
 )
+from vidcompare.store.uploads import close_upload, create_upload, get_upload
 from vidcompare.store.videos import (
     create_video,
+    find_video,
     get_video,
     list_videos,
     missing_videos,
@@ -65,18 +70,22 @@ __all__ = [
     "Claim",
     "ClaimAction",
     "cancel_job",
+    "close_upload",
     "claim_combination",
     "combination_attempts",
     "combination_states",
     "combo_ref",
     "commit_combination",
     "create_job",
+    "create_upload",
     "create_video",
     "delete_job",
     "expiry",
     "fail_job",
+    "find_video",
     "finish_if_complete",
     "get_job",
+    "get_upload",
     "get_video",
     "job_ref",
     "list_comparisons",
@@ -95,6 +104,7 @@ __all__ = [
     "set_gemini_file",
     "stalled_jobs",
     "touch_job",
+    "upload_ref",
     "video_durations",
     "video_ref",
 ]

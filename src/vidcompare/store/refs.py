@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -19,6 +20,8 @@ JOBS = "jobs"
 COMPARISONS = "comparisons"
 VIDEOS = "videos"
 GEMINI_FILES = "gemini_files"
+UPLOADS = "uploads"
+VIDEO_DIGESTS = "video_digests"
 _SAFE_ID = re.compile(SAFE_ID_PATTERN)
 # A transaction that keeps losing to other writers (parallel lanes all add to their
 # job's counters) is tried this many times before the caller is told to come back.
@@ -65,6 +68,16 @@ def video_ref(video_id: str) -> firestore.DocumentReference:
 
 def gemini_file_ref(sha256: str) -> firestore.DocumentReference:
     return firestore_client().collection(GEMINI_FILES).document(sha256)
+
+
+def upload_ref(upload_id: str) -> firestore.DocumentReference:
+    return firestore_client().collection(UPLOADS).document(_safe_id("upload", upload_id))
+
+
+def video_digest_ref(owner: str | None, sha256: str) -> firestore.DocumentReference:
+    """Which of ``owner``'s videos holds the bytes ``sha256``: one per owner and content."""
+    key = hashlib.sha256(f"{owner or ''}\n{sha256}".encode()).hexdigest()
+    return firestore_client().collection(VIDEO_DIGESTS).document(key)
 
 
 def transact(body: Callable[[firestore.Transaction], T]) -> T:

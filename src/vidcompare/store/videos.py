@@ -9,11 +9,37 @@ from google.cloud import firestore
 from vidcompare.documents import VideoDoc
 from vidcompare.errors import NotFound
 from vidcompare.gcp import firestore_client
-from vidcompare.store.refs import VIDEOS, video_ref
+from vidcompare.store.refs import VIDEOS, transact, video_digest_ref, video_ref
 
 
-def create_video(video: VideoDoc) -> None:
-    video_ref(video.video_id).create(video.to_doc())
+def create_video(video: VideoDoc) -> VideoDoc:
+    """Record ``video``, unless its owner already has a video with the same bytes: then
+    that one is the answer, and nothing is written (the caller drops its copy).
+
+    A transaction over the owner's digest document: two uploads of the same bytes at
+    once make one video."""
+    digest = video_digest_ref(video.owner, video.sha256)
+
+    def create_once(transaction: firestore.Transaction) -> VideoDoc:
+        seen = digest.get(transaction=transaction)
+        if seen.exists:
+            holder = video_ref(seen.get("video_id")).get(transaction=transaction)
+            if holder.exists:  # (gone after its retention: these bytes are new again)
+                return VideoDoc.from_doc(holder.to_dict())
+        transaction.create(video_ref(video.video_id), video.to_doc())
+        transaction.set(digest, {"video_id": video.video_id, "expire_at": video.expire_at})
+        return video
+
+    return transact(create_once)
+
+
+def find_video(sha256: str, *, owner: str | None) -> VideoDoc | None:
+    """The owner's video with these bytes, if any."""
+    seen = video_digest_ref(owner, sha256).get()
+    if not seen.exists:
+        return None
+    holder = video_ref(seen.get("video_id")).get()
+    return VideoDoc.from_doc(holder.to_dict()) if holder.exists else None
 
 
 def get_video(video_id: str, *, owner: str | None = None) -> VideoDoc:

@@ -106,6 +106,21 @@ def make_video(
     )
 
 
+def padded_video(source: Path, target: Path, *, size: int) -> None:
+    """``source`` (an MP4) padded to exactly ``size`` bytes with a trailing ``free`` box,
+    which every MP4 reader skips: still the same video, as large as a test needs. The
+    padding is a hole in the file (sparse), so a 1 GiB video costs no disk or time."""
+    data = source.read_bytes()
+    padding = size - len(data)
+    if padding < 16:
+        raise ValueError(f"{size} bytes is too small for {source.name} ({len(data)} bytes)")
+    with target.open("wb") as out:
+        out.write(data)
+        # size 1: the real size follows as 64 bits (a box over 4 GiB must say so).
+        out.write((1).to_bytes(4, "big") + b"free" + padding.to_bytes(8, "big"))
+        out.truncate(size)
+
+
 def demo_scenes() -> tuple[list[SceneSpec], list[SceneSpec]]:
     """Two clearly different videos for the demo.
 

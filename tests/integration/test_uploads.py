@@ -1,0 +1,215 @@
+"""Resumable uploads straight to the bucket, identical bytes as one video, ``gs://``
+imports, and the 32 MiB request cap, on the live stack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+
+from vidcompare import store
+from vidcompare.client import ClientError
+from vidcompare.config import REQUEST_CAP_BYTES
+from vidcompare.gcp import bucket, storage_client
+from vidcompare.resumable import Journal
+from vidcompare.testing.synth import padded_video
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
+
+
+@pytest.fixture(scope="module")
+def big_video(tmp_path_factory: pytest.TempPathFactory, video_files: dict[str, Path]) -> Path:
+    """A real video padded to 20 MiB: three resumable chunks of 8 MiB."""
+    path = tmp_path_factory.mktemp("big") / "padded.mp4"
+    padded_video(video_files["red_blue"], path, size=20 * 1024 * 1024)
+    return path
+
+
+def _objects(prefix: str) -> list[str]:
+    return [blob.name for blob in bucket().list_blobs(prefix=prefix)]
+
+
+def _start(client, path: Path, **extra) -> httpx.Response:
+    body = {"filename": path.name, "size_bytes": path.stat().st_size} | extra
+    return client.http.post("/api/uploads", json=body)
+
+
+def _put_all(session: dict, data: bytes, *, since: int = 0, upto: int | None = None) -> None:
+    """Send ``data[since:upto]`` to the session in its chunk size, as a client does."""
+    chunk, size = session["chunk_bytes"], len(data)
+    with httpx.Client(timeout=60) as http:
+        for start in range(since, upto if upto is not None else size, chunk):
+            end = min(start + chunk, size) - 1
+            answer = http.put(
+                session["upload_url"],
+                content=data[start : end + 1],
+                headers={"Content-Range": f"bytes {start}-{end}/{size}"},
+            )
+            assert answer.status_code in (200, 201, 308), answer.text
+
+
+def test_a_large_video_goes_straight_to_the_bucket_and_is_probed(client, big_video):
+    data = big_video.read_bytes()
+    seen: list[tuple[int, int]] = []
+    video = client.upload(big_video, progress=lambda sent, total: seen.append((sent, total)))
+    assert video.size_bytes == len(data)
+    assert video.sha256 == hashlib.sha256(data).hexdigest()
+    assert video.content_type == "video/mp4"
+    assert video.duration_s == pytest.approx(2.0, abs=0.1)
+    assert video.gcs_uri == f"gs://{bucket().name}/videos/{video.video_id}/padded.mp4"
+    assert _objects(f"incoming/{video.video_id}/") == []  # moved out of incoming/
+    sent = [s for s, _ in seen]
+    assert sent == sorted(sent) and sent[-1] == len(data) and len(set(sent)) >= 3
+    assert Journal().find(client.base_url, big_video) is None  # nothing left to resume
+    # The same bytes again: the same video, and nothing uploaded or stored twice.
+    again = client.upload(big_video)
+    assert again == video
+    assert _objects(f"videos/{video.video_id}/") == [f"videos/{video.video_id}/padded.mp4"]
+
+
+def test_the_same_bytes_are_one_video_by_every_path(client, tmp_path, video_files):
+    original = video_files["green"].read_bytes()
+    first = client.http.post("/api/videos", params={"filename": "a.mp4"}, content=original)
+    assert first.status_code in (200, 201), first.text
+    second = client.http.post("/api/videos", params={"filename": "b.mp4"}, content=original)
+    assert second.status_code == 200
+    assert second.json()["video_id"] == first.json()["video_id"]
+    # A resumable upload of the same bytes without a hash: found out at finalize.
+    path = tmp_path / "c.mp4"
+    path.write_bytes(original)
+    session = _start(client, path).json()
+    _put_all(session, original)
+    finalized = client.http.post(f"/api/uploads/{session['upload_id']}/finalize")
+    assert finalized.status_code == 200
+    assert finalized.json()["video_id"] == first.json()["video_id"]
+    assert _objects(f"incoming/{session['upload_id']}/") == []
+    assert _objects(f"videos/{session['upload_id']}/") == []
+    # With the hash given, the session is not even opened.
+    sha = hashlib.sha256(original).hexdigest()
+    known = _start(client, path, sha256=sha)
+    assert known.status_code == 200
+    assert known.json()["upload_url"] is None
+    assert known.json()["existing"]["video_id"] == first.json()["video_id"]
+
+
+def test_a_png_named_mp4_is_refused_and_nothing_is_kept(client, tmp_path):
+    path = tmp_path / "picture.mp4"
+    path.write_bytes(PNG)
+    session = _start(client, path).json()
+    _put_all(session, PNG)
+    assert _objects(f"incoming/{session['upload_id']}/") == [session["object_name"]]
+    refused = client.http.post(f"/api/uploads/{session['upload_id']}/finalize")
+    assert refused.status_code == 415
+    assert refused.json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert refused.json()["error"]["message"].startswith("picture.mp4: not a video we can decode")
+    assert _objects(f"incoming/{session['upload_id']}/") == []
+    assert _objects(f"videos/{session['upload_id']}/") == []
+    again = client.http.post(f"/api/uploads/{session['upload_id']}/finalize")
+    assert again.status_code == 415
+    with pytest.raises(ClientError) as raised:
+        client.upload(path)  # a small file: the raw body, refused the same way
+    assert raised.value.status == 415
+
+
+def test_finalize_before_every_byte_names_what_is_missing(client, big_video):
+    data = big_video.read_bytes()
+    session = _start(client, big_video).json()
+    _put_all(session, data, upto=session["chunk_bytes"])  # the first chunk only
+    early = client.http.post(f"/api/uploads/{session['upload_id']}/finalize")
+    assert early.status_code == 409
+    assert early.json()["error"]["message"] == (
+        f"{session['chunk_bytes']} of {len(data)} bytes received; send the rest to the "
+        "upload_url, then finalize"
+    )
+    _put_all(session, data, since=session["chunk_bytes"])  # the rest
+    assert client.http.post(f"/api/uploads/{session['upload_id']}/finalize").status_code in (
+        200,
+        201,
+    )
+
+
+def test_an_expired_upload_is_refused_and_its_object_deleted(client, video_files):
+    path = video_files["red_blue"]
+    data = path.read_bytes()
+    session = _start(client, path).json()
+    _put_all(session, data)
+    past = store.now() - dt.timedelta(minutes=1)
+    store.upload_ref(session["upload_id"]).update({"expires_at": past})
+    expired = client.http.post(f"/api/uploads/{session['upload_id']}/finalize")
+    assert expired.status_code == 409
+    assert "expired" in expired.json()["error"]["message"]
+    assert _objects(f"incoming/{session['upload_id']}/") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"filename": "x.mp4", "size_bytes": 0}, 400, "size_bytes"),
+        ({"filename": "", "size_bytes": 10}, 400, "filename"),
+        ({"filename": "x.mp4", "size_bytes": 10, "sha256": "abc"}, 400, "sha256"),
+        ({"filename": "x.mp4", "size_bytes": 10, "colour": "red"}, 400, "colour"),
+        ({"filename": "x.mp4", "size_bytes": 3 * 1024**3}, 413, None),
+    ],
+)
+def test_a_bad_upload_request_names_its_field_and_opens_nothing(client, body, status, field):
+    before = len(list(store.upload_ref("x").parent.stream()))
+    answer = client.http.post("/api/uploads", json=body)
+    assert answer.status_code == status, answer.text
+    if field:
+        assert answer.json()["error"]["details"][0]["field"] == field
+    assert len(list(store.upload_ref("x").parent.stream())) == before
+
+
+def test_an_unknown_upload_is_404(client):
+    answer = client.http.post("/api/uploads/nope-12345678/finalize")
+    assert answer.status_code == 404
+    assert answer.json()["error"]["message"] == "upload 'nope-12345678' not found"
+
+
+def test_a_video_already_in_cloud_storage_is_copied_in(client, video_files, unique):
+    source_bucket = storage_client().bucket(f"their-bucket-{unique}")
+    source_bucket.create()
+    source = source_bucket.blob("clips/red.mp4")
+    source.upload_from_filename(str(video_files["red_blue"]), content_type="video/mp4")
+    uri = f"gs://{source_bucket.name}/clips/red.mp4"
+    imported = client.http.post("/api/videos", json={"gcs_uri": uri})
+    assert imported.status_code in (200, 201), imported.text
+    video = imported.json()
+    assert video["filename"] == "red.mp4"
+    assert video["sha256"] == hashlib.sha256(video_files["red_blue"].read_bytes()).hexdigest()
+    if imported.status_code == 201:
+        assert video["gcs_uri"] == f"gs://{bucket().name}/videos/{video['video_id']}/red.mp4"
+    source.delete()  # the copy is ours: the source may go
+    assert client.video(video["video_id"]).sha256 == video["sha256"]
+    assert bucket().blob(video["gcs_uri"].split("/", 3)[3]).exists()
+
+    missing = client.http.post("/api/videos", json={"gcs_uri": uri})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["details"] == [
+        {"field": "gcs_uri", "message": f"{uri} does not exist"}
+    ]
+    malformed = client.http.post("/api/videos", json={"gcs_uri": "https://example.com/a.mp4"})
+    assert malformed.status_code == 400
+    assert malformed.json()["error"]["details"][0]["field"] == "gcs_uri"
+
+
+def test_the_local_gateway_refuses_what_production_would(client):
+    over = REQUEST_CAP_BYTES + 1
+
+    def body():
+        sent = 0
+        while sent < over:
+            block = b"\0" * min(1024 * 1024, over - sent)
+            sent += len(block)
+            yield block
+
+    for headers in ({"Content-Length": str(over)}, {}):  # announced, and chunked
+        answer = client.http.post(
+            "/api/videos", params={"filename": "huge.mp4"}, content=body(), headers=headers
+        )
+        assert answer.status_code == 413
+        assert answer.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+        assert "POST /api/uploads" in answer.json()["error"]["message"]
