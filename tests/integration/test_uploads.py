@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -14,7 +18,7 @@ from vidcompare import store
 from vidcompare.client import ClientError
 from vidcompare.config import REQUEST_CAP_BYTES
 from vidcompare.gcp import bucket, storage_client
-from vidcompare.resumable import Journal
+from vidcompare.resumable import Journal, SessionSender, file_sha256
 from vidcompare.testing.synth import padded_video
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
@@ -213,3 +217,46 @@ def test_the_local_gateway_refuses_what_production_would(client):
         assert answer.status_code == 413
         assert answer.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
         assert "POST /api/uploads" in answer.json()["error"]["message"]
+
+
+GIB = 1024**3
+
+
+def test_the_cli_resumes_a_1_gib_upload_killed_half_way(stack, tmp_path, video_files):
+    """Through the capped gateway: the bytes go to the session, never through it."""
+    path = tmp_path / "huge.mp4"
+    padded_video(video_files["green"], path, size=GIB)
+    command = [sys.executable, "-m", "vidcompare.cli", "upload", str(path)]
+    env = os.environ | {"VIDCOMPARE_URL": stack.base_url}
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    held, deadline = 0, time.monotonic() + 120
+    with httpx.Client(timeout=30) as http:
+        while held < GIB // 2:
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, f"only {held} bytes in 120 s"
+            upload = Journal().find(stack.base_url, path)
+            if upload is not None:
+                held = SessionSender(http, upload, path).held() or 0
+            time.sleep(0.05)
+    first.kill()
+    first.communicate()
+    assert Journal().find(stack.base_url, path) is not None  # kept, to be resumed
+
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    resumed_at = int(second.stderr.split("huge.mp4: resuming at ")[1].split(" MiB")[0])
+    assert held // 2**20 - 1 <= resumed_at < 1024
+    video_id, shown = second.stdout.strip().split("\t")
+    assert shown == str(path)
+    video = client_video(stack, video_id)
+    assert video["size_bytes"] == GIB
+    assert video["sha256"] == file_sha256(path)
+    assert video["duration_s"] == pytest.approx(2.0, abs=0.1)
+    assert Journal().find(stack.base_url, path) is None
+    assert _objects(f"incoming/{video_id}/") == []
+
+
+def client_video(stack, video_id: str) -> dict:
+    answer = httpx.get(f"{stack.base_url}/api/videos/{video_id}", timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()

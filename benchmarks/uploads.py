@@ -1,0 +1,119 @@
+"""A 1 GiB video uploaded by the CLI: throughput, and the memory of everyone it passes.
+
+    .venv/bin/python benchmarks/uploads.py [--size-mib 1024]
+
+The video is a real 2-second MP4 padded to the size with a trailing ``free`` box (what
+every MP4 reader skips), kept as a sparse file. ``vidcompare upload`` hashes it, sends
+it straight to the storage emulator's resumable session in 8 MiB chunks (the gateway
+never sees the bytes) and asks start_batch to finalize: the function reads the object
+back once for its SHA-256, probes it and moves it out of ``incoming/``. Figures: the
+CLI's wall time and peak RSS, the function's and the emulator's peak RSS over their
+baselines (``VmHWM``, reset before the upload through ``/proc/PID/clear_refs``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness import Bench, Figure, bench_stack
+
+from vidcompare.resumable import file_sha256
+from vidcompare.testing.synth import SceneSpec, make_video, padded_video
+
+MIB = 1024 * 1024
+
+
+def serving_pid(bench: Bench, name: str) -> int:
+    """The process that serves requests: a functions-framework server's worker child."""
+    master = bench.stack.info.service(name).pid
+    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+    return int(children.stdout.split()[0]) if children.stdout.split() else master
+
+
+def memory(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) * 1024
+    return fields
+
+
+def reset_peak(pid: int) -> int:
+    """Start ``pid``'s peak RSS afresh; its RSS now."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return memory(pid)["VmRSS"]
+
+
+def run(bench: Bench, size_mib: int) -> list[Figure]:
+    small = bench.folder / "small.mp4"
+    make_video(small, [SceneSpec((200, 40, 40), 1.0), SceneSpec((40, 40, 200), 1.0)])
+    path = bench.folder / f"big-{size_mib}.mp4"
+    padded_video(small, path, size=size_mib * MIB)
+    started = time.perf_counter()
+    file_sha256(path)
+    hash_s = time.perf_counter() - started
+
+    watched = {
+        "start_batch": serving_pid(bench, "start_batch"),
+        "storage emulator": bench.stack.info.service("storage").pid,
+    }
+    baselines = {name: reset_peak(pid) for name, pid in watched.items()}
+    command = [sys.executable, "-m", "vidcompare.cli", "upload", str(path)]
+    env = os.environ | {"VIDCOMPARE_URL": bench.stack.info.base_url}
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall_s = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(f"upload failed: {done.stderr}")
+    cli_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    video_id = done.stdout.split("\t")[0]
+    video = bench.client.video(video_id)
+    assert video.size_bytes == size_mib * MIB, video
+
+    figures = [
+        Figure(
+            f"Upload: `vidcompare upload` of a {size_mib} MiB video, hash + send + finalize "
+            f"(hashing alone {hash_s:.1f} s)",
+            f"{wall_s:.1f} s, {size_mib / wall_s:.0f} MiB/s",
+            "",
+        ),
+        Figure(
+            f"Upload memory: the CLI's peak RSS, {size_mib} MiB video",
+            f"{cli_peak / MIB:.0f} MiB",
+            "≤ 150 MiB, flat",
+            cli_peak <= 150 * MIB,
+        ),
+    ]
+    for name, pid in watched.items():
+        growth = (memory(pid)["VmHWM"] - baselines[name]) / MIB
+        figures.append(
+            Figure(
+                f"Upload memory: {name} peak RSS over its baseline "
+                f"({baselines[name] / MIB:.0f} MiB), {size_mib} MiB video",
+                f"+{growth:.1f} MiB",
+                "≤ +64 MiB, flat",
+                growth <= 64,
+            )
+        )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    args = parser.parse_args()
+    with bench_stack() as bench:
+        figures = run(bench, args.size_mib)
+    for figure in figures:
+        print(f"{figure.name}: {figure.value}  (target {figure.target or '-'})")
+
+
+if __name__ == "__main__":
+    main()
