@@ -4,7 +4,8 @@ Every test uses the session's local stack (emulators, functions, gateway); nothi
 mocked. Slow jobs use a Gemini model whose fake server (vidcompare.testing.fake_gemini, reached
 through the real google-genai SDK) answers after a scripted delay, so that progress can
 be watched, a job reloaded mid-way and cancelled. Screenshots go to
-``test-output/screenshots/``.
+``test-output/screenshots/``. The browser fixtures are in ``conftest.py``; uploads in
+``test_uploads.py``.
 """
 
 from __future__ import annotations
@@ -18,73 +19,16 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    Locator,
-    Page,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from vidcompare.auth import hash_key
-from vidcompare.devstack.stack import Stack, StackInfo
+from vidcompare.devstack.stack import Stack
 from vidcompare.web import asset
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 OFFLINE = {"local-scenes": "Local Scenes", "local-motion-colour": "Local Motion & Colour"}
 SLOW_MODEL = "gemini-3.8-flash"  # answered by the fake Gemini server after a delay
 WEB_KEY = "vc_web_test_key"
-# Two cores shared with the emulators and the functions: give the page time under load.
-expect.set_options(timeout=15_000)
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (Debian's Chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser, stack: StackInfo) -> Iterator[BrowserContext]:
-    """A fresh browser profile (empty localStorage) pointed at the gateway."""
-    ctx = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900})
-    ctx.set_default_timeout(20_000)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on(
-        "console",
-        lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None,
-    )
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
-    # A script error or a failed load is a bug of the page (401/404/415 answers the tests
-    # provoke show up as failed resources in the console; those are expected).
-    unexpected = [p for p in problems if "Failed to load resource" not in p]
-    assert not unexpected, unexpected
-
-
-@pytest.fixture
-def api(stack: StackInfo) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.base_url, timeout=60) as http:
-        yield http
 
 
 def shot(page: Page, name: str) -> Path:

@@ -55,11 +55,13 @@ _PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-    ),
 }
+_PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; connect-src 'self' {storage}"
+)
+# Upload bytes go straight to a Cloud Storage session (the emulator's, locally).
+_CLOUD_STORAGE = "https://storage.googleapis.com"
 log = logging.getLogger(__name__)
 # The emulators /healthz asks about too, where the stack's environment says they are.
 _EMULATOR_HOSTS = {
@@ -179,7 +181,10 @@ def _page(request: Request) -> Response:
     if found is None:
         raise NotFound(f"no such file: {request.path}")
     content, content_type = found
-    response = Response(content, content_type=content_type, headers=_PAGE_HEADERS)
+    storage = os.environ.get(_EMULATOR_HOSTS["storage"]) or _CLOUD_STORAGE
+    policy = _PAGE_POLICY.format(storage=storage.rstrip("/"))
+    headers = _PAGE_HEADERS | {"Content-Security-Policy": policy}
+    response = Response(content, content_type=content_type, headers=headers)
     response.add_etag()
     return response.make_conditional(request)
 

@@ -84,32 +84,3 @@ export async function api(method, path, body) {
   }
   return data;
 }
-
-/** POST /api/videos with the file as the body. XMLHttpRequest, not fetch: fetch cannot
- * report upload progress. `row` hears progress(fraction) and processing() once all is sent. */
-export function uploadVideo(file, row) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `${API}/api/videos?filename=${encodeURIComponent(file.name)}`);
-    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
-    xhr.setRequestHeader("Accept", "application/json");
-    for (const [key, value] of Object.entries(authHeaders())) xhr.setRequestHeader(key, value);
-    xhr.upload.addEventListener("progress", (event) => {
-      if (event.lengthComputable) row.progress(event.loaded / event.total);
-    });
-    xhr.upload.addEventListener("load", () => row.processing());
-    xhr.addEventListener("load", () => {
-      const data = parseJson(xhr.responseText);
-      if (xhr.status >= 200 && xhr.status < 300 && data) resolve(data);
-      else {
-        const error = errorFrom(xhr.status, xhr.statusText, data);
-        if (xhr.status === 401) unauthorized(error.message);
-        reject(error);
-      }
-    });
-    xhr.addEventListener("error", () =>
-      reject(new ApiError(`Cannot reach the server at ${API || location.origin}.`, 0, "NETWORK")),
-    );
-    xhr.send(file);
-  });
-}

@@ -1,61 +1,128 @@
-/* Step 1, uploading: the drop zone and file input, one progress row per file; an uploaded
- * video is selected at once. Files go one after the other, each with its own row. */
-import { uploadVideo } from "./api.js";
-import { $, h } from "./dom.js";
-import { fmtBytes } from "./format.js";
+/* Step 1, uploading: the drop zone and file input. Each file is a resumable upload
+ * straight to Cloud Storage (any size; the API only opens the session and checks the
+ * video), with its own row; up to three go at once, the rest wait their turn. An
+ * uploaded video is selected at once. */
+import { api, ApiError } from "./api.js";
+import { $ } from "./dom.js";
+import { pause, pauseSeconds, SendFailed, SessionGone, sendFile } from "./resumable.js";
 import { chooseVideo, state } from "./state.js";
+import { uploadRow } from "./upload-row.js";
 import { refreshVideos } from "./videos.js";
 
-/** A row in the uploads list, and how it shows each stage of its file. */
-function uploadRow(file) {
-  const fill = h("span");
-  const status = h("span", { class: "upload-state" }, "0%");
-  const item = h(
-    "li",
-    { class: "upload" },
-    h("div", { class: "upload-top" }, h("span", { class: "upload-name", title: file.name }, file.name), status),
-    h("div", { class: "bar" }, fill),
-  );
-  $("uploads").prepend(item);
-  return {
-    item,
-    progress(fraction) {
-      const pct = Math.round(fraction * 100);
-      fill.style.width = `${pct}%`;
-      status.textContent = `${pct}% of ${fmtBytes(file.size)}`;
-    },
-    processing() {
-      fill.style.width = "100%";
-      status.textContent = "checking the video…";
-    },
-    done(video) {
-      item.classList.add("done");
-      fill.style.width = "100%";
-      const length = video.duration_s != null ? ` · ${video.duration_s.toFixed(1)} s` : "";
-      status.textContent = `uploaded${length}`;
-      setTimeout(() => item.remove(), 8000);
-    },
-    failed(message) {
-      item.classList.add("failed");
-      status.textContent = "failed";
-      item.append(h("div", { class: "upload-error" }, message));
-    },
-  };
+const PARALLEL_UPLOADS = 3;
+// A session lost (gone, expired) this many times fails the file rather than loop.
+const MAX_NEW_SESSIONS = 3;
+// Times a finalize is told bytes are missing before the upload gives up.
+const MAX_RESUMES = 3;
+// How long a finalize keeps being retried while the API cannot be reached.
+const FINALIZE_GIVE_UP_S = 300;
+
+const waiting = []; // [file, row] not started yet
+let running = 0;
+
+/** The API's answer about missing bytes (409 "N of SIZE bytes received"). */
+function bytesMissing(error) {
+  return error instanceof ApiError && error.status === 409 && /bytes received/.test(error.message);
 }
 
-async function uploadFiles(files) {
-  const chosen = state.batch ? [...files] : [...files].slice(0, 1);
-  for (const file of chosen) {
-    const row = uploadRow(file);
+/** The session cannot be finalized any more: unknown (404) or expired (409). */
+function uploadGone(error) {
+  return error instanceof ApiError && (error.status === 404 || error.status === 409);
+}
+
+/** The API did not answer, or failed for now: worth asking again. */
+function transient(error) {
+  return error instanceof ApiError && (error.status === 0 || error.status >= 500);
+}
+
+/** POST /api/uploads/{id}/finalize, asked again while the API cannot be reached. */
+async function finalize(session) {
+  const path = `/api/uploads/${encodeURIComponent(session.upload_id)}/finalize`;
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
     try {
-      const video = await uploadVideo(file, row);
-      row.done(video);
-      chooseVideo(video.video_id, true);
-      await refreshVideos();
+      return await api("POST", path);
     } catch (error) {
-      row.failed(error.message);
+      if (!transient(error) || Date.now() - started > FINALIZE_GIVE_UP_S * 1000) throw error;
+      await pause(pauseSeconds(attempt));
     }
   }
+}
+
+/** The bytes to `session`, then finalize: the video, and whether it already existed. */
+async function deliver(file, session, row) {
+  const hooks = {
+    progress: row.progress,
+    retrying: row.retrying,
+    resumed: row.resumed,
+  };
+  await sendFile(file, session, hooks);
+  for (let resumes = 0; ; resumes++) {
+    row.finalizing();
+    try {
+      const video = await finalize(session);
+      // A new video takes the upload's id; another id is the video these bytes already were.
+      return { video, existing: video.video_id !== session.upload_id };
+    } catch (error) {
+      if (bytesMissing(error) && resumes < MAX_RESUMES) {
+        await sendFile(file, session, hooks, { resume: true });
+      } else if (uploadGone(error) && !bytesMissing(error)) {
+        throw new SessionGone(error.message);
+      } else {
+        throw error;
+      }
+    }
+  }
+}
+
+/** One file, from the session to the video, starting over when the session is lost. */
+async function upload(file, row) {
+  for (let sessions = 1; ; sessions++) {
+    row.progress(0);
+    const session = await api("POST", "/api/uploads", {
+      filename: file.name,
+      size_bytes: file.size,
+      content_type: file.type || undefined,
+      origin: location.origin, // the session answers this page's origin only
+    });
+    if (session.existing) return { video: session.existing, existing: true };
+    try {
+      return await deliver(file, session, row);
+    } catch (error) {
+      if (!(error instanceof SessionGone) || sessions >= MAX_NEW_SESSIONS) throw error;
+      row.restarting(error.message);
+    }
+  }
+}
+
+async function run(file, row) {
+  try {
+    const { video, existing } = await upload(file, row);
+    row.done(video, existing);
+    chooseVideo(video.video_id, true);
+    await refreshVideos();
+  } catch (error) {
+    const known = error instanceof ApiError || error instanceof SendFailed || error instanceof SessionGone;
+    row.failed(known ? error.message : `${file.name}: ${error}`);
+  }
+}
+
+/** Start what waits while there is a free slot. */
+function startWaiting() {
+  while (running < PARALLEL_UPLOADS && waiting.length) {
+    const [file, row] = waiting.shift();
+    running++;
+    run(file, row).finally(() => {
+      running--;
+      startWaiting();
+    });
+  }
+}
+
+function uploadFiles(files) {
+  const chosen = state.batch ? [...files] : [...files].slice(0, 1);
+  for (const file of chosen) waiting.push([file, uploadRow(file)]);
+  startWaiting();
 }
 
 export function bindUploads() {
@@ -75,5 +142,9 @@ export function bindUploads() {
     event.preventDefault();
     zone.classList.remove("dragging");
     if (event.dataTransfer && event.dataTransfer.files.length) uploadFiles(event.dataTransfer.files);
+  });
+  // Leaving the page ends the uploads (their sessions would be abandoned): ask first.
+  window.addEventListener("beforeunload", (event) => {
+    if (running || waiting.length) event.preventDefault();
   });
 }
