@@ -403,6 +403,7 @@ class Client(_Settings):
         size = path.stat().st_size
         open_upload = self.journal.find(self.base_url, path)
         for _ in range(2):  # a session that is gone is started afresh, once
+            fresh = open_upload is None
             if open_upload is None:
                 session = self._send(_Calls.start_upload(path, content_type, file_sha256(path)))
                 if session.existing is not None:  # these bytes are there already
@@ -416,7 +417,7 @@ class Client(_Settings):
                 self.journal.remember(self.base_url, path, open_upload)
             sender = SessionSender(self.storage_http, open_upload, path, progress=progress)
             try:
-                sender.send()
+                sender.send(fresh=fresh)
             except SessionGone:
                 self.journal.forget(self.base_url, path)
                 open_upload = None

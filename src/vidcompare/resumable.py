@@ -113,10 +113,11 @@ class SessionSender:
         answer = self._put(b"", f"bytes */{self.upload.size_bytes}")
         return _held_bytes(answer)
 
-    def send(self) -> None:
-        """Send what the session lacks, chunk by chunk, until it is complete."""
+    def send(self, *, fresh: bool = False) -> None:
+        """Send what the session lacks, chunk by chunk, until it is complete. A ``fresh``
+        session holds nothing yet; any other is asked first where it stands."""
         size, chunk_bytes = self.upload.size_bytes, self.upload.chunk_bytes
-        offset = self.held()
+        offset: int | None = 0 if fresh else self.held()
         with self.path.open("rb") as stream:
             while offset is not None:
                 self.progress(offset, size)
