@@ -10,6 +10,7 @@ be watched, a job reloaded mid-way and cancelled. Screenshots go to
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -105,6 +106,12 @@ def test_page_and_assets_are_served_safely(api: httpx.Client) -> None:
     # One script, a module (no inline code: the CSP is default-src 'self').
     assert '<script type="module" src="static/js/main.js"></script>' in page.text
     assert page.text.count("<script") == 1
+    # The page may connect to its own origin and to Cloud Storage (here the emulator), where
+    # upload bytes go straight to a resumable session; nowhere else.
+    policy = page.headers["content-security-policy"]
+    storage = os.environ["STORAGE_EMULATOR_HOST"]
+    assert policy.endswith(f"; connect-src 'self' {storage}"), policy
+    assert policy.startswith("default-src 'self';"), policy
     for path, kind in [
         ("/static/js/main.js", "text/javascript; charset=utf-8"),
         ("/static/style.css", "text/css; charset=utf-8"),

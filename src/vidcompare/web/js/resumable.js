@@ -42,8 +42,10 @@ function put(url, body, contentRange, onSent) {
     xhr.open("PUT", url);
     xhr.setRequestHeader("Content-Range", contentRange);
     if (onSent) xhr.upload.addEventListener("progress", (event) => onSent(event.loaded));
-    const answer = () =>
-      resolve({ status: xhr.status, range: xhr.getResponseHeader("Range"), text: xhr.responseText });
+    // Only the headers the session exposes are listed (getResponseHeader would log an
+    // error for one it does not): without Range, a 308 means nothing is held yet.
+    const range = () => (/^range:[ \t]*(.*?)\s*$/im.exec(xhr.getAllResponseHeaders()) || [])[1] || null;
+    const answer = () => resolve({ status: xhr.status, range: range(), text: xhr.responseText });
     const dropped = () => resolve({ status: 0, range: null, text: "" });
     xhr.addEventListener("load", answer);
     xhr.addEventListener("error", dropped);
@@ -63,10 +65,10 @@ function heldBytes(answer) {
 }
 
 /**
- * Sends `file` to `session` (an UploadSession) until the object is complete.
- * `hooks.progress(sent)` hears the bytes sent so far (they may go back when a chunk was
- * lost); `hooks.retrying(seconds, why)` hears each pause; `hooks.resumed(held)` hears where
- * the session stood once it answered again. With `resume`, the session is asked first.
+ * Sends `file` to `session` (an UploadSession) until the object is complete. `hooks` (an
+ * upload row) hear progress(sent) with the bytes sent so far (back again when a chunk was
+ * lost), retrying(seconds, why) at each pause, and resumed(held) with where the session
+ * stood once it answered again. With `resume`, the session is asked first.
  */
 export async function sendFile(file, session, hooks, { resume = false } = {}) {
   const url = session.upload_url;

@@ -80,7 +80,7 @@ export function uploadRow(file) {
     /** The connection dropped (or the service failed): trying again in `seconds`. */
     retrying(seconds, why) {
       samples = [];
-      show("resuming", "resuming", `${why}; trying again in ${fmtSeconds(seconds)}…`);
+      show("resuming", "resuming", `${why}; trying again in ${seconds} s…`);
     },
     /** The session answered again: it holds `held` bytes, the upload goes on from there. */
     resumed(held) {

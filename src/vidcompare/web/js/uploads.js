@@ -14,8 +14,8 @@ const PARALLEL_UPLOADS = 3;
 const MAX_NEW_SESSIONS = 3;
 // Times a finalize is told bytes are missing before the upload gives up.
 const MAX_RESUMES = 3;
-// How long a finalize keeps being retried while the API cannot be reached.
-const FINALIZE_GIVE_UP_S = 300;
+// How long an API call keeps being made again while the API cannot be reached.
+const API_GIVE_UP_S = 300;
 
 const waiting = []; // [file, row] not started yet
 let running = 0;
@@ -35,56 +35,53 @@ function transient(error) {
   return error instanceof ApiError && (error.status === 0 || error.status >= 500);
 }
 
-/** POST /api/uploads/{id}/finalize, asked again while the API cannot be reached. */
-async function finalize(session) {
-  const path = `/api/uploads/${encodeURIComponent(session.upload_id)}/finalize`;
+/** An API call, made again after a pause (shown in the row) while the API cannot be
+ * reached or fails for now. */
+async function patiently(row, call) {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      return await api("POST", path);
+      return await call();
     } catch (error) {
-      if (!transient(error) || Date.now() - started > FINALIZE_GIVE_UP_S * 1000) throw error;
-      await pause(pauseSeconds(attempt));
+      if (!transient(error) || Date.now() - started > API_GIVE_UP_S * 1000) throw error;
+      const seconds = pauseSeconds(attempt);
+      row.retrying(seconds, error.status ? `the server answered ${error.status}` : "the server could not be reached");
+      await pause(seconds);
     }
   }
 }
 
 /** The bytes to `session`, then finalize: the video, and whether it already existed. */
 async function deliver(file, session, row) {
-  const hooks = {
-    progress: row.progress,
-    retrying: row.retrying,
-    resumed: row.resumed,
-  };
-  await sendFile(file, session, hooks);
+  await sendFile(file, session, row);
   for (let resumes = 0; ; resumes++) {
-    row.finalizing();
     try {
-      const video = await finalize(session);
+      const video = await patiently(row, () => {
+        row.finalizing();
+        return api("POST", `/api/uploads/${encodeURIComponent(session.upload_id)}/finalize`);
+      });
       // A new video takes the upload's id; another id is the video these bytes already were.
       return { video, existing: video.video_id !== session.upload_id };
     } catch (error) {
-      if (bytesMissing(error) && resumes < MAX_RESUMES) {
-        await sendFile(file, session, hooks, { resume: true });
-      } else if (uploadGone(error) && !bytesMissing(error)) {
-        throw new SessionGone(error.message);
-      } else {
-        throw error;
-      }
+      if (!bytesMissing(error)) throw uploadGone(error) ? new SessionGone(error.message) : error;
+      if (resumes >= MAX_RESUMES) throw error;
+      await sendFile(file, session, row, { resume: true });
     }
   }
 }
 
 /** One file, from the session to the video, starting over when the session is lost. */
 async function upload(file, row) {
+  row.progress(0);
   for (let sessions = 1; ; sessions++) {
-    row.progress(0);
-    const session = await api("POST", "/api/uploads", {
-      filename: file.name,
-      size_bytes: file.size,
-      content_type: file.type || undefined,
-      origin: location.origin, // the session answers this page's origin only
-    });
+    const session = await patiently(row, () =>
+      api("POST", "/api/uploads", {
+        filename: file.name,
+        size_bytes: file.size,
+        content_type: file.type || undefined,
+        origin: location.origin, // the session answers this page's origin only
+      }),
+    );
     if (session.existing) return { video: session.existing, existing: true };
     try {
       return await deliver(file, session, row);
