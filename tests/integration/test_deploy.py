@@ -44,6 +44,7 @@ TARGET = Target(project="acme-eval", region="europe-west1")
 INDEXES = firestore_indexes(ROOT)
 PLAN = resources(TARGET, INDEXES)
 FUNCTION_URL = "https://europe-west1-acme-eval.cloudfunctions.net/vidcompare-"
+BUILD_ACCOUNT = "vidcompare-build@acme-eval.iam.gserviceaccount.com"
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +80,8 @@ def _at(lines: list[str], *needles: str) -> int:
 
 
 def _flags(command: str) -> list[str]:
-    return shlex.split(command.strip().removesuffix(" >/dev/null"))
+    """A command's words, without the retry around a binding or the redirect after it."""
+    return shlex.split(command.strip().removeprefix("with_retries ").removesuffix(" >/dev/null"))
 
 
 def _blocks(lines: list[str]) -> dict[str, list[str]]:
@@ -101,7 +103,8 @@ def test_the_worker_is_deployed_on_the_topic_with_retry_timeout_account_and_secr
         "--region=europe-west1",
         "--runtime=python311",
         "--entry-point=process_combo",
-        "--source=build/deploy/functions/process_combo",
+        f"--source={ROOT}/build/deploy/functions/process_combo",
+        f"--build-service-account=projects/acme-eval/serviceAccounts/{BUILD_ACCOUNT}",
         "--trigger-topic=vidcompare-combos",
         "--retry",
         "--timeout=540s",
@@ -193,7 +196,7 @@ def test_the_dry_run_shows_each_resource_its_check_and_what_follows(dry_run):
         else:
             assert body == [f"if ! exists {r.check}; then", *_indented(r.create), "fi"], r.what
     unguarded = {r.what.split(" ")[0] for r in PLAN if r.check is None}
-    assert unguarded == {"Google", "Lifecycle", "Firestore", "IAM:", "Retry"}
+    assert unguarded == {"Google", "Lifecycle", "Firestore", "IAM:", "Retry", "CORS"}
     assert {r.what for r in PLAN if r.upserts and r.check} == {
         f"Cloud Function (gen2) vidcompare-{name}"
         for name in ("start-batch", "job-status", "process-combo")
@@ -263,7 +266,15 @@ def test_indexes_and_ttl_come_from_infra(dry_run):
     for group in ("jobs", "comparisons", "videos"):
         _one(dry_run, "ttls update expire_at", f"--collection-group={group} ", "--enable-ttl")
     lifecycle = json.loads((ROOT / "build/deploy/bucket-lifecycle.json").read_text())
-    assert lifecycle == {"rule": [{"action": {"type": "Delete"}, "condition": {"age": 90}}]}
+    # Videos are kept as long as the jobs that name them; an upload never finalized
+    # (its objects under incoming/) goes a day later, when its 24 h window has closed.
+    assert lifecycle == {
+        "rule": [
+            {"action": {"type": "Delete"}, "condition": {"age": TARGET.retention_days}},
+            {"action": {"type": "Delete"}, "condition": {"age": 1, "matchesPrefix": ["incoming/"]}},
+        ]
+    }
+    _one(dry_run, f"--lifecycle-file={ROOT}/build/deploy/bucket-lifecycle.json")
     # A deleted video is gone at once: no soft-delete retention to bill for.
     _one(dry_run, "buckets update gs://acme-eval-vidcompare-videos", "--clear-soft-delete")
 
@@ -295,7 +306,7 @@ def test_the_gateway_calls_the_functions_at_their_urls_under_a_config_named_by_d
     } == {f"{FUNCTION_URL}start-batch", f"{FUNCTION_URL}job-status"}
     config = f"vidcompare-{hashlib.sha256(written).hexdigest()[:12]}"
     create = _flags(_one(dry_run, "gcloud api-gateway api-configs create"))
-    assert create[4] == config and "--openapi-spec=build/deploy/api-gateway.json" in create
+    assert create[4] == config and f"--openapi-spec={ROOT}/build/deploy/api-gateway.json" in create
     assert f"--api-config={config}" in _flags(_one(dry_run, "gateways update vidcompare"))
 
 
@@ -322,7 +333,7 @@ def test_teardown_removes_what_deploy_made_and_keeps_data_unless_asked():
     kept = _cli("teardown", P, "--region=europe-west1", "--dry-run").splitlines()
     subprocess.run(["bash", "-n"], input="\n".join(kept), text=True, check=True)
     for needles in [
-        ("functions delete vidcompare-process-combo", "--gen2"),
+        ("functions delete vidcompare-process-combo",),
         ("functions delete vidcompare-start-batch",),
         ("functions delete vidcompare-job-status",),
         ("topics delete vidcompare-combos ",),
@@ -381,38 +392,62 @@ def test_the_api_gateway_document_has_exactly_the_routes_the_functions_serve():
 
 # A stand-in for gcloud: it records each call (and what a call reads from stdin), prints
 # a value for a lookup (--format=value(...)), fails a check listed in $GCLOUD_MISSING
-# (that resource does not exist), and succeeds at everything else.
+# (that resource does not exist), fails a call listed in $GCLOUD_NOT_YET once per line
+# as IAM does while a new account propagates, and succeeds at everything else. `sleep`
+# is a stand-in too: it records how long the script would wait, and returns at once.
 FAKE_GCLOUD = r"""#!/usr/bin/env bash
 printf '%s\n' "$*" >> "$GCLOUD_CALLS"
 if [[ " $* " == *" --data-file=- "* ]]; then printf 'stdin: %s\n' "$(cat)" >> "$GCLOUD_CALLS"; fi
 if [[ " $* " == *" --format=value("* ]]; then echo looked-up; exit 0; fi
 if grep -qxF -- "$*" "$GCLOUD_MISSING"; then exit 1; fi
+if grep -qxF -- "$*" "$GCLOUD_NOT_YET"; then
+  awk -v call="$*" 'done || $0 != call { print; next } { done = 1 }' "$GCLOUD_NOT_YET" \
+    > "$GCLOUD_NOT_YET.next" && mv "$GCLOUD_NOT_YET.next" "$GCLOUD_NOT_YET"
+  echo "ERROR: (gcloud) Service account does not exist." >&2
+  exit 1
+fi
 exit 0
+"""
+FAKE_SLEEP = r"""#!/usr/bin/env bash
+printf 'sleep %s\n' "$*" >> "$GCLOUD_CALLS"
 """
 
 
-def _run(script: str, tmp_path: Path, missing: Iterable[str] = (), **env: str) -> list[str]:
-    """Run a generated script against the stand-in gcloud; the calls it made, in order."""
-    fake = tmp_path / "bin" / "gcloud"
-    fake.parent.mkdir(exist_ok=True)
-    fake.write_text(FAKE_GCLOUD)
-    fake.chmod(0o755)
-    calls, absent = tmp_path / "calls", tmp_path / "missing"
+def _run(
+    script: str,
+    tmp_path: Path,
+    missing: Iterable[str] = (),
+    not_yet: Iterable[str] = (),
+    check: bool = True,
+    **env: str,
+) -> list[str]:
+    """Run a generated script against the stand-in gcloud, from a directory of its own
+    (not the checkout); the calls it made, in order."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, text in (("gcloud", FAKE_GCLOUD), ("sleep", FAKE_SLEEP)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    calls, absent, flaky = tmp_path / "calls", tmp_path / "missing", tmp_path / "not-yet"
     calls.write_text("")
     absent.write_text("".join(f"{check}\n" for check in missing))
+    flaky.write_text("".join(f"{call}\n" for call in not_yet))
+    (ROOT / "build" / "deploy").mkdir(parents=True, exist_ok=True)  # as prepare_deploy leaves it
     base = {
         k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "VIDCOMPARE_API_KEYS")
     }
-    base |= {"PATH": f"{fake.parent}:{os.environ['PATH']}", "GCLOUD_CALLS": str(calls)}
-    base |= {"GCLOUD_MISSING": str(absent)}
-    subprocess.run(["bash"], input=script, text=True, check=True, cwd=tmp_path, env=base | env)
+    base |= {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GCLOUD_CALLS": str(calls)}
+    base |= {"GCLOUD_MISSING": str(absent), "GCLOUD_NOT_YET": str(flaky)}
+    subprocess.run(["bash"], input=script, text=True, check=check, cwd=tmp_path, env=base | env)
     return calls.read_text().splitlines()
 
 
 def _call(command: str) -> str | None:
-    """The arguments gcloud gets from a declared command; None for compound shell."""
-    command = command.removeprefix("already_ok ").removesuffix(" >/dev/null")
-    if not command.startswith("gcloud ") or any(c in command for c in "$|\n"):
+    """The arguments gcloud gets from a declared command, with each value a lookup read
+    (the stand-in answers them all "looked-up"); None for compound shell."""
+    command = command.removeprefix("already_ok ").removeprefix("with_retries ")
+    command = re.sub(r"\$\{?[A-Z_]+\}?", "looked-up", command.removesuffix(" >/dev/null"))
+    if not command.startswith("gcloud ") or any(c in command for c in "|\n"):
         return None
     return " ".join(shlex.split(command)[1:])
 
