@@ -35,7 +35,12 @@ from vidcompare.deploy.api_gateway import gateway_spec
 from vidcompare.deploy.documents import firestore_indexes
 from vidcompare.deploy.resources import resources
 from vidcompare.deploy.script import deploy_script
-from vidcompare.deploy.stage import pinned_requirements, repo_root, stage_functions
+from vidcompare.deploy.stage import (
+    pinned_requirements,
+    repo_root,
+    service_core,
+    stage_functions,
+)
 from vidcompare.devstack.stack import free_port
 
 ROOT = repo_root()
@@ -53,6 +58,11 @@ def dry_run() -> list[str]:
     return _dry_run("--dry-run")
 
 
+def _env() -> dict[str, str]:
+    """This environment, without a deployer's own extra web origins."""
+    return {k: v for k, v in os.environ.items() if k != "VIDCOMPARE_WEB_ORIGINS"}
+
+
 def _cli(*args: str, env: dict[str, str] | None = None) -> str:
     """Run `vidcompare ARGS` as a user would; its stdout."""
     return subprocess.run(
@@ -61,7 +71,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> str:
         text=True,
         check=True,
         cwd=ROOT,
-        env=env,
+        env=env if env is not None else _env(),
     ).stdout
 
 
@@ -388,6 +398,181 @@ def test_the_api_gateway_document_has_exactly_the_routes_the_functions_serve():
             assert op["x-google-backend"]["path_translation"] == "APPEND_PATH_TO_ADDRESS"
 
 
+# ------------------------------------------------------------ #15: uploads in production
+
+BUCKET = "gs://acme-eval-vidcompare-videos"
+CORS_FILE = f"{ROOT}/build/deploy/bucket-cors.json"
+AGENT = "serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
+RUN_URL = "https://vidcompare-job-status-${PROJECT_NUMBER}.europe-west1.run.app"
+CORS_RULE = {
+    "method": ["PUT", "POST", "GET", "HEAD", "OPTIONS"],
+    "responseHeader": [
+        "Content-Type",
+        "Content-Range",
+        "Range",
+        "Location",
+        "X-GUploader-UploadID",
+    ],
+    "maxAgeSeconds": 3600,
+}
+
+
+def test_the_bucket_takes_uploads_from_the_gateways_page_and_the_pages_configured():
+    lines = _dry_run(
+        "--dry-run", "--web-origin=https://App.example/", "--web-origin=http://localhost:8000"
+    )
+    heading = (
+        f"CORS of {BUCKET}: uploads from the gateway's web page, "
+        "https://app.example, http://localhost:8000"
+    )
+    body = _blocks(lines)[heading]
+    # Written once the gateway exists: its host names the page's origin.
+    assert body[0] == f"cat > {CORS_FILE} <<JSON"
+    assert body[-2:] == [
+        "JSON",
+        f"gcloud storage buckets update {BUCKET} --cors-file={CORS_FILE} {P}",
+    ]
+    assert json.loads("\n".join(body[1:-2])) == [
+        {"origin": ["https://${GATEWAY_HOST}", "https://app.example", "http://localhost:8000"]}
+        | CORS_RULE
+    ]
+    host = _at(lines, "GATEWAY_HOST=$(gcloud api-gateway gateways describe vidcompare ")
+    assert _at(lines, "gcloud api-gateway gateways create vidcompare ") < host
+    assert host < _at(lines, f"cat > {CORS_FILE} <<JSON")
+    # The same setting from the environment, comma- or space-separated.
+    env = os.environ | {"VIDCOMPARE_WEB_ORIGINS": "https://a.example,https://b.example"}
+    from_env = _cli("deploy", P, "--region=europe-west1", "--dry-run", env=env).splitlines()
+    _one(from_env, "# --- CORS of", "web page, https://a.example, https://b.example")
+
+
+def test_without_configured_pages_only_the_gateways_page_may_upload(dry_run):
+    body = _blocks(dry_run)[f"CORS of {BUCKET}: uploads from the gateway's web page"]
+    assert json.loads("\n".join(body[1:-2])) == [
+        {"origin": ["https://${GATEWAY_HOST}"]} | CORS_RULE
+    ]
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://a.example/upload", "a.example", "ftp://a.example", "https://$(id)"]
+)
+def test_a_web_origin_that_is_not_one_is_refused_before_anything_is_written(origin):
+    refused = subprocess.run(
+        [sys.executable, "-m", "vidcompare.cli", "deploy", P, "--region=europe-west1"]
+        + ["--dry-run", f"--web-origin={origin}"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(),
+    )
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "not a web origin (scheme://host[:port], no path)" in refused.stderr
+
+
+def test_uploads_need_no_signing_so_no_account_mints_tokens_for_itself(dry_run):
+    # The service opens resumable sessions with its own credentials: no V4 signed URL.
+    core = (ROOT / "src/vidcompare" / path for path in service_core(ROOT))
+    assert not any(re.search(r"generate_signed_url|signBlob", p.read_text()) for p in core)
+    creators = [
+        text
+        for text in dry_run
+        if "roles/iam.serviceAccountTokenCreator" in text and not text.startswith("#")
+    ]
+    # Only Pub/Sub's agent, for the ID token of each push to the worker, as the worker.
+    assert creators == [
+        "with_retries gcloud iam service-accounts add-iam-policy-binding "
+        f"vidcompare-process-combo@acme-eval.iam.gserviceaccount.com {P} "
+        f'"--member={AGENT}" --role=roles/iam.serviceAccountTokenCreator >/dev/null'
+    ]
+    assert _at(dry_run, "PROJECT_NUMBER=$(gcloud projects describe acme-eval") < dry_run.index(
+        creators[0]
+    )
+    assert _at(dry_run, "service-accounts create vidcompare-process-combo ") < dry_run.index(
+        creators[0]
+    )
+
+
+def test_the_functions_are_built_as_the_deploys_own_build_account(dry_run):
+    builder = _one(dry_run, "with_retries ", "roles/cloudbuild.builds.builder")
+    assert builder == (
+        "with_retries gcloud projects add-iam-policy-binding acme-eval --condition=None --quiet "
+        f"--member=serviceAccount:{BUILD_ACCOUNT} --role=roles/cloudbuild.builds.builder >/dev/null"
+    )
+    account = _at(dry_run, "gcloud iam service-accounts create vidcompare-build ")
+    deploys = [i for i, text in enumerate(dry_run) if text.startswith("gcloud functions deploy ")]
+    assert len(deploys) == 3 and account < dry_run.index(builder) < min(deploys)
+    flag = f"--build-service-account=projects/acme-eval/serviceAccounts/{BUILD_ACCOUNT}"
+    assert all(flag in _flags(dry_run[i]) for i in deploys)
+
+
+def test_every_binding_is_retried_while_iam_catches_up(dry_run):
+    bindings = [text for text in dry_run if re.search(r"add-\w+-policy-binding", text)]
+    assert len(bindings) == len([r for r in PLAN if r.what.startswith("IAM: ")])
+    assert all(text.startswith("with_retries gcloud ") for text in bindings)
+
+
+def test_the_sweep_is_called_at_its_run_app_url_and_only_job_status_accepts_that(dry_run):
+    sweep = _blocks(dry_run)["Cloud Scheduler job vidcompare-sweep"]
+    settings = [
+        "'--schedule=*/5 * * * *'",
+        f'"--uri={RUN_URL}/internal/sweep"',
+        "--http-method=POST",
+        "--oidc-service-account-email=vidcompare-scheduler@acme-eval.iam.gserviceaccount.com",
+        f'"--oidc-token-audience={RUN_URL}"',
+    ]
+    job = "vidcompare-sweep --location=europe-west1"
+    assert sweep[1] == f"  gcloud scheduler jobs update http {job} {' '.join(settings)} {P}"
+    assert sweep[3] == f"  gcloud scheduler jobs create http {job} {' '.join(settings)} {P}"
+
+    def audiences(name: str) -> list[str]:
+        deploy = _flags(_one(dry_run, f"gcloud functions deploy vidcompare-{name} "))
+        env = next(f for f in deploy if f.startswith("--set-env-vars="))
+        return re.search(r"VIDCOMPARE_ID_TOKEN_AUDIENCE=([^;]*)", env)[1].split(",")
+
+    gateway = [f"{FUNCTION_URL}start-batch", f"{FUNCTION_URL}job-status"]
+    # Tokens forwarded by the gateway name what they did; only the sweep's target adds
+    # its run.app URL, for the scheduler's direct call.
+    assert audiences("start-batch") == audiences("process-combo") == gateway
+    assert audiences("job-status") == [*gateway, RUN_URL]
+    number = _at(dry_run, "PROJECT_NUMBER=$(gcloud projects describe acme-eval")
+    assert number < _at(dry_run, "gcloud functions deploy vidcompare-job-status ")
+
+
+def test_describe_reads_gen2_with_v2_and_only_deploy_names_gen2(dry_run):
+    kept = _cli("teardown", P, "--region=europe-west1", "--dry-run").splitlines()
+    described = [t for t in dry_run + kept if "gcloud functions describe " in t]
+    # The worker's trigger when deploying (a deploy needs no check); a teardown's checks.
+    assert len(described) == 1 + 3
+    assert all(" --v2 " in t and "--gen2" not in t for t in described)
+    with_gen2 = [t for t in dry_run + kept if "--gen2" in t]
+    assert len(with_gen2) == 3 and all(t.startswith("gcloud functions deploy ") for t in with_gen2)
+    assert len([t for t in kept if "gcloud functions delete " in t]) == 3
+
+
+def test_the_script_runs_from_any_directory(dry_run, tmp_path):
+    paths = [
+        flag.split("=", 1)[1]
+        for text in dry_run
+        if text.lstrip().startswith("gcloud ")
+        for flag in _flags(text)
+        if flag.startswith(("--source=", "--openapi-spec=", "--lifecycle-file=", "--cors-file="))
+    ]
+    assert len(paths) == 3 + 1 + 1 + 1
+    assert all(
+        Path(path).is_absolute() and path.startswith(f"{ROOT}/build/deploy/") for path in paths
+    )
+    assert not any(re.match(r"\s*cd\b", text) for text in dry_run)
+    # Asked from elsewhere, the same script.
+    elsewhere = subprocess.run(
+        [sys.executable, "-m", "vidcompare.cli", "deploy", P, "--region=europe-west1", "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=_env(),
+    )
+    assert elsewhere.stdout.splitlines() == dry_run
+
+
 # ------------------------------------------------------------ the scripts, run
 
 # A stand-in for gcloud: it records each call (and what a call reads from stdin), prints
@@ -518,6 +703,46 @@ def test_a_teardown_of_nothing_deletes_nothing(tmp_path):
     missing = _calls(r.check for r in PLAN if r.check)
     calls = _run(teardown_script(TARGET, delete_data=True), tmp_path, missing=missing)
     assert calls and all(" describe " in f" {c} " for c in calls)
+
+
+def test_a_deploy_writes_the_cors_document_with_the_gateways_host_and_sets_it(tmp_path):
+    target = Target(
+        project="acme-eval", region="europe-west1", web_origins=("https://app.example",)
+    )
+    (ROOT / "build/deploy/bucket-cors.json").unlink(missing_ok=True)
+    calls = _run(deploy_script(target, indexes=INDEXES), tmp_path)
+    written = json.loads((ROOT / "build/deploy/bucket-cors.json").read_text())
+    assert written == [{"origin": ["https://looked-up", "https://app.example"]} | CORS_RULE]
+    host = calls.index(
+        f"api-gateway gateways describe vidcompare --location=europe-west1 {P} "
+        "--format=value(defaultHostname)"
+    )
+    assert host < calls.index(f"storage buckets update {BUCKET} --cors-file={CORS_FILE} {P}")
+
+
+def _builder_binding() -> str:
+    (builder,) = [r for r in PLAN if r.what.startswith("IAM: roles/cloudbuild.builds.builder")]
+    return _call(builder.create[0])
+
+
+def test_a_binding_on_an_account_iam_does_not_know_yet_is_tried_again(tmp_path):
+    binding = _builder_binding()
+    calls = _run(_deploy(), tmp_path, not_yet=[binding, binding])
+    tries = [i for i, call in enumerate(calls) if call == binding]
+    assert len(tries) == 3
+    assert calls[tries[0] + 1] == "sleep 2" and calls[tries[1] + 1] == "sleep 4"
+    # ...and the deploy goes on.
+    assert any(call.startswith("functions deploy ") for call in calls[tries[-1] :])
+
+
+def test_a_binding_that_keeps_failing_ends_the_deploy_after_about_two_minutes(tmp_path):
+    binding = _builder_binding()
+    with pytest.raises(subprocess.CalledProcessError):
+        _run(_deploy(), tmp_path, not_yet=[binding] * 7)
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls.count(binding) == 7
+    assert [c for c in calls if c.startswith("sleep ")] == [f"sleep {2**n}" for n in range(1, 7)]
+    assert calls[-1] == binding  # nothing after it ran
 
 
 # ------------------------------------------------------------ staged functions
