@@ -99,7 +99,8 @@ FUNCTIONS = (
         timeout_s=300,  # a streamed upload of a large video
         http=True,
         roles=("roles/datastore.user",),
-        bucket_role="roles/storage.objectAdmin",  # writes uploads, deletes rejected ones
+        # Opens upload sessions with its own credentials, moves and deletes uploads.
+        bucket_role="roles/storage.objectAdmin",
         publishes=True,
         # The Gemini key too: a batch is checked against the live catalogue (models.list).
         secrets=(("VIDCOMPARE_API_KEYS", "api_keys_secret"), ("GEMINI_API_KEY", "gemini_secret")),
