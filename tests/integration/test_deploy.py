@@ -523,16 +523,20 @@ def test_the_sweep_is_called_at_its_run_app_url_and_only_job_status_accepts_that
     assert sweep[1] == f"  gcloud scheduler jobs update http {job} {' '.join(settings)} {P}"
     assert sweep[3] == f"  gcloud scheduler jobs create http {job} {' '.join(settings)} {P}"
 
-    def audiences(name: str) -> list[str]:
+    def audiences(name: str, variable: str = "VIDCOMPARE_ID_TOKEN_AUDIENCE") -> list[str]:
         deploy = _flags(_one(dry_run, f"gcloud functions deploy vidcompare-{name} "))
         env = next(f for f in deploy if f.startswith("--set-env-vars="))
-        return re.search(r"VIDCOMPARE_ID_TOKEN_AUDIENCE=([^;]*)", env)[1].split(",")
+        found = re.search(rf"(?:;|\^){variable}=([^;]*)", env)
+        return found[1].split(",") if found else []
 
     gateway = [f"{FUNCTION_URL}start-batch", f"{FUNCTION_URL}job-status"]
-    # Tokens forwarded by the gateway name what they did; only the sweep's target adds
-    # its run.app URL, for the scheduler's direct call.
+    # Tokens forwarded by the gateway name what they did, on every function alike; only
+    # the sweep's target takes its run.app URL, and only from a direct call's token.
+    direct = "VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE"
     assert audiences("start-batch") == audiences("process-combo") == gateway
-    assert audiences("job-status") == [*gateway, RUN_URL]
+    assert audiences("job-status") == gateway
+    assert audiences("job-status", direct) == [RUN_URL]
+    assert audiences("start-batch", direct) == audiences("process-combo", direct) == []
     number = _at(dry_run, "PROJECT_NUMBER=$(gcloud projects describe acme-eval")
     assert number < _at(dry_run, "gcloud functions deploy vidcompare-job-status ")
 

@@ -9,8 +9,9 @@ read into a shell variable by a :class:`Lookup`.
 Two audiences: the gateway calls the functions at their ``cloudfunctions.net`` URLs, and
 callers' tokens forwarded through it name those (``VIDCOMPARE_ID_TOKEN_AUDIENCE``).
 Cloud Scheduler calls the sweep on ``job_status`` directly, with a token whose audience
-is the function's ``run.app`` URL, what Cloud Run accepts; only ``job_status`` adds
-that one audience, and only because the scheduler calls it there.
+is the function's ``run.app`` URL, what Cloud Run accepts; only ``job_status`` accepts
+it, and only from a token sent straight to it (``VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE``),
+never from one forwarded by the gateway.
 """
 
 from __future__ import annotations
@@ -34,9 +35,8 @@ def run_url(target: Target, name: str) -> str:
     return f"https://{target.function(name)}-${{PROJECT_NUMBER}}.{target.region}.run.app"
 
 
-def _audiences(target: Target, fn: FunctionPlan) -> list[str]:
-    gateway = [target.function_url(f.name) for f in FUNCTIONS if f.http]
-    return gateway + ([run_url(target, fn.name)] if fn.name == SWEEP_FUNCTION else [])
+def _audiences(target: Target) -> list[str]:
+    return [target.function_url(f.name) for f in FUNCTIONS if f.http]
 
 
 def _env_vars(target: Target, fn: FunctionPlan) -> str:
@@ -50,8 +50,10 @@ def _env_vars(target: Target, fn: FunctionPlan) -> str:
         "VIDCOMPARE_LEASE_SECONDS": f"{config.DEFAULT_LEASE_SECONDS:g}",
         "VIDCOMPARE_MAX_DELIVERIES": str(config.DEFAULT_MAX_DELIVERIES),
         "VIDCOMPARE_ADMINS": target.account("scheduler"),
-        "VIDCOMPARE_ID_TOKEN_AUDIENCE": ",".join(_audiences(target, fn)),
+        "VIDCOMPARE_ID_TOKEN_AUDIENCE": ",".join(_audiences(target)),
     }
+    if fn.name == SWEEP_FUNCTION:  # the scheduler's direct call, and only that
+        env["VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE"] = run_url(target, fn.name)
     # "^;^" makes ";" the separator: values hold commas.
     return "^;^" + ";".join(f"{k}={v}" for k, v in env.items())
 
