@@ -46,12 +46,14 @@ def caller(request: flask.Request) -> str:
             if hmac.compare_digest(known, digest):
                 return owner
         raise Unauthenticated("the API key is not valid")
-    # Behind API Gateway the caller's own token arrives here; the gateway's replaces it.
-    authorization = request.headers.get("X-Forwarded-Authorization") or request.headers.get(
-        "Authorization", ""
-    )
+    # Behind API Gateway the caller's own token arrives forwarded (the gateway's replaces
+    # it in Authorization) and names what the gateway's document says; a direct call's
+    # token (Cloud Scheduler's) names the function's own URL: two lists, never merged.
+    forwarded = request.headers.get("X-Forwarded-Authorization")
+    authorization = forwarded or request.headers.get("Authorization", "")
+    audiences = config.id_token_audiences if forwarded else config.direct_id_token_audiences
     if authorization.startswith("Bearer "):
-        return _id_token_owner(authorization.removeprefix("Bearer ").strip())
+        return _id_token_owner(authorization.removeprefix("Bearer ").strip(), audiences)
     raise Unauthenticated("send an API key in X-API-Key or a Google ID token as a Bearer token")
 
 
@@ -87,7 +89,7 @@ def _google_certs() -> dict[str, str]:
         return _certs
 
 
-def _id_token_owner(token: str) -> str:
+def _id_token_owner(token: str, audiences: tuple[str, ...] | None) -> str:
     from google.auth import jwt
 
     try:  # a token that is not even well formed costs no request to Google
@@ -100,7 +102,7 @@ def _id_token_owner(token: str) -> str:
         claims = jwt.decode(
             token,
             certs=_google_certs(),
-            audience=settings().id_token_audiences,
+            audience=audiences,
             clock_skew_in_seconds=10,
         )
     except ValueError as exc:

@@ -82,7 +82,10 @@ class Settings:
     auth: bool
     api_keys: dict[str, str]  # sha256(key) hex -> owner; only hashes are configured
     admins: frozenset[str]  # owners allowed on /internal/* (e.g. the scheduler's account)
-    id_token_audiences: tuple[str, ...] | None  # any of them; None: the token's own is not checked
+    # A token forwarded by API Gateway must name one of these; None: not checked.
+    id_token_audiences: tuple[str, ...] | None
+    # A token sent straight to the function (Cloud Scheduler's); default: the above.
+    direct_id_token_audiences: tuple[str, ...] | None
     google_certs_url: str  # where Google publishes the keys of its ID tokens
     # The judge of a batch with a Gemini model when none is named; "" picks the newest
     # current Flash model the live catalogue offers (ids rot: a fixed default would too).
@@ -145,6 +148,11 @@ class Settings:
             api_keys=_api_keys(os.environ.get("VIDCOMPARE_API_KEYS", "")),
             admins=frozenset(_list("VIDCOMPARE_ADMINS")),
             id_token_audiences=_list("VIDCOMPARE_ID_TOKEN_AUDIENCE") or None,
+            direct_id_token_audiences=(
+                _list("VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE")
+                or _list("VIDCOMPARE_ID_TOKEN_AUDIENCE")
+                or None
+            ),
             google_certs_url=os.environ.get(
                 "VIDCOMPARE_GOOGLE_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs"
             ),

@@ -326,7 +326,8 @@ class SweepReport(BaseModel):
 
     jobs_checked: int = 0
     republished: dict[str, list[int]] = Field(default_factory=dict)
-    # Provider housekeeping, e.g. orphaned Gemini uploads deleted: provider -> names.
+    # Housekeeping, e.g. orphaned Gemini uploads deleted ("gemini": names), abandoned
+    # resumable uploads deleted ("uploads": object names).
     cleaned: dict[str, list[str]] = Field(default_factory=dict)
 
 

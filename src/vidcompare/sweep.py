@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from vidcompare import queue, store
+from vidcompare import queue, store, uploads
 from vidcompare.config import settings
 from vidcompare.documents import ComboDoc, ComboState
 from vidcompare.errors import InvalidRequest
@@ -78,6 +78,11 @@ def sweep(
             log.warning("job %s stalled; republished combinations %s", job.job_id, indexes)
         # Start the stale clock again, so the next sweep gives these messages time.
         store.touch_job(job.job_id)
+    try:
+        if abandoned := uploads.delete_abandoned():
+            report.cleaned["uploads"] = abandoned
+    except Exception:  # noqa: BLE001 - housekeeping must not stop the sweep's real job
+        log.exception("deleting abandoned uploads failed")
     for family in default_registry().families:
         if family.sweep is None:
             continue

@@ -30,6 +30,7 @@ from vidcompare.errors import (
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
+    RetryLater,
     UnsupportedMediaType,
 )
 from vidcompare.gcp import bucket, storage_client
@@ -176,6 +177,8 @@ def finalize_upload(upload_id: str, *, owner: str | None) -> tuple[VideoInfo, bo
         )
     if blob is None:
         received = _received_bytes(upload.upload_url, upload.size_bytes)
+        if received == upload.size_bytes:  # complete, and taken in by a finalize meanwhile
+            raise RetryLater(f"upload {upload_id} is being finalized; ask again", retry_after_s=1)
         raise Conflict(
             f"{received} of {upload.size_bytes} bytes received; send the rest to the "
             "upload_url, then finalize"
@@ -187,6 +190,19 @@ def finalize_upload(upload_id: str, *, owner: str | None) -> tuple[VideoInfo, bo
         raise
     store.close_upload(upload_id, UploadState.finalized, video_id=video.video_id)
     return video, new
+
+
+def delete_abandoned() -> list[str]:
+    """Delete what uploads left under ``incoming/`` past their window (never finalized):
+    what the bucket's lifecycle rule does in production, done by the sweep everywhere
+    (the local storage emulator has no lifecycle)."""
+    cutoff = store.now() - UPLOAD_WINDOW
+    gone = []
+    for blob in bucket().list_blobs(prefix=INCOMING_PREFIX):
+        if blob.time_created is not None and blob.time_created < cutoff:
+            delete_quietly(blob)
+            gone.append(blob.name)
+    return gone
 
 
 def _received_bytes(upload_url: str, size: int) -> int:

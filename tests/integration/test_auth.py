@@ -223,3 +223,31 @@ def test_bearer_tokens_are_401_or_503_never_500_and_certificates_are_cached(loca
     finally:
         certs.server.shutdown()
         local_stack.restart("job_status")
+
+
+def test_a_direct_token_and_a_forwarded_one_are_held_to_their_own_audiences(local_stack):
+    """Cloud Scheduler's token (straight to job_status, naming its run.app URL) is taken
+    only as a direct call's: the gateway's forwarded tokens keep their own audiences."""
+    certs = CertsServer()
+    gateway, run = "https://gw.example/job-status", "https://job-status-1.run.app"
+    env = {
+        "VIDCOMPARE_AUTH": "on",
+        "VIDCOMPARE_GOOGLE_CERTS_URL": certs.url,
+        "VIDCOMPARE_ID_TOKEN_AUDIENCE": gateway,
+        "VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE": run,
+    }
+    local_stack.restart("job_status", extra_env=env)
+    url = f"{local_stack.info.base_url}/api/jobs"
+    try:
+        for audience, header, status in [
+            (run, "Authorization", 200),
+            (run, "X-Forwarded-Authorization", 401),
+            (gateway, "X-Forwarded-Authorization", 200),
+            (gateway, "Authorization", 401),
+        ]:
+            token = certs.token(email="sched@example.com", email_verified=True, aud=audience)
+            answer = httpx.get(url, headers={header: f"Bearer {token}"})
+            assert answer.status_code == status, (audience, header, answer.text)
+    finally:
+        certs.server.shutdown()
+        local_stack.restart("job_status")

@@ -35,7 +35,12 @@ from vidcompare.deploy.api_gateway import gateway_spec
 from vidcompare.deploy.documents import firestore_indexes
 from vidcompare.deploy.resources import resources
 from vidcompare.deploy.script import deploy_script
-from vidcompare.deploy.stage import pinned_requirements, repo_root, stage_functions
+from vidcompare.deploy.stage import (
+    pinned_requirements,
+    repo_root,
+    service_core,
+    stage_functions,
+)
 from vidcompare.devstack.stack import free_port
 
 ROOT = repo_root()
@@ -44,12 +49,18 @@ TARGET = Target(project="acme-eval", region="europe-west1")
 INDEXES = firestore_indexes(ROOT)
 PLAN = resources(TARGET, INDEXES)
 FUNCTION_URL = "https://europe-west1-acme-eval.cloudfunctions.net/vidcompare-"
+BUILD_ACCOUNT = "vidcompare-build@acme-eval.iam.gserviceaccount.com"
 
 
 @pytest.fixture(scope="module")
 def dry_run() -> list[str]:
     """The lines of ``deploy --dry-run`` for project acme-eval."""
     return _dry_run("--dry-run")
+
+
+def _env() -> dict[str, str]:
+    """This environment, without a deployer's own extra web origins."""
+    return {k: v for k, v in os.environ.items() if k != "VIDCOMPARE_WEB_ORIGINS"}
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> str:
@@ -60,7 +71,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> str:
         text=True,
         check=True,
         cwd=ROOT,
-        env=env,
+        env=env if env is not None else _env(),
     ).stdout
 
 
@@ -79,7 +90,8 @@ def _at(lines: list[str], *needles: str) -> int:
 
 
 def _flags(command: str) -> list[str]:
-    return shlex.split(command.strip().removesuffix(" >/dev/null"))
+    """A command's words, without the retry around a binding or the redirect after it."""
+    return shlex.split(command.strip().removeprefix("with_retries ").removesuffix(" >/dev/null"))
 
 
 def _blocks(lines: list[str]) -> dict[str, list[str]]:
@@ -101,7 +113,8 @@ def test_the_worker_is_deployed_on_the_topic_with_retry_timeout_account_and_secr
         "--region=europe-west1",
         "--runtime=python311",
         "--entry-point=process_combo",
-        "--source=build/deploy/functions/process_combo",
+        f"--source={ROOT}/build/deploy/functions/process_combo",
+        f"--build-service-account=projects/acme-eval/serviceAccounts/{BUILD_ACCOUNT}",
         "--trigger-topic=vidcompare-combos",
         "--retry",
         "--timeout=540s",
@@ -193,7 +206,7 @@ def test_the_dry_run_shows_each_resource_its_check_and_what_follows(dry_run):
         else:
             assert body == [f"if ! exists {r.check}; then", *_indented(r.create), "fi"], r.what
     unguarded = {r.what.split(" ")[0] for r in PLAN if r.check is None}
-    assert unguarded == {"Google", "Lifecycle", "Firestore", "IAM:", "Retry"}
+    assert unguarded == {"Google", "Lifecycle", "Firestore", "IAM:", "Retry", "CORS"}
     assert {r.what for r in PLAN if r.upserts and r.check} == {
         f"Cloud Function (gen2) vidcompare-{name}"
         for name in ("start-batch", "job-status", "process-combo")
@@ -263,7 +276,15 @@ def test_indexes_and_ttl_come_from_infra(dry_run):
     for group in ("jobs", "comparisons", "videos"):
         _one(dry_run, "ttls update expire_at", f"--collection-group={group} ", "--enable-ttl")
     lifecycle = json.loads((ROOT / "build/deploy/bucket-lifecycle.json").read_text())
-    assert lifecycle == {"rule": [{"action": {"type": "Delete"}, "condition": {"age": 90}}]}
+    # Videos are kept as long as the jobs that name them; an upload never finalized
+    # (its objects under incoming/) goes a day later, when its 24 h window has closed.
+    assert lifecycle == {
+        "rule": [
+            {"action": {"type": "Delete"}, "condition": {"age": TARGET.retention_days}},
+            {"action": {"type": "Delete"}, "condition": {"age": 1, "matchesPrefix": ["incoming/"]}},
+        ]
+    }
+    _one(dry_run, f"--lifecycle-file={ROOT}/build/deploy/bucket-lifecycle.json")
     # A deleted video is gone at once: no soft-delete retention to bill for.
     _one(dry_run, "buckets update gs://acme-eval-vidcompare-videos", "--clear-soft-delete")
 
@@ -295,7 +316,7 @@ def test_the_gateway_calls_the_functions_at_their_urls_under_a_config_named_by_d
     } == {f"{FUNCTION_URL}start-batch", f"{FUNCTION_URL}job-status"}
     config = f"vidcompare-{hashlib.sha256(written).hexdigest()[:12]}"
     create = _flags(_one(dry_run, "gcloud api-gateway api-configs create"))
-    assert create[4] == config and "--openapi-spec=build/deploy/api-gateway.json" in create
+    assert create[4] == config and f"--openapi-spec={ROOT}/build/deploy/api-gateway.json" in create
     assert f"--api-config={config}" in _flags(_one(dry_run, "gateways update vidcompare"))
 
 
@@ -322,7 +343,7 @@ def test_teardown_removes_what_deploy_made_and_keeps_data_unless_asked():
     kept = _cli("teardown", P, "--region=europe-west1", "--dry-run").splitlines()
     subprocess.run(["bash", "-n"], input="\n".join(kept), text=True, check=True)
     for needles in [
-        ("functions delete vidcompare-process-combo", "--gen2"),
+        ("functions delete vidcompare-process-combo",),
         ("functions delete vidcompare-start-batch",),
         ("functions delete vidcompare-job-status",),
         ("topics delete vidcompare-combos ",),
@@ -377,42 +398,245 @@ def test_the_api_gateway_document_has_exactly_the_routes_the_functions_serve():
             assert op["x-google-backend"]["path_translation"] == "APPEND_PATH_TO_ADDRESS"
 
 
+# ------------------------------------------------------------ #15: uploads in production
+
+BUCKET = "gs://acme-eval-vidcompare-videos"
+CORS_FILE = f"{ROOT}/build/deploy/bucket-cors.json"
+AGENT = "serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
+RUN_URL = "https://vidcompare-job-status-${PROJECT_NUMBER}.europe-west1.run.app"
+CORS_RULE = {
+    "method": ["PUT", "POST", "GET", "HEAD", "OPTIONS"],
+    "responseHeader": [
+        "Content-Type",
+        "Content-Range",
+        "Range",
+        "Location",
+        "X-GUploader-UploadID",
+    ],
+    "maxAgeSeconds": 3600,
+}
+
+
+def test_the_bucket_takes_uploads_from_the_gateways_page_and_the_pages_configured():
+    lines = _dry_run(
+        "--dry-run", "--web-origin=https://App.example/", "--web-origin=http://localhost:8000"
+    )
+    heading = (
+        f"CORS of {BUCKET}: uploads from the gateway's web page, "
+        "https://app.example, http://localhost:8000"
+    )
+    body = _blocks(lines)[heading]
+    # Written once the gateway exists: its host names the page's origin.
+    assert body[0] == f"cat > {CORS_FILE} <<JSON"
+    assert body[-2:] == [
+        "JSON",
+        f"gcloud storage buckets update {BUCKET} --cors-file={CORS_FILE} {P}",
+    ]
+    assert json.loads("\n".join(body[1:-2])) == [
+        {"origin": ["https://${GATEWAY_HOST}", "https://app.example", "http://localhost:8000"]}
+        | CORS_RULE
+    ]
+    host = _at(lines, "GATEWAY_HOST=$(gcloud api-gateway gateways describe vidcompare ")
+    assert _at(lines, "gcloud api-gateway gateways create vidcompare ") < host
+    assert host < _at(lines, f"cat > {CORS_FILE} <<JSON")
+    # The same setting from the environment, comma- or space-separated.
+    env = os.environ | {"VIDCOMPARE_WEB_ORIGINS": "https://a.example,https://b.example"}
+    from_env = _cli("deploy", P, "--region=europe-west1", "--dry-run", env=env).splitlines()
+    _one(from_env, "# --- CORS of", "web page, https://a.example, https://b.example")
+
+
+def test_without_configured_pages_only_the_gateways_page_may_upload(dry_run):
+    body = _blocks(dry_run)[f"CORS of {BUCKET}: uploads from the gateway's web page"]
+    assert json.loads("\n".join(body[1:-2])) == [
+        {"origin": ["https://${GATEWAY_HOST}"]} | CORS_RULE
+    ]
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://a.example/upload", "a.example", "ftp://a.example", "https://$(id)"]
+)
+def test_a_web_origin_that_is_not_one_is_refused_before_anything_is_written(origin):
+    refused = subprocess.run(
+        [sys.executable, "-m", "vidcompare.cli", "deploy", P, "--region=europe-west1"]
+        + ["--dry-run", f"--web-origin={origin}"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(),
+    )
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "not a web origin (scheme://host[:port], no path)" in refused.stderr
+
+
+def test_uploads_need_no_signing_so_no_account_mints_tokens_for_itself(dry_run):
+    # The service opens resumable sessions with its own credentials: no V4 signed URL.
+    core = (ROOT / "src/vidcompare" / path for path in service_core(ROOT))
+    assert not any(re.search(r"generate_signed_url|signBlob", p.read_text()) for p in core)
+    creators = [
+        text
+        for text in dry_run
+        if "roles/iam.serviceAccountTokenCreator" in text and not text.startswith("#")
+    ]
+    # Only Pub/Sub's agent, for the ID token of each push to the worker, as the worker.
+    assert creators == [
+        "with_retries gcloud iam service-accounts add-iam-policy-binding "
+        f"vidcompare-process-combo@acme-eval.iam.gserviceaccount.com {P} "
+        f'"--member={AGENT}" --role=roles/iam.serviceAccountTokenCreator >/dev/null'
+    ]
+    assert _at(dry_run, "PROJECT_NUMBER=$(gcloud projects describe acme-eval") < dry_run.index(
+        creators[0]
+    )
+    assert _at(dry_run, "service-accounts create vidcompare-process-combo ") < dry_run.index(
+        creators[0]
+    )
+
+
+def test_the_functions_are_built_as_the_deploys_own_build_account(dry_run):
+    builder = _one(dry_run, "with_retries ", "roles/cloudbuild.builds.builder")
+    assert builder == (
+        "with_retries gcloud projects add-iam-policy-binding acme-eval --condition=None --quiet "
+        f"--member=serviceAccount:{BUILD_ACCOUNT} --role=roles/cloudbuild.builds.builder >/dev/null"
+    )
+    account = _at(dry_run, "gcloud iam service-accounts create vidcompare-build ")
+    deploys = [i for i, text in enumerate(dry_run) if text.startswith("gcloud functions deploy ")]
+    assert len(deploys) == 3 and account < dry_run.index(builder) < min(deploys)
+    flag = f"--build-service-account=projects/acme-eval/serviceAccounts/{BUILD_ACCOUNT}"
+    assert all(flag in _flags(dry_run[i]) for i in deploys)
+
+
+def test_every_binding_is_retried_while_iam_catches_up(dry_run):
+    bindings = [text for text in dry_run if re.search(r"add-\w+-policy-binding", text)]
+    assert len(bindings) == len([r for r in PLAN if r.what.startswith("IAM: ")])
+    assert all(text.startswith("with_retries gcloud ") for text in bindings)
+
+
+def test_the_sweep_is_called_at_its_run_app_url_and_only_job_status_accepts_that(dry_run):
+    sweep = _blocks(dry_run)["Cloud Scheduler job vidcompare-sweep"]
+    settings = [
+        "'--schedule=*/5 * * * *'",
+        f'"--uri={RUN_URL}/internal/sweep"',
+        "--http-method=POST",
+        "--oidc-service-account-email=vidcompare-scheduler@acme-eval.iam.gserviceaccount.com",
+        f'"--oidc-token-audience={RUN_URL}"',
+    ]
+    job = "vidcompare-sweep --location=europe-west1"
+    assert sweep[1] == f"  gcloud scheduler jobs update http {job} {' '.join(settings)} {P}"
+    assert sweep[3] == f"  gcloud scheduler jobs create http {job} {' '.join(settings)} {P}"
+
+    def audiences(name: str, variable: str = "VIDCOMPARE_ID_TOKEN_AUDIENCE") -> list[str]:
+        deploy = _flags(_one(dry_run, f"gcloud functions deploy vidcompare-{name} "))
+        env = next(f for f in deploy if f.startswith("--set-env-vars="))
+        found = re.search(rf"(?:;|\^){variable}=([^;]*)", env)
+        return found[1].split(",") if found else []
+
+    gateway = [f"{FUNCTION_URL}start-batch", f"{FUNCTION_URL}job-status"]
+    # Tokens forwarded by the gateway name what they did, on every function alike; only
+    # the sweep's target takes its run.app URL, and only from a direct call's token.
+    direct = "VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE"
+    assert audiences("start-batch") == audiences("process-combo") == gateway
+    assert audiences("job-status") == gateway
+    assert audiences("job-status", direct) == [RUN_URL]
+    assert audiences("start-batch", direct) == audiences("process-combo", direct) == []
+    number = _at(dry_run, "PROJECT_NUMBER=$(gcloud projects describe acme-eval")
+    assert number < _at(dry_run, "gcloud functions deploy vidcompare-job-status ")
+
+
+def test_describe_reads_gen2_with_v2_and_only_deploy_names_gen2(dry_run):
+    kept = _cli("teardown", P, "--region=europe-west1", "--dry-run").splitlines()
+    described = [t for t in dry_run + kept if "gcloud functions describe " in t]
+    # The worker's trigger when deploying (a deploy needs no check); a teardown's checks.
+    assert len(described) == 1 + 3
+    assert all(" --v2 " in t and "--gen2" not in t for t in described)
+    with_gen2 = [t for t in dry_run + kept if "--gen2" in t]
+    assert len(with_gen2) == 3 and all(t.startswith("gcloud functions deploy ") for t in with_gen2)
+    assert len([t for t in kept if "gcloud functions delete " in t]) == 3
+
+
+def test_the_script_runs_from_any_directory(dry_run, tmp_path):
+    paths = [
+        flag.split("=", 1)[1]
+        for text in dry_run
+        if text.lstrip().startswith("gcloud ")
+        for flag in _flags(text)
+        if flag.startswith(("--source=", "--openapi-spec=", "--lifecycle-file=", "--cors-file="))
+    ]
+    assert len(paths) == 3 + 1 + 1 + 1
+    assert all(
+        Path(path).is_absolute() and path.startswith(f"{ROOT}/build/deploy/") for path in paths
+    )
+    assert not any(re.match(r"\s*cd\b", text) for text in dry_run)
+    # Asked from elsewhere, the same script.
+    elsewhere = subprocess.run(
+        [sys.executable, "-m", "vidcompare.cli", "deploy", P, "--region=europe-west1", "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=_env(),
+    )
+    assert elsewhere.stdout.splitlines() == dry_run
+
+
 # ------------------------------------------------------------ the scripts, run
 
 # A stand-in for gcloud: it records each call (and what a call reads from stdin), prints
 # a value for a lookup (--format=value(...)), fails a check listed in $GCLOUD_MISSING
-# (that resource does not exist), and succeeds at everything else.
+# (that resource does not exist), fails a call listed in $GCLOUD_NOT_YET once per line
+# as IAM does while a new account propagates, and succeeds at everything else. `sleep`
+# is a stand-in too: it records how long the script would wait, and returns at once.
 FAKE_GCLOUD = r"""#!/usr/bin/env bash
 printf '%s\n' "$*" >> "$GCLOUD_CALLS"
 if [[ " $* " == *" --data-file=- "* ]]; then printf 'stdin: %s\n' "$(cat)" >> "$GCLOUD_CALLS"; fi
 if [[ " $* " == *" --format=value("* ]]; then echo looked-up; exit 0; fi
 if grep -qxF -- "$*" "$GCLOUD_MISSING"; then exit 1; fi
+if grep -qxF -- "$*" "$GCLOUD_NOT_YET"; then
+  awk -v call="$*" 'done || $0 != call { print; next } { done = 1 }' "$GCLOUD_NOT_YET" \
+    > "$GCLOUD_NOT_YET.next" && mv "$GCLOUD_NOT_YET.next" "$GCLOUD_NOT_YET"
+  echo "ERROR: (gcloud) Service account does not exist." >&2
+  exit 1
+fi
 exit 0
+"""
+FAKE_SLEEP = r"""#!/usr/bin/env bash
+printf 'sleep %s\n' "$*" >> "$GCLOUD_CALLS"
 """
 
 
-def _run(script: str, tmp_path: Path, missing: Iterable[str] = (), **env: str) -> list[str]:
-    """Run a generated script against the stand-in gcloud; the calls it made, in order."""
-    fake = tmp_path / "bin" / "gcloud"
-    fake.parent.mkdir(exist_ok=True)
-    fake.write_text(FAKE_GCLOUD)
-    fake.chmod(0o755)
-    calls, absent = tmp_path / "calls", tmp_path / "missing"
+def _run(
+    script: str,
+    tmp_path: Path,
+    missing: Iterable[str] = (),
+    not_yet: Iterable[str] = (),
+    check: bool = True,
+    **env: str,
+) -> list[str]:
+    """Run a generated script against the stand-in gcloud, from a directory of its own
+    (not the checkout); the calls it made, in order."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, text in (("gcloud", FAKE_GCLOUD), ("sleep", FAKE_SLEEP)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    calls, absent, flaky = tmp_path / "calls", tmp_path / "missing", tmp_path / "not-yet"
     calls.write_text("")
     absent.write_text("".join(f"{check}\n" for check in missing))
+    flaky.write_text("".join(f"{call}\n" for call in not_yet))
+    (ROOT / "build" / "deploy").mkdir(parents=True, exist_ok=True)  # as prepare_deploy leaves it
     base = {
         k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "VIDCOMPARE_API_KEYS")
     }
-    base |= {"PATH": f"{fake.parent}:{os.environ['PATH']}", "GCLOUD_CALLS": str(calls)}
-    base |= {"GCLOUD_MISSING": str(absent)}
-    subprocess.run(["bash"], input=script, text=True, check=True, cwd=tmp_path, env=base | env)
+    base |= {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GCLOUD_CALLS": str(calls)}
+    base |= {"GCLOUD_MISSING": str(absent), "GCLOUD_NOT_YET": str(flaky)}
+    subprocess.run(["bash"], input=script, text=True, check=check, cwd=tmp_path, env=base | env)
     return calls.read_text().splitlines()
 
 
 def _call(command: str) -> str | None:
-    """The arguments gcloud gets from a declared command; None for compound shell."""
-    command = command.removeprefix("already_ok ").removesuffix(" >/dev/null")
-    if not command.startswith("gcloud ") or any(c in command for c in "$|\n"):
+    """The arguments gcloud gets from a declared command, with each value a lookup read
+    (the stand-in answers them all "looked-up"); None for compound shell."""
+    command = command.removeprefix("already_ok ").removeprefix("with_retries ")
+    command = re.sub(r"\$\{?[A-Z_]+\}?", "looked-up", command.removesuffix(" >/dev/null"))
+    if not command.startswith("gcloud ") or any(c in command for c in "|\n"):
         return None
     return " ".join(shlex.split(command)[1:])
 
@@ -483,6 +707,46 @@ def test_a_teardown_of_nothing_deletes_nothing(tmp_path):
     missing = _calls(r.check for r in PLAN if r.check)
     calls = _run(teardown_script(TARGET, delete_data=True), tmp_path, missing=missing)
     assert calls and all(" describe " in f" {c} " for c in calls)
+
+
+def test_a_deploy_writes_the_cors_document_with_the_gateways_host_and_sets_it(tmp_path):
+    target = Target(
+        project="acme-eval", region="europe-west1", web_origins=("https://app.example",)
+    )
+    (ROOT / "build/deploy/bucket-cors.json").unlink(missing_ok=True)
+    calls = _run(deploy_script(target, indexes=INDEXES), tmp_path)
+    written = json.loads((ROOT / "build/deploy/bucket-cors.json").read_text())
+    assert written == [{"origin": ["https://looked-up", "https://app.example"]} | CORS_RULE]
+    host = calls.index(
+        f"api-gateway gateways describe vidcompare --location=europe-west1 {P} "
+        "--format=value(defaultHostname)"
+    )
+    assert host < calls.index(f"storage buckets update {BUCKET} --cors-file={CORS_FILE} {P}")
+
+
+def _builder_binding() -> str:
+    (builder,) = [r for r in PLAN if r.what.startswith("IAM: roles/cloudbuild.builds.builder")]
+    return _call(builder.create[0])
+
+
+def test_a_binding_on_an_account_iam_does_not_know_yet_is_tried_again(tmp_path):
+    binding = _builder_binding()
+    calls = _run(_deploy(), tmp_path, not_yet=[binding, binding])
+    tries = [i for i, call in enumerate(calls) if call == binding]
+    assert len(tries) == 3
+    assert calls[tries[0] + 1] == "sleep 2" and calls[tries[1] + 1] == "sleep 4"
+    # ...and the deploy goes on.
+    assert any(call.startswith("functions deploy ") for call in calls[tries[-1] :])
+
+
+def test_a_binding_that_keeps_failing_ends_the_deploy_after_about_two_minutes(tmp_path):
+    binding = _builder_binding()
+    with pytest.raises(subprocess.CalledProcessError):
+        _run(_deploy(), tmp_path, not_yet=[binding] * 7)
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls.count(binding) == 7
+    assert [c for c in calls if c.startswith("sleep ")] == [f"sleep {2**n}" for n in range(1, 7)]
+    assert calls[-1] == binding  # nothing after it ran
 
 
 # ------------------------------------------------------------ staged functions

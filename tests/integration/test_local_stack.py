@@ -279,7 +279,7 @@ def test_the_owners_key_is_made_once_and_kept_with_the_data(tmp_path):
 
 
 def test_the_video_cache_keeps_its_bound_evicting_the_least_recently_used(tmp_path, monkeypatch):
-    from vidcompare import uploads as videos
+    from vidcompare import video_files as videos
     from vidcompare.config import settings
 
     monkeypatch.setenv("VIDCOMPARE_CACHE_MAX_BYTES", "2500")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from vidcompare import store
-from vidcompare.client import ClientError
+from vidcompare.client import Client, ClientError
 from vidcompare.config import REQUEST_CAP_BYTES
 from vidcompare.gcp import bucket, storage_client
 from vidcompare.resumable import Journal, SessionSender, file_sha256
@@ -72,6 +72,41 @@ def test_a_large_video_goes_straight_to_the_bucket_and_is_probed(client, big_vid
     again = client.upload(big_video)
     assert again == video
     assert _objects(f"videos/{video.video_id}/") == [f"videos/{video.video_id}/padded.mp4"]
+
+
+class LosesAnswers(httpx.HTTPTransport):
+    """The real network, except that Cloud Storage's answers to the 2nd and 3rd chunks are
+    lost on their way back (the session has the bytes; the client cannot know)."""
+
+    def __init__(self, storage_port: int) -> None:
+        super().__init__()
+        self.storage_port, self.chunks, self.lost = storage_port, 0, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        answer = super().handle_request(request)
+        is_chunk = request.method == "PUT" and not request.headers["Content-Range"].startswith(
+            "bytes */"
+        )
+        if request.url.port == self.storage_port and is_chunk:
+            self.chunks += 1
+            if self.chunks in (2, 3):
+                answer.close()
+                self.lost += 1
+                raise httpx.ReadError("connection reset by peer", request=request)
+        return answer
+
+
+def test_answers_lost_mid_upload_are_resumed_from_the_session(stack, tmp_path, video_files):
+    path = tmp_path / "flaky.mp4"
+    padded_video(video_files["red_blue"], path, size=30 * 1024 * 1024)
+    storage_port = int(stack.env["STORAGE_EMULATOR_HOST"].rsplit(":", 1)[1])
+    transport = LosesAnswers(storage_port)
+    with Client(stack.base_url, transport=transport, timeout=60) as flaky:
+        video = flaky.upload(path)
+    assert transport.lost == 2
+    assert transport.chunks == 4  # 30 MiB in 8 MiB chunks: none sent twice
+    assert video.sha256 == file_sha256(path)
+    assert video.size_bytes == path.stat().st_size
 
 
 def test_the_same_bytes_are_one_video_by_every_path(client, tmp_path, video_files):
@@ -260,3 +295,15 @@ def client_video(stack, video_id: str) -> dict:
     answer = httpx.get(f"{stack.base_url}/api/videos/{video_id}", timeout=30)
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def test_the_sweep_deletes_uploads_never_finalized(client, video_files, monkeypatch):
+    from vidcompare import uploads
+
+    path = video_files["green"]
+    session = _start(client, path).json()
+    _put_all(session, path.read_bytes())
+    assert uploads.delete_abandoned() == []  # within its window: kept
+    monkeypatch.setattr(uploads, "UPLOAD_WINDOW", dt.timedelta(0))
+    assert session["object_name"] in uploads.delete_abandoned()
+    assert _objects(f"incoming/{session['upload_id']}/") == []

@@ -10,7 +10,15 @@ from vidcompare.deploy.stage import FUNCTION_NAMES, service_core, stage_function
 
 # Who uses them: people (CLI, client), the laptop (devstack), deploy itself, tests and
 # benchmarks (testing), browsers (web). None of it runs in a Cloud Function.
-NEVER_STAGED = ("cli/", "client.py", "devstack/", "deploy/", "testing/", "web/")
+NEVER_STAGED = (
+    "cli/",
+    "client.py",
+    "resumable.py",
+    "devstack/",
+    "deploy/",
+    "testing/",
+    "web/",
+)
 CORE = {
     "api/http.py",
     "worker.py",
@@ -21,6 +29,8 @@ CORE = {
     "providers/gemini/models.py",
     "providers/local/__init__.py",
     "media/analysis.py",
+    "intake.py",
+    "uploads.py",
     "config.py",
     "errors.py",
     "schemas.py",

@@ -25,6 +25,14 @@ def deploy(
     dry_run: DryRunOption = False,
     name: NameOption = "vidcompare",
     retention_days: Annotated[int, typer.Option(help="Days jobs and videos are kept.")] = 90,
+    web_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            envvar="VIDCOMPARE_WEB_ORIGINS",
+            help="Another page that uploads to the bucket (CORS), e.g. https://app.example;"
+            " repeatable. The gateway's own page is always allowed.",
+        ),
+    ] = None,
 ) -> None:
     """Deploy to Google Cloud with gcloud (idempotent; see infra/README.md).
 
@@ -33,7 +41,11 @@ def deploy(
     """
     from vidcompare.deploy import Target, prepare_deploy, run_script
 
-    target = Target(project=project, region=region, name=name, retention_days=retention_days)
+    origins = tuple(o for given in web_origin or () for o in given.split(",") if o.strip())
+    try:
+        target = Target(project, region, name, retention_days=retention_days, web_origins=origins)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     _run_or_print(prepare_deploy(target), dry_run, run_script)
 
 

@@ -34,7 +34,7 @@ def prepare_deploy(target: Target, root: Path | None = None) -> str:
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
     digests = {name: tree_digest(path)[:16] for name, path in staged.items()}
-    return deploy_script(target, indexes=firestore_indexes(root), digests=digests)
+    return deploy_script(target, indexes=firestore_indexes(root), digests=digests, root=root)
 
 
 def run_script(script: str, root: Path | None = None) -> int:

@@ -2,6 +2,13 @@
 
 A binding is added again on every deploy (adding it twice is harmless) and goes with
 what it is on; a deleted account's project-level bindings are dropped by IAM itself.
+Every binding runs under the script's ``with_retries``: IAM is eventually consistent,
+and a service account created a moment ago may not be found yet.
+
+Uploads need no signing: ``start_batch`` opens each resumable-upload session itself,
+with its own credentials (``storage.objectAdmin`` on the bucket), and the browser or
+client sends the bytes to the session URL, which needs no credentials. So no account
+is given ``iam.serviceAccountTokenCreator`` on itself: there is no V4 signed URL to sign.
 """
 
 from __future__ import annotations
@@ -11,6 +18,13 @@ from dataclasses import replace
 
 from vidcompare.deploy.resource import Lookup, Resource, gcloud, named, sh
 from vidcompare.deploy.target import FunctionPlan, Target
+
+# Cloud Build builds the functions as an account of the deploy's own (--build-service-account):
+# a new project's default build account may lack what a build needs, and gcloud's offer to
+# fix that is a question ``bash -s`` cannot answer.
+BUILD_ROLE = "roles/cloudbuild.builds.builder"
+TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
+PUBSUB_AGENT = "the Pub/Sub service agent"
 
 # Who may call which function, besides the API keys and ID tokens the functions check.
 INVOKERS = (
@@ -47,9 +61,49 @@ def grant(
     flags = sh(f"--member={member}", *([f"--role={role}"] if role else []))
     return Resource(
         what=f"IAM: {role or 'invoker'} for {who} on {where}",
-        create=(f"{command} {flags} >/dev/null",),
+        create=(f"with_retries {command} {flags} >/dev/null",),
         part_of=part_of,
         reads=reads,
+    )
+
+
+def project_number(target: Target) -> Lookup:
+    """The project's number: service agents and run.app URLs are named with it."""
+    return Lookup(
+        "PROJECT_NUMBER",
+        gcloud("projects describe", target.project, "--format=value(projectNumber)"),
+    )
+
+
+def pubsub_agent() -> str:
+    return "serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+
+def _project_binding(target: Target) -> str:
+    return gcloud("projects add-iam-policy-binding", target.project, "--condition=None", "--quiet")
+
+
+def build_account(target: Target) -> list[Resource]:
+    """The account Cloud Build runs the functions' builds as, and what a build needs."""
+    own = account(target, "build")
+    member, where = f"serviceAccount:{target.account('build')}", f"project {target.project}"
+    builder = grant(where, _project_binding(target), member=member, role=BUILD_ROLE, part_of=own)
+    return [own, builder]
+
+
+def push_token_creator(target: Target, worker_account: Resource) -> Resource:
+    """Pub/Sub signs the ID token of each authenticated push to the worker as the worker's
+    account (``--trigger-service-account``): its service agent may mint tokens for it."""
+    email = target.account("process_combo")
+    binding = gcloud("iam service-accounts add-iam-policy-binding", email, target.project_flag)
+    return grant(
+        f"{email}, for authenticated push",
+        binding,
+        member=pubsub_agent(),
+        role=TOKEN_CREATOR,
+        part_of=worker_account,
+        who=PUBSUB_AGENT,
+        reads=(project_number(target),),
     )
 
 
@@ -65,11 +119,8 @@ def function_account(
     member, p = f"serviceAccount:{target.account(fn.name)}", target.project_flag
     out = [own]
     for role in fn.roles:
-        binding = gcloud(
-            "projects add-iam-policy-binding", target.project, "--condition=None", "--quiet"
-        )
         where = f"project {target.project}"
-        out.append(grant(where, binding, member=member, role=role, part_of=own))
+        out.append(grant(where, _project_binding(target), member=member, role=role, part_of=own))
     if fn.publishes:
         binding = gcloud("pubsub topics add-iam-policy-binding", target.topic, p)
         role, where = "roles/pubsub.publisher", f"topic {target.topic}"

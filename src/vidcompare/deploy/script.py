@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from vidcompare.deploy.resource import Lookup, Resource
@@ -30,6 +31,20 @@ already_ok() {{
   if out=$("$@" 2>&1); then echo "$out"
   elif grep -qiE "already exists|ALREADY_EXISTS" <<<"$out"; then echo "exists: ${{*:1:6}}"
   else echo "$out" >&2; return 1; fi
+}}
+# IAM is eventually consistent: an account created a moment ago may not be found yet
+# ("Service account ... does not exist"). A binding is tried again, waiting longer each
+# time (2, 4, ... 64 s: about two minutes in all), instead of ending the deploy.
+with_retries() {{
+  local attempt wait=2
+  for attempt in 1 2 3 4 5 6 7; do
+    "$@" && return 0
+    [ "$attempt" -lt 7 ] || break
+    echo "not yet (attempt $attempt), again in ${{wait}}s: ${{*:1:4}}" >&2
+    sleep "$wait"
+    wait=$((wait * 2))
+  done
+  return 1
 }}"""
 
 
@@ -38,12 +53,15 @@ def deploy_script(
     *,
     indexes: Sequence[Mapping[str, Any]] = (),
     digests: Mapping[str, str] | None = None,
+    root: Path | None = None,
 ) -> str:
-    """Create or update every resource, in order; ``digests`` of the staged functions."""
+    """Create or update every resource, in order; ``digests`` of the staged functions;
+    ``root``: the checkout holding ``build/deploy/`` (the script names it absolutely,
+    so it runs from any directory)."""
     out = [PREAMBLE.format(title=f"Deploy {target.name} to {target.project}", verb="deploy")]
     out.append(f"\n# staged functions: {json.dumps(dict(digests or {}), sort_keys=True)}")
     read: set[Lookup] = set()
-    for resource in resources(target, indexes):
+    for resource in resources(target, indexes, root):
         out += _heading(resource.what)
         out += _lookups(resource.reads, read)
         out += _deploy_block(resource)

@@ -5,23 +5,41 @@ A gen2 function's URL derives from its name (:meth:`Target.function_url`), so th
 gateway's document is written with real addresses before anything is deployed. What
 only exists once the worker is deployed (the subscription Eventarc made for it) is
 read into a shell variable by a :class:`Lookup`.
+
+Two audiences: the gateway calls the functions at their ``cloudfunctions.net`` URLs, and
+callers' tokens forwarded through it name those (``VIDCOMPARE_ID_TOKEN_AUDIENCE``).
+Cloud Scheduler calls the sweep on ``job_status`` directly, with a token whose audience
+is the function's ``run.app`` URL, what Cloud Run accepts; only ``job_status`` accepts
+it, and only from a token sent straight to it (``VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE``),
+never from one forwarded by the gateway.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from vidcompare import config
-from vidcompare.deploy.access import grant
+from vidcompare.deploy.access import PUBSUB_AGENT, grant, project_number, pubsub_agent
 from vidcompare.deploy.documents import FUNCTIONS_DIR, GATEWAY_FILE, gateway_config_id
 from vidcompare.deploy.resource import Lookup, Resource, gcloud, named
 from vidcompare.deploy.target import FUNCTIONS, FunctionPlan, Target
 
 RUNTIME = "python311"
-PUBSUB_AGENT = "the Pub/Sub service agent"
+# The function Cloud Scheduler calls (its /internal/sweep), straight, not through the gateway.
+SWEEP_FUNCTION = "job_status"
 
 
-def _env_vars(target: Target) -> str:
+def run_url(target: Target, name: str) -> str:
+    """A gen2 function's deterministic Cloud Run URL (needs ``$PROJECT_NUMBER``)."""
+    return f"https://{target.function(name)}-${{PROJECT_NUMBER}}.{target.region}.run.app"
+
+
+def _audiences(target: Target) -> list[str]:
+    return [target.function_url(f.name) for f in FUNCTIONS if f.http]
+
+
+def _env_vars(target: Target, fn: FunctionPlan) -> str:
     env = {
         "GOOGLE_CLOUD_PROJECT": target.project,
         "VIDCOMPARE_TOPIC": target.topic,
@@ -32,25 +50,26 @@ def _env_vars(target: Target) -> str:
         "VIDCOMPARE_LEASE_SECONDS": f"{config.DEFAULT_LEASE_SECONDS:g}",
         "VIDCOMPARE_MAX_DELIVERIES": str(config.DEFAULT_MAX_DELIVERIES),
         "VIDCOMPARE_ADMINS": target.account("scheduler"),
-        "VIDCOMPARE_ID_TOKEN_AUDIENCE": ",".join(
-            target.function_url(f.name) for f in FUNCTIONS if f.http
-        ),
+        "VIDCOMPARE_ID_TOKEN_AUDIENCE": ",".join(_audiences(target)),
     }
+    if fn.name == SWEEP_FUNCTION:  # the scheduler's direct call, and only that
+        env["VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE"] = run_url(target, fn.name)
     # "^;^" makes ";" the separator: values hold commas.
     return "^;^" + ";".join(f"{k}={v}" for k, v in env.items())
 
 
-def function(target: Target, fn: FunctionPlan) -> Resource:
+def function(target: Target, fn: FunctionPlan, root: Path) -> Resource:
     """``gcloud functions deploy`` creates or updates: the same command either way."""
     name, p, region = target.function(fn.name), target.project_flag, f"--region={target.region}"
     flags = [
         f"--runtime={RUNTIME}",
-        f"--source={FUNCTIONS_DIR / fn.name}",
+        f"--source={root / FUNCTIONS_DIR / fn.name}",
         f"--entry-point={fn.name}",
         f"--service-account={target.account(fn.name)}",
+        f"--build-service-account={target.build_account}",
         f"--memory={fn.memory}",
         f"--timeout={fn.timeout_s}s",
-        f"--set-env-vars={_env_vars(target)}",
+        f"--set-env-vars={_env_vars(target, fn)}",
         "--set-secrets="
         + ",".join(f"{env}={getattr(target, prop)}:latest" for env, prop in fn.secrets),
     ]
@@ -65,12 +84,15 @@ def function(target: Target, fn: FunctionPlan) -> Resource:
             f"--max-instances={target.worker_max_instances}",
         ]
     deploy = gcloud("functions deploy", name, "--gen2", p, region, *flags)
+    # `describe --v2` reads the gen2 API; `delete` finds the generation itself (its
+    # `--gen2` is hidden).
     return Resource(
         what=f"Cloud Function (gen2) {name}",
-        check=gcloud("functions describe", name, "--gen2", region, p),
+        check=gcloud("functions describe", name, "--v2", region, p),
         create=(deploy,),
         update=(deploy,),
-        delete=(gcloud("functions delete", name, "--gen2", region, p, "--quiet"),),
+        delete=(gcloud("functions delete", name, region, p, "--quiet"),),
+        reads=(project_number(target),) if fn.name == SWEEP_FUNCTION else (),
     )
 
 
@@ -85,7 +107,7 @@ def trigger_subscription(
         gcloud(
             "functions describe",
             name,
-            "--gen2",
+            "--v2",
             f"--region={region}",
             p,
             "--format=value(eventTrigger.trigger)",
@@ -101,10 +123,7 @@ def trigger_subscription(
             "--format=value(transport.pubsub.subscription)",
         ),
     )
-    project_number = Lookup(
-        "PROJECT_NUMBER",
-        gcloud("projects describe", target.project, "--format=value(projectNumber)"),
-    )
+    number = project_number(target)
     policy = Resource(
         what=f"Retry policy and dead-letter topic of {name}'s trigger subscription",
         create=(
@@ -122,7 +141,7 @@ def trigger_subscription(
         part_of=worker,
         reads=(trigger, subscription),
     )
-    agent = "serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    agent = pubsub_agent()
     publish = gcloud("pubsub topics add-iam-policy-binding", target.dead_letter_topic, p)
     subscribe = gcloud("pubsub subscriptions add-iam-policy-binding", "$SUBSCRIPTION", p)
     return [
@@ -134,7 +153,7 @@ def trigger_subscription(
             role="roles/pubsub.publisher",
             part_of=dead_letter_topic,
             who=PUBSUB_AGENT,
-            reads=(project_number,),
+            reads=(number,),
         ),
         grant(
             f"{name}'s trigger subscription",
@@ -143,29 +162,33 @@ def trigger_subscription(
             role="roles/pubsub.subscriber",
             part_of=policy,
             who=PUBSUB_AGENT,
-            reads=(trigger, subscription, project_number),
+            reads=(trigger, subscription, number),
         ),
     ]
 
 
 def sweep(target: Target) -> Resource:
-    """Cloud Scheduler calls the sweep that mends broken chains, as an admin."""
+    """Cloud Scheduler calls the sweep that mends broken chains, as an admin, at the
+    function's run.app URL with that URL as the token's audience (what a gen2 function
+    accepts from a direct caller)."""
     job, loc, p = f"{target.name}-sweep", f"--location={target.region}", target.project_flag
+    url = run_url(target, SWEEP_FUNCTION)
     settings = [
         f"--schedule={target.sweep_schedule}",
-        f"--uri={target.function_url('job_status')}/internal/sweep",
+        f"--uri={url}/internal/sweep",
         "--http-method=POST",
         f"--oidc-service-account-email={target.account('scheduler')}",
-        f"--oidc-token-audience={target.function_url('job_status')}",
+        f"--oidc-token-audience={url}",
     ]
     return replace(
         named(f"Cloud Scheduler job {job}", "scheduler jobs", job, loc, p),
         create=(gcloud("scheduler jobs create http", job, loc, *settings, p),),
         update=(gcloud("scheduler jobs update http", job, loc, *settings, p),),
+        reads=(project_number(target),),
     )
 
 
-def api_gateway(target: Target) -> list[Resource]:
+def api_gateway(target: Target, root: Path) -> list[Resource]:
     """The route table under one HTTPS host, calling the functions as the gateway account."""
     api, p, config = target.name, target.project_flag, gateway_config_id(target)
     api_flag, loc = f"--api={api}", f"--location={target.region}"
@@ -186,7 +209,7 @@ def api_gateway(target: Target) -> list[Resource]:
                 "api-gateway api-configs create",
                 config,
                 api_flag,
-                f"--openapi-spec={GATEWAY_FILE}",
+                f"--openapi-spec={root / GATEWAY_FILE}",
                 f"--backend-auth-service-account={target.account('gateway')}",
                 p,
             ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from vidcompare.deploy.documents import LIFECYCLE_FILE
@@ -49,15 +50,20 @@ def bucket(target: Target) -> Resource:
     )
 
 
-def bucket_policy(target: Target, bucket: Resource) -> Resource:
+def bucket_policy(target: Target, bucket: Resource, root: Path) -> Resource:
+    """Lifecycle rules (retention; abandoned uploads under ``incoming/``), no soft delete."""
     url = f"gs://{target.videos_bucket}"
     # No soft delete: a deleted video (a rejected or abandoned upload) is gone at once
     # instead of billing for 7 days; videos are inputs a user can upload again.
     update = gcloud(
-        "storage buckets update", url, f"--lifecycle-file={LIFECYCLE_FILE}", "--clear-soft-delete"
+        "storage buckets update",
+        url,
+        f"--lifecycle-file={root / LIFECYCLE_FILE}",
+        "--clear-soft-delete",
+        target.project_flag,
     )
     return Resource(
-        what=f"Lifecycle rule and soft-delete policy of {url}", create=(update,), part_of=bucket
+        what=f"Lifecycle rules and soft-delete policy of {url}", create=(update,), part_of=bucket
     )
 
 

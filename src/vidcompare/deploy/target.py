@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# An origin as a browser sends it: scheme, host, optional port; no path, no slash.
+_ORIGIN = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?")
+
+
+def web_origin(text: str) -> str:
+    """``text`` as a browser's ``Origin`` header says it; ValueError when it is not one."""
+    origin = text.strip().rstrip("/").lower()
+    if not _ORIGIN.fullmatch(origin):
+        raise ValueError(f"not a web origin (scheme://host[:port], no path): {text!r}")
+    return origin
 
 
 @dataclass(frozen=True)
@@ -18,6 +30,12 @@ class Target:
     worker_max_instances: int = 10
     max_delivery_attempts: int = 10
     sweep_schedule: str = "*/5 * * * *"
+    # Pages besides the gateway's own that may upload to the bucket (its CORS).
+    web_origins: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Checked here: an origin is written into the script's CORS document.
+        object.__setattr__(self, "web_origins", tuple(map(web_origin, self.web_origins)))
 
     @property
     def project_flag(self) -> str:
@@ -50,6 +68,11 @@ class Target:
     def account(self, role: str) -> str:
         return f"{self.name}-{role.replace('_', '-')}@{self.project}.iam.gserviceaccount.com"
 
+    @property
+    def build_account(self) -> str:
+        """What ``--build-service-account`` takes: the account Cloud Build runs as."""
+        return f"projects/{self.project}/serviceAccounts/{self.account('build')}"
+
     def function_url(self, name: str) -> str:
         """The stable URL of a gen2 function (an accepted ID-token audience as well)."""
         return f"https://{self.region}-{self.project}.cloudfunctions.net/{self.function(name)}"
@@ -76,7 +99,8 @@ FUNCTIONS = (
         timeout_s=300,  # a streamed upload of a large video
         http=True,
         roles=("roles/datastore.user",),
-        bucket_role="roles/storage.objectAdmin",  # writes uploads, deletes rejected ones
+        # Opens upload sessions with its own credentials, moves and deletes uploads.
+        bucket_role="roles/storage.objectAdmin",
         publishes=True,
         # The Gemini key too: a batch is checked against the live catalogue (models.list).
         secrets=(("VIDCOMPARE_API_KEYS", "api_keys_secret"), ("GEMINI_API_KEY", "gemini_secret")),
