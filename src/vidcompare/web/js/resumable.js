@@ -12,6 +12,7 @@ export class SessionGone extends Error {}
 export class SendFailed extends Error {}
 
 const MAX_PAUSE_S = 30;
+const STALL_S = 60;
 // Without a single answer from the session for this long the upload gives up.
 const GIVE_UP_AFTER_S = 300;
 const RETRIED_STATUSES = new Set([0, 408, 429, 500, 502, 503, 504]); // 0: no answer at all
@@ -34,24 +35,37 @@ export function pause(seconds) {
   });
 }
 
-/** One PUT to the session: {status, range, text}; status 0 when the network failed.
- * `onSent(bytes)` hears how much of the body has gone so far. */
+/** One PUT to the session: {status, range, text}; status 0 when the network failed or
+ * the request stalled. `onSent(bytes)` hears how much of the body has gone so far. */
 function put(url, body, contentRange, onSent) {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("PUT", url);
-    xhr.setRequestHeader("Content-Range", contentRange);
-    if (onSent) xhr.upload.addEventListener("progress", (event) => onSent(event.loaded));
+    // A connection can hang without failing: no sign of life for this long counts as a drop.
+    let stall = 0;
+    const alive = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => xhr.abort(), STALL_S * 1000);
+    };
+    const settle = (answer) => {
+      clearTimeout(stall);
+      resolve(answer);
+    };
     // Only the headers the session exposes are listed (getResponseHeader would log an
     // error for one it does not): without Range, a 308 means nothing is held yet.
     const range = () => (/^range:[ \t]*(.*?)\s*$/im.exec(xhr.getAllResponseHeaders()) || [])[1] || null;
-    const answer = () => resolve({ status: xhr.status, range: range(), text: xhr.responseText });
-    const dropped = () => resolve({ status: 0, range: null, text: "" });
-    xhr.addEventListener("load", answer);
+    const dropped = () => settle({ status: 0, range: null, text: "" });
+    xhr.open("PUT", url);
+    xhr.setRequestHeader("Content-Range", contentRange);
+    xhr.upload.addEventListener("progress", (event) => {
+      alive();
+      if (onSent) onSent(event.loaded);
+    });
+    xhr.addEventListener("readystatechange", alive);
+    xhr.addEventListener("load", () => settle({ status: xhr.status, range: range(), text: xhr.responseText }));
     xhr.addEventListener("error", dropped);
     xhr.addEventListener("abort", dropped);
-    xhr.addEventListener("timeout", dropped);
     xhr.send(body);
+    alive();
   });
 }
 
