@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -110,3 +111,25 @@ def machine() -> str:
         mem_gib = int(info.readline().split()[1]) / 1024**2
     python = platform.python_version()
     return f"{platform.machine()}, {cores} cores, {mem_gib:.0f} GiB, Python {python}"
+
+
+def print_figures(figures: list[Figure]) -> None:
+    for figure in figures:
+        print(f"{figure.name}: {figure.value}  (target {figure.target or '-'})")
+
+
+def serving_pid(bench: Bench, name: str) -> int:
+    """The process that serves a function's requests: its server's worker child."""
+    master = bench.stack.info.service(name).pid
+    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+    return int(children.stdout.split()[0]) if children.stdout.split() else master
+
+
+def process_memory(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak) of ``pid``, in bytes."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) * 1024
+    return fields

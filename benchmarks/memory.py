@@ -11,13 +11,12 @@ figure is the worker's peak RSS minus its RSS after the warm-up.
 from __future__ import annotations
 
 import argparse
-import subprocess
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
-from harness import Bench, Figure, bench_stack
+from harness import Bench, Figure, bench_stack, print_figures, process_memory, serving_pid
 
 MIB = 1024 * 1024
 
@@ -48,15 +47,7 @@ def noise_video(path: Path, size_mib: int) -> Path:
 
 def worker_memory(bench: Bench) -> dict[str, int]:
     """VmRSS and VmHWM (bytes) of process_combo's request-serving process."""
-    master = bench.stack.info.service("process_combo").pid
-    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-    pid = int(children.stdout.split()[0]) if children.stdout.split() else master
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) * 1024
-    return fields
+    return process_memory(serving_pid(bench, "process_combo"))
 
 
 def one_combination(bench: Bench, video_id: str, prompt: str) -> None:
@@ -99,8 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     with bench_stack() as bench:
         figures = run(bench, args.sizes)
-    for figure in figures:
-        print(f"{figure.name}: {figure.value}  (target {figure.target or '-'})")
+    print_figures(figures)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import Bench, Figure, bench_stack
+from harness import Bench, Figure, bench_stack, print_figures, process_memory, serving_pid
 
 from vidcompare.resumable import file_sha256
 from vidcompare.testing.synth import SceneSpec, make_video, padded_video
@@ -29,26 +29,10 @@ from vidcompare.testing.synth import SceneSpec, make_video, padded_video
 MIB = 1024 * 1024
 
 
-def serving_pid(bench: Bench, name: str) -> int:
-    """The process that serves requests: a functions-framework server's worker child."""
-    master = bench.stack.info.service(name).pid
-    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-    return int(children.stdout.split()[0]) if children.stdout.split() else master
-
-
-def memory(pid: int) -> dict[str, int]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) * 1024
-    return fields
-
-
 def reset_peak(pid: int) -> int:
     """Start ``pid``'s peak RSS afresh; its RSS now."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
-    return memory(pid)["VmRSS"]
+    return process_memory(pid)["VmRSS"]
 
 
 def run(bench: Bench, size_mib: int) -> list[Figure]:
@@ -92,7 +76,7 @@ def run(bench: Bench, size_mib: int) -> list[Figure]:
         ),
     ]
     for name, pid in watched.items():
-        growth = (memory(pid)["VmHWM"] - baselines[name]) / MIB
+        growth = (process_memory(pid)["VmHWM"] - baselines[name]) / MIB
         figures.append(
             Figure(
                 f"Upload memory: {name} peak RSS over its baseline "
@@ -111,8 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     with bench_stack() as bench:
         figures = run(bench, args.size_mib)
-    for figure in figures:
-        print(f"{figure.name}: {figure.value}  (target {figure.target or '-'})")
+    print_figures(figures)
 
 
 if __name__ == "__main__":

@@ -278,6 +278,12 @@ class VideoList(BaseModel):
 
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+MediaType = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9_.+-]{1,127}/[A-Za-z0-9_.+-]{1,127}$")
+]
+# A web page's origin: scheme, host, port; what a browser sends in its Origin header.
+ORIGIN_PATTERN = r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$"
+Origin = Annotated[str, StringConstraints(pattern=ORIGIN_PATTERN)]
 Filename = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024)]
 
 
@@ -288,12 +294,12 @@ class UploadRequest(BaseModel):
 
     filename: Filename
     size_bytes: int = Field(gt=0)
-    content_type: str | None = None
+    content_type: MediaType | None = None
     # The file's SHA-256, when the client knows it: bytes the owner already has are not
     # sent again (the server checks the hash itself at finalize anyway).
     sha256: Sha256Hex | None = None
     # A web page's origin, allowed to send to the session (default: the Origin header).
-    origin: str | None = None
+    origin: Origin | None = None
 
 
 class UploadSession(BaseModel):

@@ -127,13 +127,16 @@ def start_upload(
     object_name = f"{INCOMING_PREFIX}{upload_id}/{safe_name(request.filename)}"
     blob = bucket().blob(object_name)
     blob.metadata = {"vidcompare-upload": upload_id, "vidcompare-owner": owner or ""}
-    url = blob.create_resumable_upload_session(
-        content_type=content_type,
-        size=request.size_bytes,  # the session takes exactly this many bytes
-        origin=request.origin or origin,
-        if_generation_match=0,  # a new object, never one that exists
-        checksum=None,  # the client sends the bytes; the hash is checked at finalize
-    )
+    try:
+        url = blob.create_resumable_upload_session(
+            content_type=content_type,
+            size=request.size_bytes,  # the session takes exactly this many bytes
+            origin=request.origin or origin,
+            if_generation_match=0,  # a new object, never one that exists
+            checksum=None,  # the client sends the bytes; the hash is checked at finalize
+        )
+    except gcs_errors.BadRequest as exc:
+        raise InvalidRequest(f"Cloud Storage refused the upload: {exc.message}") from None
     created_at = store.now()
     upload = UploadDoc(
         upload_id=upload_id,

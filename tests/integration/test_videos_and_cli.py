@@ -15,6 +15,7 @@ from vidcompare.cli import app
 from vidcompare.devstack.emulators import load
 from vidcompare.devstack.stack import StackError, check_emulators_installed
 from vidcompare.gcp import bucket
+from vidcompare.testing.synth import padded_video
 
 
 def noisy_video(path: Path, *, seconds: float, size: tuple[int, int] = (640, 480)) -> None:
@@ -50,8 +51,9 @@ def test_large_upload_is_streamed_whole_into_the_bucket(client, tmp_path):
     assert video.video_id in {v.video_id for v in client.videos()}
 
 
-def test_multipart_upload_works_like_the_raw_one(client, video_files):
-    path = video_files["green"]
+def test_multipart_upload_works_like_the_raw_one(client, video_files, tmp_path):
+    path = tmp_path / "multipart.mp4"  # bytes of its own: not the video the owner already has
+    padded_video(video_files["green"], path, size=video_files["green"].stat().st_size + 32)
     answer = client.http.post(
         "/api/videos", files={"file": (path.name, path.read_bytes(), "video/mp4")}
     )

@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
+import re
+
 import flask
 
 from vidcompare import store, uploads
 from vidcompare.api.batches import parse_model
 from vidcompare.errors import InvalidRequest
-from vidcompare.schemas import UploadRequest, UploadSession, VideoImport, VideoInfo, VideoList
+from vidcompare.schemas import (
+    ORIGIN_PATTERN,
+    UploadRequest,
+    UploadSession,
+    VideoImport,
+    VideoInfo,
+    VideoList,
+)
 
 
 def upload(request: flask.Request, owner: str | None) -> tuple[VideoInfo, bool]:
@@ -38,9 +47,10 @@ def start_upload(
 ) -> tuple[int, UploadSession]:
     """A resumable session straight to the bucket (201), or the video the owner already
     has with the hash the body gives (200)."""
-    return uploads.start_upload(
-        parse_model(UploadRequest, json_body), owner=owner, origin=request.headers.get("Origin")
-    )
+    origin = request.headers.get("Origin")
+    if origin and not re.fullmatch(ORIGIN_PATTERN, origin):
+        origin = None  # not a page's origin ("null" from a file:// page, say)
+    return uploads.start_upload(parse_model(UploadRequest, json_body), owner=owner, origin=origin)
 
 
 def finalize_upload(upload_id: str, owner: str | None) -> tuple[VideoInfo, bool]:
