@@ -70,18 +70,23 @@ async function deliver(file, session, row) {
   }
 }
 
+/** The body of POST /api/uploads for `file`. The type and origin only when they are in the
+ * shapes the API takes (else it uses the file name and the Origin header). */
+function uploadRequest(file) {
+  return {
+    filename: file.name,
+    size_bytes: file.size,
+    content_type: /^[\w.+-]+\/[\w.+-]+$/.test(file.type) ? file.type : undefined,
+    // The session answers this page's origin only.
+    origin: /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(location.origin) ? location.origin : undefined,
+  };
+}
+
 /** One file, from the session to the video, starting over when the session is lost. */
 async function upload(file, row) {
   row.progress(0);
   for (let sessions = 1; ; sessions++) {
-    const session = await patiently(row, () =>
-      api("POST", "/api/uploads", {
-        filename: file.name,
-        size_bytes: file.size,
-        content_type: file.type || undefined,
-        origin: location.origin, // the session answers this page's origin only
-      }),
-    );
+    const session = await patiently(row, () => api("POST", "/api/uploads", uploadRequest(file)));
     if (session.existing) return { video: session.existing, existing: true };
     try {
       return await deliver(file, session, row);
