@@ -227,8 +227,16 @@ def test_an_upload_resumes_after_the_network_drops(
 
 
 def test_offline_then_online_resumes_at_once(
-    page: Page, context: BrowserContext, api: httpx.Client, make_video, traffic: Traffic
+    page: Page,
+    context: BrowserContext,
+    api: httpx.Client,
+    make_video,
+    traffic: Traffic,
+    storage_cors: bool,
 ) -> None:
+    if not storage_cors:
+        # The stand-in sends the session's requests from outside the browser: offline or not.
+        pytest.skip("the storage emulator does not answer CORS yet (see conftest.storage_cors)")
     path = make_video("offline.mp4", 40)
     size = path.stat().st_size
     page.goto("/")
@@ -375,16 +383,3 @@ def test_bytes_already_uploaded_are_that_video(
     # The second copy was not kept.
     assert [b.name for b in bucket().list_blobs(prefix=f"incoming/{upload_id}/")] == []
     assert [b.name for b in bucket().list_blobs(prefix=f"videos/{upload_id}/")] == []
-
-
-@pytest.fixture(autouse=True)
-def _temporary_cors(page: Page) -> None:  # TEMPORARY until the emulator does CORS
-    def add_cors(route: Route) -> None:
-        answer = route.fetch()
-        headers = answer.headers | {
-            "access-control-allow-origin": "*",
-            "access-control-expose-headers": "Range",
-        }
-        route.fulfill(response=answer, headers=headers)
-
-    page.route(lambda url: "upload_id=" in url, add_cors)
