@@ -248,10 +248,10 @@ def test_offline_then_online_resumes_at_once(
     context.set_offline(True)
     expect(detail).to_have_text("the connection dropped; trying again in 8 s…", timeout=30_000)
     shot(page, "05-upload-offline")
-    # Back online: the page does not sit out its 8 s, it asks the session at once.
+    # Back online: the page does not sit out its 8 s, it asks the session at once (the
+    # "resuming from" note can be too brief to see: the rest takes well under a second).
     context.set_offline(False)
-    expect(detail).to_have_text(re.compile(r"^resuming from \d+\.\d MB of "), timeout=4_000)
-    expect(row).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(row).to_have_attribute("data-state", "done", timeout=6_000)
     assert traffic.puts[0] == f"bytes 0-{CHUNK - 1}/{size}"
     assert traffic.puts.count(traffic.puts[0]) == 1  # resumed, never started over
     assert f"bytes */{size}" in traffic.puts
