@@ -312,3 +312,56 @@ def test_the_sweep_deletes_uploads_never_finalized(client, video_files, monkeypa
     monkeypatch.setattr(uploads, "UPLOAD_WINDOW", dt.timedelta(0))
     assert session["object_name"] in uploads.delete_abandoned()
     assert _objects(f"incoming/{session['upload_id']}/") == []
+
+
+def test_the_local_session_is_as_strict_as_cloud_storage(client, video_files):
+    """What the local emulator's sessions refuse and answer, as Cloud Storage's do."""
+    data = video_files["red_blue"].read_bytes()
+    size = len(data)
+    page = "http://page.example:8000"
+    session = _start(client, video_files["red_blue"], origin=page).json()
+    url = session["upload_url"]
+    with httpx.Client(timeout=30) as http:
+        fresh = http.put(url, headers={"Content-Range": f"bytes */{size}"})
+        assert fresh.status_code == 308 and "Range" not in fresh.headers  # nothing held
+        more = http.put(
+            url, content=data + b"!", headers={"Content-Range": f"bytes 0-{size}/{size + 1}"}
+        )
+        assert more.status_code == 400  # the session was made for `size` bytes
+        ahead = http.put(url, content=data[10:20], headers={"Content-Range": f"bytes 10-19/{size}"})
+        assert ahead.status_code == 400  # a chunk after a gap
+        # A browser on the session's origin may send to it; another origin may not.
+        allowed = http.options(
+            url, headers={"Origin": page, "Access-Control-Request-Method": "PUT"}
+        )
+        assert allowed.headers["Access-Control-Allow-Origin"] == page
+        assert "Content-Range" in allowed.headers["Access-Control-Allow-Headers"]
+        other = http.options(url, headers={"Origin": "http://evil.example"})
+        assert "Access-Control-Allow-Origin" not in other.headers
+        half = size // 2
+        first = http.put(
+            url,
+            content=data[:half],
+            headers={"Content-Range": f"bytes 0-{half - 1}/{size}", "Origin": page},
+        )
+        assert first.status_code == 308 and first.headers["Range"] == f"bytes=0-{half - 1}"
+        assert first.headers["Access-Control-Allow-Origin"] == page
+        assert "Range" in first.headers["Access-Control-Expose-Headers"]
+        # Bytes it already holds are skipped, not written twice.
+        rest = http.put(url, content=data, headers={"Content-Range": f"bytes 0-{size - 1}/{size}"})
+        assert rest.status_code == 200 and rest.json()["size"] == str(size)
+        done = http.put(url, headers={"Content-Range": f"bytes */{size}"})
+        assert done.status_code == 200 and done.json()["name"] == session["object_name"]
+        ranged = http.get(
+            f"http://{client_storage_host()}/download/storage/v1/b/{bucket().name}/o/"
+            f"{session['object_name'].replace('/', '%2F')}?alt=media",
+            headers={"Range": "bytes=-100"},
+        )
+        assert ranged.status_code == 206 and ranged.content == data[-100:]
+    assert hashlib.sha256(
+        bucket().blob(session["object_name"]).download_as_bytes()
+    ).hexdigest() == (hashlib.sha256(data).hexdigest())
+
+
+def client_storage_host() -> str:
+    return os.environ["STORAGE_EMULATOR_HOST"].removeprefix("http://")
