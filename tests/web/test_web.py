@@ -5,7 +5,7 @@ mocked. Slow jobs use a Gemini model whose fake server (vidcompare.testing.fake_
 through the real google-genai SDK) answers after a scripted delay, so that progress can
 be watched, a job reloaded mid-way and cancelled. Screenshots go to
 ``test-output/screenshots/``. The browser fixtures are in ``conftest.py``; uploads in
-``test_uploads.py``.
+``test_web_uploads.py``.
 """
 
 from __future__ import annotations
