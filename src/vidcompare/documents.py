@@ -124,6 +124,7 @@ class JobDoc(Stored):
     total_prompts: int
     models: list[str]
     judge_model: str
+    warnings: list[str] = Field(default_factory=list)
     judge_swaps: int = 1
     concurrency: int = 1
     created_at: dt.datetime

@@ -212,6 +212,8 @@ class JobView(BaseModel):
     total_prompts: int
     models: list[str]
     judge_model: str
+    # What the batch was told when it started (repeats collapsed, a deprecated model).
+    warnings: list[str] = Field(default_factory=list)
     concurrency: int
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import threading
 import time
@@ -126,6 +127,36 @@ def test_explicit_pairs_run_exactly_those_pairs(client, videos):
         (p["video_id"], p["prompt"]) for p in pairs
     ]
     assert (result.total_videos, result.total_prompts) == (2, 3)
+
+
+def test_the_seeds_parallel_lists_with_repeats_run_and_say_how(client, videos):
+    """The seed's "Custom Batch Processing" example: parallel lists, repeated ids."""
+    green, red = videos["green"], videos["red_blue"]
+    body = {
+        "video_ids": [green, green, red, red],
+        "prompts": ["Describe it.", "Which colours?", "Describe it.", "Which colours?"],
+        "models": ["local-scenes"],
+    }
+    estimate = client.http.post("/api/batch-compare-async", json=body | {"dry_run": True})
+    assert estimate.status_code == 200
+    answer = client.http.post("/api/batch-compare-async", json=body)
+    assert answer.status_code == 202, answer.text
+    accepted = answer.json()
+    assert accepted["total_combinations"] == 4  # 2 distinct videos × 2 distinct prompts
+    pairs = [
+        {"video_id": v, "prompt": p}
+        for v, p in zip(body["video_ids"], body["prompts"], strict=True)
+    ]
+    assert accepted["warnings"] == [
+        f"video_ids: repeats collapsed ({green!r} × 2, {red!r} × 2); each distinct one runs "
+        "once with every prompt",
+        "prompts: repeats collapsed ('Describe it.' × 2, 'Which colours?' × 2); each distinct "
+        "one runs once with every video",
+        "to run exactly the pairs as listed, send instead: " + json.dumps({"pairs": pairs}),
+    ]
+    assert estimate.json()["warnings"] == accepted["warnings"]
+    assert client.job(accepted["job_id"]).warnings == accepted["warnings"]
+    assert client.wait(accepted["job_id"], poll_seconds=0.2, timeout=60).status.value == "completed"
 
 
 def test_cancel_mid_batch_stops_within_one_combination(client, videos):

@@ -58,16 +58,15 @@ def bad_bodies(video_id: str) -> list[tuple[str, object, str]]:
         ("empty videos", ok | {"video_ids": []}, "video_ids"),
         ("empty prompts", ok | {"prompts": []}, "prompts"),
         ("videos not a list", ok | {"video_ids": "abc"}, "video_ids"),
-        ("prompt not a string", ok | {"prompts": [42]}, "prompts.0"),
-        ("blank prompt", ok | {"prompts": ["   "]}, "prompts.0"),
+        ("prompt not a string", ok | {"prompts": [42]}, "prompts[0]"),
+        ("blank prompt", ok | {"prompts": ["   "]}, "prompts[0]"),
         ("unknown model", ok | {"models": ["local-scenes", "gpt-video-9"]}, "models[1]"),
         ("duplicate model", ok | {"models": ["local-scenes", "local-scenes"]}, "models[1]"),
         ("too many models", ok | {"models": ["a", "b", "c", "d", "e"]}, "models"),
         ("unknown judge", ok | {"judge_model": "nobody"}, "judge_model"),
         ("unknown video", ok | {"video_ids": [video_id, "no-such-video"]}, "video_ids"),
-        ("path in video id", ok | {"video_ids": ["../../etc/passwd"]}, "video_ids.0"),
+        ("path in video id", ok | {"video_ids": ["../../etc/passwd"]}, "video_ids[0]"),
         ("prompt too long", ok | {"prompts": ["fine", LONG_PROMPT]}, "prompts[1]"),
-        ("duplicate prompt", ok | {"prompts": ["a", "b", "a"]}, "prompts[2]"),
         ("concurrency zero", ok | {"concurrency": 0}, "concurrency"),
         ("concurrency too high", ok | {"concurrency": 99}, "concurrency"),
         ("unknown field", ok | {"model": "local-scenes"}, "model"),
@@ -76,7 +75,7 @@ def bad_bodies(video_id: str) -> list[tuple[str, object, str]]:
         (
             "pair without prompt",
             {"pairs": [{"video_id": video_id}], "models": ["local-scenes"]},
-            "pairs.0.prompt",
+            "pairs[0].prompt",
         ),
         (
             "too many combinations",
@@ -102,6 +101,14 @@ def test_bad_batches_are_rejected_naming_the_field_and_create_nothing(
         assert error["message"], case
     assert job_count() == before
     assert topic_observer() == 0
+
+
+def test_a_blank_prompt_is_named_as_people_count_fields(stack, videos):
+    url = f"{stack.base_url}/api/batch-compare-async"
+    body = {"video_ids": [videos["red_blue"]], "prompts": ["ok", "  "], "models": ["local-scenes"]}
+    error = httpx.post(url, json=body).json()["error"]
+    assert error["message"] == "prompts[1]: is empty"
+    assert error["details"] == [{"field": "prompts[1]", "message": "is empty"}]
 
 
 def test_error_messages_help(stack, videos):

@@ -6,6 +6,7 @@ job document and publishes nothing.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -33,11 +34,25 @@ def parse_model(model_cls: type, body: Any) -> Any:
         return model_cls.model_validate(body)
     except ValidationError as exc:
         details = [
-            {"field": ".".join(str(part) for part in err["loc"]) or "body", "message": err["msg"]}
+            {"field": _field_path(err["loc"]), "message": _said(err)}
             for err in exc.errors(include_url=False)
         ]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
         raise InvalidRequest(summary, details=details) from None
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    """``("pairs", 0, "prompt")`` -> ``pairs[0].prompt``: how every other message names it."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
+def _said(err: Any) -> str:
+    if err["type"] == "string_too_short" and err.get("ctx", {}).get("min_length") == 1:
+        return "is empty"
+    return err["msg"]
 
 
 def _no_duplicates(field: str, items: list[str]) -> None:
@@ -48,6 +63,34 @@ def _no_duplicates(field: str, items: list[str]) -> None:
                 f"{field}[{position}]", f"duplicate of {field}[{seen[item]}] ({item!r})"
             )
         seen[item] = position
+
+
+def _repeats_collapsed(request: BatchRequest) -> list[str]:
+    """The seed's example sends parallel lists with repeats (``[v1, v1, v2, v2]``): each
+    distinct video runs with each distinct prompt, and the answer says so, with the
+    ``pairs`` body that runs exactly the pairs listed when the lists are parallel."""
+    warnings = []
+    for field in ("video_ids", "prompts"):
+        items: list[str] = getattr(request, field)
+        repeated = sorted({item for item in items if items.count(item) > 1}, key=items.index)
+        if repeated:
+            said = ", ".join(f"{item!r} × {items.count(item)}" for item in repeated)
+            warnings.append(
+                f"{field}: repeats collapsed ({said}); each distinct one runs once with "
+                f"every {'prompt' if field == 'video_ids' else 'video'}"
+            )
+    if warnings and len(request.video_ids) == len(request.prompts):
+        pairs = [
+            {"video_id": video_id, "prompt": prompt}
+            for video_id, prompt in dict.fromkeys(
+                zip(request.video_ids, request.prompts, strict=True)
+            )
+        ]
+        warnings.append(
+            "to run exactly the pairs as listed, send instead: "
+            + json.dumps({"pairs": pairs}, ensure_ascii=False)
+        )
+    return warnings
 
 
 def _lifecycle_warning(field: str, info: ModelInfo | None) -> list[str]:
@@ -82,8 +125,6 @@ def validate_batch(
         for field in ("video_ids", "prompts"):
             if not getattr(request, field):
                 raise InvalidRequest.for_field(field, "must not be empty")
-        _no_duplicates("video_ids", request.video_ids)
-        _no_duplicates("prompts", request.prompts)
     if not request.models:
         raise InvalidRequest.for_field("models", "must not be empty")
     _no_duplicates("models", request.models)
@@ -91,7 +132,7 @@ def validate_batch(
         raise InvalidRequest.for_field("models", f"at most {config.max_models} models per batch")
     # Asked of the live catalogues now, so that a model the API does not offer is a 400
     # here, never a job that fails at its first combination.
-    warnings = []
+    warnings = _repeats_collapsed(request) if request.pairs is None else []
     for position, model_id in enumerate(request.models):
         field = f"models[{position}]"
         warnings += _lifecycle_warning(field, registry.require_offered(model_id, field=field))
@@ -146,7 +187,9 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
             plan, request.models, judge_model, lanes, owner=owner, judge_swaps=request.judge_swaps
         )
         return estimate.model_copy(update={"warnings": warnings})
-    job = job_document(request, plan, judge_model=judge_model, lanes=lanes, owner=owner)
+    job = job_document(
+        request, plan, judge_model=judge_model, lanes=lanes, owner=owner, warnings=warnings
+    )
     store.create_job(job)
     job_id = job.job_id
     try:
@@ -164,12 +207,17 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
         **job.model_dump(include=said_again),
         status_url=f"/api/jobs/{job_id}",
         result_url=f"/api/jobs/{job_id}/result",
-        warnings=warnings,
     )
 
 
 def job_document(
-    request: BatchRequest, plan: Plan, *, judge_model: str, lanes: int, owner: str | None
+    request: BatchRequest,
+    plan: Plan,
+    *,
+    judge_model: str,
+    lanes: int,
+    owner: str | None,
+    warnings: list[str] | None = None,
 ) -> JobDoc:
     """The job document of a validated batch, pending, with a new id."""
     stamp = store.now()
@@ -182,6 +230,7 @@ def job_document(
         total_prompts=len(plan.prompts),
         models=request.models,
         judge_model=judge_model,
+        warnings=warnings or [],
         judge_swaps=request.judge_swaps,
         concurrency=lanes,
         plan=plan.to_doc(),

@@ -34,6 +34,7 @@ def job_view(job: JobDoc, *, result: JobResult | None = None) -> JobView:
         total_prompts=job.total_prompts,
         models=job.models,
         judge_model=job.judge_model,
+        warnings=job.warnings,
         concurrency=job.concurrency,
         created_at=job.created_at,
         updated_at=job.updated_at,
