@@ -68,3 +68,13 @@ def test_a_proxys_502_page_is_one_error_line_and_exit_1(capsys: pytest.CaptureFi
         "error: HTTP_ERROR (502): Bad Gateway: <html> <head><title>502 Bad Gateway</title>"
         "</head> </html>\n"
     )
+
+
+def test_an_empty_prompt_is_named_as_typed_and_nothing_is_sent():
+    from typer.testing import CliRunner
+
+    url = "http://127.0.0.1:9"  # nothing listens: a request would fail differently
+    args = ["batch", "-v", "clip", "-p", "Describe.", "-p", " ", "-m", "local-scenes"]
+    done = CliRunner().invoke(app, [*args, "--url", url])
+    assert done.exit_code == 1
+    assert done.stderr == "error: prompt 2 is empty\n"

@@ -99,6 +99,9 @@ def batch(
     * `vidcompare batch --pairs pairs.json -m local-scenes --wait --format csv -o result.csv`
     """
     check_output(fmt, output)
+    for position, text in enumerate(prompt or [], start=1):
+        if not text.strip():  # counted as people count the -p they typed
+            raise fail(f"prompt {position} is empty")
     spec: dict[str, Any] = {"models": model or []}
     if pairs is not None:
         spec["pairs"] = read_pairs(pairs)
