@@ -312,12 +312,24 @@ class _Poll:
         return False
 
 
+def service_url(url: str) -> str:
+    """The API's base URL as people type it: ``127.0.0.1:8400`` (no scheme) is
+    ``http://127.0.0.1:8400`` (``https://`` for any other host), and a trailing ``/api``
+    or ``/`` is dropped, since every path already starts with ``/api``."""
+    url = url.strip()
+    if "://" not in url:
+        local = url.split(":", 1)[0].split("/", 1)[0] in ("127.0.0.1", "localhost", "[::1]")
+        url = ("http://" if local else "https://") + url
+    url = url.rstrip("/")
+    return url.removesuffix("/api")
+
+
 class _Settings:
     """Where and as whom both clients call: arguments, else the environment, else local."""
 
     def __init__(self, base_url: str | None, api_key: str | None, timeout: float) -> None:
         from_env = tool_settings()  # VIDCOMPARE_URL, VIDCOMPARE_API_KEY
-        self.base_url = (base_url or from_env.url).rstrip("/")
+        self.base_url = service_url(base_url or from_env.url)
         self.api_key = api_key = api_key or from_env.api_key
         self.timeout = timeout
         self.http_args: dict[str, Any] = {

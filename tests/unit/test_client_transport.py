@@ -267,3 +267,27 @@ def test_the_async_client_reads_refusals_the_same_way():
         "UNAVAILABLE",
         "not now",
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("127.0.0.1:8400", "http://127.0.0.1:8400"),
+        ("localhost:8000/", "http://localhost:8000"),
+        ("http://127.0.0.1:8000/api", "http://127.0.0.1:8000"),
+        ("http://127.0.0.1:8000/api/", "http://127.0.0.1:8000"),
+        ("vidcompare-gw-abc.ew.gateway.dev", "https://vidcompare-gw-abc.ew.gateway.dev"),
+        ("https://example.com/base/api", "https://example.com/base"),
+    ],
+)
+def test_a_base_url_is_understood_as_people_type_it(typed: str, meant: str):
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, json={"jobs": [], "next_page_token": None})
+
+    with Client(typed, transport=httpx.MockTransport(answer)) as client:
+        client.jobs()
+    assert client.base_url == meant
+    assert asked == [f"{meant}/api/jobs?limit=20"]
