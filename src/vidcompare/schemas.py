@@ -279,6 +279,14 @@ class VideoList(BaseModel):
     videos: list[VideoInfo]
 
 
+class PlaybackGrant(BaseModel):
+    """``POST /api/videos/{id}/playback``: where a player may stream the video from."""
+
+    video_id: str
+    url: str  # relative to the API's base URL; its token is the credential
+    expires_at: dt.datetime
+
+
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 MediaType = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_.+-]{1,127}/[A-Za-z0-9_.+-]{1,127}$")
