@@ -119,8 +119,9 @@ def _schemas(routes: Sequence[Route]) -> dict[str, Any]:
             for model in route.responses.values()
             if not isinstance(model, Media)
         }
-        if route.body is not None:
-            modes[route.body] = "validation"
+    # A model that is also a body (a job's request, answered to run it again) is
+    # described as it is validated: that is what a client must send.
+    modes |= {route.body: "validation" for route in routes if route.body is not None}
     _, definitions = models_json_schema(list(modes.items()), ref_template=_SCHEMAS + "{model}")
     return definitions.get("$defs", {})
 

@@ -105,6 +105,12 @@ def get_job_result(
     return 200, jobs.get_result(params["job_id"], owner=owner)
 
 
+def job_request(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, BatchRequest]:
+    return 200, jobs.batch_request(params["job_id"], owner=owner)
+
+
 def cancel_job(
     request: flask.Request, params: Params, owner: str | None
 ) -> tuple[int, CancelAnswer]:
@@ -223,6 +229,14 @@ ROUTES: tuple[Route, ...] = (
         get_job_result,
         "The comparisons done so far",
         {200: JobResult},
+    ),
+    Route(
+        "GET",
+        "/api/jobs/{job_id}/request",
+        JOB_STATUS,
+        job_request,
+        "The batch request that runs this job again (to edit and resubmit: run again)",
+        {200: BatchRequest},
     ),
     Route(
         "POST",
