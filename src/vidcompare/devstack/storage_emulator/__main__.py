@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", default=None, help="default: $STORAGE_BASE")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="storage emulator: %(message)s")
+    # Upstream warns on every health check that its "OK" is not streamed.
+    logging.getLogger("gcp_storage_emulator.server").setLevel(logging.ERROR)
     try:
         install()
     except WrongVersion as exc:

@@ -69,12 +69,13 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         if count == 0 or size == 0:
             raise ValueError
         return max(0, size - count), min(count, size)
-    start, end = int(match["start"]), int(match["end"]) if match["end"] else size - 1
-    if end < start:
+    start = int(match["start"])
+    end = int(match["end"]) if match["end"] else None
+    if end is not None and end < start:
         return None
     if start >= size:
         raise ValueError
-    return start, min(end, size - 1) - start + 1
+    return start, min(size - 1 if end is None else end, size - 1) - start + 1
 
 
 def download(request: Any, response: Any, storage: Any, *args: Any, **kwargs: Any) -> None:
