@@ -383,3 +383,22 @@ def test_a_gigabyte_upload_keeps_the_emulator_memory_flat(tmp_path: Path) -> Non
         emulator.kill()
     print(f"storage emulator peak RSS for 1 GiB up, read back by MiB, copied: {peak:.0f} MiB")
     assert peak < RSS_BOUND_MIB
+
+
+def test_another_gcp_storage_emulator_version_is_refused_at_start(tmp_path: Path) -> None:
+    """The patches fit one upstream version: another one found first on the path stops it."""
+    fake = tmp_path / "gcp_storage_emulator-2099.1.1.dist-info"
+    fake.mkdir()
+    (fake / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: gcp-storage-emulator\nVersion: 2099.1.1\n"
+    )
+    path = os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    ended = subprocess.run(
+        [*LAUNCH, f"--port={free_port()}"],
+        env=os.environ | {"PYTHONPATH": path, "STORAGE_BASE": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert ended.returncode == 1
+    assert "patches gcp-storage-emulator 2026.7.19, but 2099.1.1 is installed" in ended.stderr
