@@ -19,7 +19,7 @@ from pydantic import BaseModel, RootModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from vidcompare import __version__
-from vidcompare.api.routing import Route
+from vidcompare.api.routing import RawBody, Route
 from vidcompare.errors import ErrorBody
 
 _SCHEMAS = "#/components/schemas/"
@@ -78,7 +78,10 @@ def _operation(route: Route) -> dict[str, Any]:
         for name in route.query
     ]
     responses = {
-        str(status): _response(model.__name__, model) for status, model in route.responses.items()
+        str(status): _raw_response(answer)
+        if isinstance(answer, RawBody)
+        else _response(answer.__name__, answer)
+        for status, answer in route.responses.items()
     } | {str(status): _response(_ERROR_DESCRIPTIONS[status], ErrorBody) for status in route.errors}
     operation: dict[str, Any] = {
         "operationId": _operation_id(route.method, route.template),
@@ -100,12 +103,21 @@ def _response(description: str, model: type[BaseModel]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
 
 
+def _raw_response(answer: RawBody) -> dict[str, Any]:
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"description": answer.description, "content": dict.fromkeys(answer.media_types, binary)}
+
+
 def _schemas(routes: Sequence[Route]) -> dict[str, Any]:
     """Every model the routes take or answer: a body as it is validated, an answer as
     it is written out."""
     modes: dict[type[BaseModel], JsonSchemaMode] = {ErrorBody: "serialization"}
     for route in routes:
-        modes |= {model: "serialization" for model in route.responses.values()}
+        modes |= {
+            model: "serialization"
+            for model in route.responses.values()
+            if not isinstance(model, RawBody)
+        }
         if route.body is not None:
             modes[route.body] = "validation"
     _, definitions = models_json_schema(list(modes.items()), ref_template=_SCHEMAS + "{model}")

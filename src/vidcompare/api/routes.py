@@ -17,7 +17,7 @@ import flask
 
 from vidcompare import auth, sweep
 from vidcompare.api import batches, jobs, models, openapi, videos
-from vidcompare.api.routing import JOB_STATUS, START_BATCH, Route, find_route
+from vidcompare.api.routing import JOB_STATUS, START_BATCH, RawAnswer, RawBody, Route, find_route
 from vidcompare.config import settings
 from vidcompare.errors import InvalidRequest, PayloadTooLarge
 from vidcompare.schemas import (
@@ -32,9 +32,11 @@ from vidcompare.schemas import (
     SweepReport,
     UploadRequest,
     UploadSession,
+    VideoDeleted,
     VideoImport,
     VideoInfo,
     VideoList,
+    VideoRename,
 )
 
 Params = dict[str, str]
@@ -78,6 +80,24 @@ def list_videos(request: flask.Request, params: Params, owner: str | None) -> tu
 
 def get_video(request: flask.Request, params: Params, owner: str | None) -> tuple[int, VideoInfo]:
     return 200, videos.get_video(params["video_id"], owner)
+
+
+def rename_video(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, VideoInfo]:
+    return 200, videos.rename_video(params["video_id"], _json_body(request), owner)
+
+
+def delete_video(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, VideoDeleted]:
+    return 200, videos.delete_video(params["video_id"], owner)
+
+
+def video_thumbnail(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, RawAnswer]:
+    return 200, videos.thumbnail(params["video_id"], owner)
 
 
 def list_jobs(request: flask.Request, params: Params, owner: str | None) -> tuple[int, JobList]:
@@ -167,6 +187,33 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/api/videos", JOB_STATUS, list_videos, "List your videos", {200: VideoList}),
     Route("GET", "/api/videos/{video_id}", JOB_STATUS, get_video, "One video", {200: VideoInfo}),
+    Route(
+        "PATCH",
+        "/api/videos/{video_id}",
+        JOB_STATUS,
+        rename_video,
+        "Rename a video (the file name shown; its jobs are unchanged)",
+        {200: VideoInfo},
+        body=VideoRename,
+    ),
+    Route(
+        "DELETE",
+        "/api/videos/{video_id}",
+        JOB_STATUS,
+        delete_video,
+        "Delete a video, its file and its thumbnail (its jobs keep their results); "
+        "409 while a pending or running job of yours uses it",
+        {200: VideoDeleted},
+    ),
+    Route(
+        "GET",
+        "/api/videos/{video_id}/thumbnail",
+        JOB_STATUS,
+        video_thumbnail,
+        "A JPEG of one frame, 160 px wide, from 10 % into the video (made once, then "
+        "kept); 415 when no frame can be decoded",
+        {200: RawBody(("image/jpeg",), "The thumbnail")},
+    ),
     Route(
         "GET",
         "/api/jobs",
