@@ -204,7 +204,10 @@ def test_result_as_csv_has_one_row_per_combination_and_model(stack, cli_batch, t
     assert to_file.exit_code == 0 and to_file.stdout == ""
     assert out.read_bytes() == answer.stdout_bytes
     as_table = runner.invoke(cli.app, ["result", job_id, "-o", str(out), "--url", stack.base_url])
-    assert as_table.exit_code == 2 and "--output needs --format json, csv or md" in as_table.output
+    assert (
+        as_table.exit_code == 2
+        and "--output needs a file format: --format json, csv, csv-wide" in as_table.output
+    )
 
 
 def test_result_as_markdown_and_json(stack, cli_batch):
