@@ -234,7 +234,7 @@ def test_an_unknown_format_is_a_400_naming_the_formats(fmt: str):
     [
         (None, "vidcompare-01234567-job.csv"),
         ("", "vidcompare-01234567-job.csv"),
-        ("Prompt A/B: \"cuts\" test", "vidcompare-01234567-Prompt-A-B-cuts-test.csv"),
+        ('Prompt A/B: "cuts" test', "vidcompare-01234567-Prompt-A-B-cuts-test.csv"),
         ("../../etc/passwd", "vidcompare-01234567-etc-passwd.csv"),
         ("..", "vidcompare-01234567-job.csv"),
         ("é" * 5, "vidcompare-01234567-job.csv"),
@@ -317,7 +317,7 @@ def test_the_html_report_is_self_contained_and_shows_hostile_text_as_text():
     )
     exported = reports.render(sample_result(), "html", filenames=FILENAMES, job=job)
     assert (exported.media_type, exported.extension) == ("text/html", "html")
-    assert exported.text.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    assert exported.text.startswith('<!DOCTYPE html>\n<html lang="en">')
     page = parse(exported.text)
     names = [tag for tag, _ in page.tags]
     assert "script" not in names and "link" not in names and "img" not in names
