@@ -82,8 +82,10 @@ def fit_columns(table: TextTable, width: int) -> TextTable:
     return fitted
 
 
-def print_table(table: TextTable) -> None:
-    table = fit_columns(table, console.width)
+def print_table(table: TextTable, screen: Console | None = None) -> None:
+    """``table`` on ``screen`` (default: stdout's console), fitted to its width."""
+    screen = screen or console
+    table = fit_columns(table, screen.width)
     shown = Table(title=table.title, title_justify="left", title_style="bold")
     for position, column in enumerate(table.columns):
         justify = "right" if column in NUMERIC_COLUMNS else "left"
@@ -97,7 +99,7 @@ def print_table(table: TextTable) -> None:
     for row in table.rows:
         # Cells are data: never rich markup, never terminal control sequences.
         shown.add_row(*(Text(printable(cell)) for cell in row))
-    console.print(shown)
+    screen.print(shown)
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -56,6 +56,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .summary { background: #f9fafb; border-left: 3px solid var(--line); padding: .4rem .6rem;
   margin: .75rem 0 0; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
+@media (max-width: 40rem) { body { padding: .6rem; } table { font-size: .85rem; }
+  th, td { padding: .25rem .35rem; } }
 @media print { body { max-width: none; font-size: 11pt; } .scroll { overflow: visible; } }
 """
 
