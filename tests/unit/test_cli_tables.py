@@ -155,3 +155,15 @@ def test_a_slow_combination_shows_a_line_a_quiet_period_and_nothing_repeated():
     log(job_view(0, "Processing combination 1/120...", eta=502))  # the last line again
     log(job_view(0, "Processing combination 1/120...", eta=502))
     assert len(lines) == 5
+
+
+def test_a_named_job_shows_its_name_and_the_created_time_makes_room():
+    named = job_view(3, "Processing combination 4/120...").model_copy(
+        update={"name": "prompt A/B test of the cut counters"}
+    )
+    text = printed(report.jobs_table([named, job_view(0, "Queued 120 combinations")]), 80)
+    assert table_header(text, "Jobs") == ["job", "name", "status", "done"]
+    assert table_rows(text, "Jobs") == [
+        [JOB_ID, "prompt A/B test of the cut counters", "running", "3/120"],
+        [JOB_ID, "", "running", "0/120"],
+    ]

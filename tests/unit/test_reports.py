@@ -205,6 +205,7 @@ def test_the_html_report_is_self_contained_and_shows_hostile_text_as_text():
         created_at=WHEN,
         updated_at=WHEN,
         finished_at=WHEN,
+        name="Cuts A/B <b>bold</b>",
     )
     exported = reports.render(sample_result(), "html", filenames=FILENAMES, job=job)
     assert (exported.media_type, exported.extension) == ("text/html", "html")
@@ -227,7 +228,13 @@ def test_the_html_report_is_self_contained_and_shows_hostile_text_as_text():
     assert "red <blue>.mp4 (clip-aaaa1111)" in text
     assert "How many cuts | scenes?" in text
     assert "judge error: the judge said nothing" in text and "error: model timed out" in text
-    assert "Job 0123456789abcdef-job" in text and "reasoning for Local Motion" in text
+    assert "<h1>Cuts A/B &lt;b&gt;bold&lt;/b&gt;</h1>" in exported.text
+    assert "<title>vidcompare · Cuts A/B &lt;b&gt;bold&lt;/b&gt;</title>" in exported.text
+    assert "b" not in names and "reasoning for Local Motion" in text
+    local_date = WHEN.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    assert f"<dt>date</dt><dd>{local_date}</dd>" in exported.text
+    unnamed = reports.render(sample_result(), "html").text
+    assert "<h1>Job 0123456789abcdef-job</h1>" in unnamed
     ids = [attrs.get("id") for _, attrs in page.tags if attrs.get("id")]
     assert ids == ["c1", "c2"]
 

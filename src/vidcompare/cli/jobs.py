@@ -273,8 +273,7 @@ def result(
         answer = client.result(job)
         filenames, view = report_context(client, job, fmt)
     if open_it:
-        name = getattr(view, "name", None)  # JobView.name (#16); an older server has none
-        default = reports.download_name(answer.job_id, name, "html")
+        default = reports.download_name(answer.job_id, view.name if view else "", "html")
         path = output or state_dir_or_default(None) / "reports" / default
         open_report(answer, path, filenames=filenames, job=view)
         return

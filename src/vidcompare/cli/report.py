@@ -34,11 +34,15 @@ def progress_line(job: JobView) -> str:
 
 
 def jobs_table(jobs: list[JobView]) -> TextTable:
-    """The full job id (it is copied into the next command), status, combinations done."""
-    columns = ["job", "status", "done", "progress", "models", "message", "created"]
+    """The full job id (it is copied into the next command), its name when any job has
+    one, status, combinations done."""
+    named = any(j.name for j in jobs)
+    columns = ["job", *(["name"] if named else []), "status", "done", "progress", "models"]
+    columns += ["message", "created"]
     rows = [
         [
             j.job_id,
+            *([j.name] if named else []),
             j.status.value,
             f"{j.completed_combinations}/{j.total_combinations}",
             f"{j.progress:.0f}%",
@@ -48,7 +52,7 @@ def jobs_table(jobs: list[JobView]) -> TextTable:
         ]
         for j in jobs
     ]
-    return TextTable("Jobs", columns, rows, ("message", "models", "progress"))
+    return TextTable("Jobs", columns, rows, ("message", "models", "progress", "created"))
 
 
 def videos_table(videos: list[VideoInfo]) -> TextTable:

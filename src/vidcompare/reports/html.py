@@ -104,8 +104,7 @@ def video_label(video_id: str, filenames: Mapping[str, str]) -> str:
 
 
 def heading(result: JobResult, job: JobView | None) -> str:
-    # JobView.name: the job's optional name (#16); an older server has none.
-    name = (getattr(job, "name", None) or "").strip()
+    name = job.name.strip() if job else ""
     status = result.status.value if result.complete else f"{result.status.value} (partial)"
     fields = [
         ("job", result.job_id),
@@ -216,7 +215,7 @@ def to_html(
     """The whole report: heading, leaderboard, score table, then each combination's
     answers side by side (one column on a phone) with the judge's words."""
     names = filenames or {}
-    title = (getattr(job, "name", None) or "").strip() or f"job {result.job_id}"
+    title = (job.name.strip() if job else "") or f"job {result.job_id}"
     combos = "".join(combination(c, names) for c in result.comparisons)
     return (
         "<!DOCTYPE html>\n"
