@@ -133,7 +133,9 @@ def show_result(
     """A result in the chosen format (table: on the console; the others: text).
     ``filenames`` and ``job``: see :func:`vidcompare.reports.render`."""
     if fmt is ResultFormat.table:
-        console.print(printable(result_heading(result)), markup=False, highlight=False)
+        heading = printable(result_heading(result))
+        # Wrapped at the " · " between its parts, as the tables below are.
+        console.print(heading, markup=False, highlight=False, soft_wrap=False)
         for table in (results_table(result), summaries_table(result), leaderboard_table(result)):
             print_table(table)
         return
