@@ -73,7 +73,4 @@ def state_dir_or_default(state_dir: Path | None) -> Path:
 def check_output(fmt: ResultFormat, output: Path | None) -> None:
     """A table is for a terminal: ``--output`` needs a text format (a usage error, exit 2)."""
     if output is not None and fmt is ResultFormat.table:
-        raise typer.BadParameter(
-            "--output needs a file format: --format json, csv, csv-wide, md or html",
-            param_hint="--output",
-        )
+        raise typer.BadParameter("--output needs a file format, not table", param_hint="--output")
