@@ -10,6 +10,7 @@ from vidcompare.schemas import (
     Evaluation,
     JobResult,
     JobStatus,
+    JobView,
     JudgeSummary,
     LeaderboardEntry,
     ModelResult,
@@ -113,3 +114,25 @@ def sample_result() -> JobResult:
 
 
 FILENAMES = {"clip-aaaa1111": "red <blue>.mp4"}  # the second video was deleted since
+
+
+def sample_job(**update) -> JobView:
+    """The sample's job as ``GET /api/jobs/{id}`` shows it, finished at :data:`WHEN`;
+    ``update``: fields to change."""
+    job = JobView(
+        job_id="0123456789abcdef-job",
+        status=JobStatus.completed,
+        progress=100,
+        progress_message="Completed 2/2 combinations",
+        completed_combinations=2,
+        total_combinations=2,
+        total_videos=2,
+        total_prompts=2,
+        models=["local-scenes", "local-motion-colour"],
+        judge_model="local-rubric",
+        concurrency=1,
+        created_at=WHEN,
+        updated_at=WHEN,
+        finished_at=WHEN,
+    )
+    return job.model_copy(update=update)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from cli_tables import table_header, table_lines, table_rows
-from report_samples import sample_result
+from report_samples import sample_job, sample_result
 from rich.console import Console
 
 from vidcompare.cli import render, report
 from vidcompare.reports.tables import leaderboard_table, results_table
-from vidcompare.schemas import JobStatus, JobView
+from vidcompare.schemas import JobStatus
 
-NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 JOB_ID = "5f0c3c1e-8d5b-4b8e-9a57-0d7d0d0b6c2a"
 
 
@@ -27,20 +25,15 @@ def printed(table, width: int) -> str:
 
 
 def job_view(done: int, message: str, status=JobStatus.running, eta: float | None = None):
-    return JobView(
+    """A 120-combination job with ``done`` of them finished."""
+    return sample_job(
         job_id=JOB_ID,
         status=status,
         progress=100 * done / 120,
         progress_message=message,
         completed_combinations=done,
         total_combinations=120,
-        total_videos=20,
-        total_prompts=6,
         models=["gemini-3.8-flash", "local-scenes"],
-        judge_model="local-rubric",
-        concurrency=4,
-        created_at=NOW,
-        updated_at=NOW,
         eta_seconds=eta,
     )
 

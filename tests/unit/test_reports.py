@@ -11,12 +11,12 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
-from report_samples import FILENAMES, HOSTILE, WHEN, sample_result
+from report_samples import FILENAMES, HOSTILE, WHEN, sample_job, sample_result
 
 from vidcompare import reports
 from vidcompare.errors import InvalidRequest
 from vidcompare.reports.rows import LONG_CSV_COLUMNS
-from vidcompare.schemas import JobResult, JobStatus, JobView
+from vidcompare.schemas import JobResult
 
 # ---------------------------------------------------------------------------- CSV
 
@@ -190,23 +190,7 @@ def parse(text: str) -> Page:
 
 
 def test_the_html_report_is_self_contained_and_shows_hostile_text_as_text():
-    job = JobView(
-        job_id="0123456789abcdef-job",
-        status=JobStatus.completed,
-        progress=100,
-        progress_message="Completed 2/2 combinations",
-        completed_combinations=2,
-        total_combinations=2,
-        total_videos=2,
-        total_prompts=2,
-        models=["local-scenes", "local-motion-colour"],
-        judge_model="local-rubric",
-        concurrency=1,
-        created_at=WHEN,
-        updated_at=WHEN,
-        finished_at=WHEN,
-        name="Cuts A/B <b>bold</b>",
-    )
+    job = sample_job(name="Cuts A/B <b>bold</b>")
     exported = reports.render(sample_result(), "html", filenames=FILENAMES, job=job)
     assert (exported.media_type, exported.extension) == ("text/html", "html")
     assert exported.text.startswith('<!DOCTYPE html>\n<html lang="en">')
