@@ -263,3 +263,43 @@ def test_the_reports_import_nothing_of_the_cli():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[]\n"
+
+
+def test_markdown_answers_follow_the_tables_with_html_as_text():
+    text = reports.render(sample_result(), "md", filenames=FILENAMES).text
+    answers = text.split("\n## Answers\n\n", 1)[1]
+    first, second = answers.split("\n### 2 · ")
+    assert first.splitlines()[:16] == [
+        "### 1 · red &lt;blue&gt;.mp4 (clip-aaaa1111)",
+        "",
+        "> How many cuts | scenes?",
+        "",
+        "#### Local Scenes · score 8 · 1,234 ms",
+        "",
+        "Two cuts, at 00:01 and 00:02.",
+        "",
+        "- Judge: reasoning for Local Scenes",
+        "- Strengths:",
+        "  - exact times",  # a line break inside an item would end the list
+        "  - short",
+        "- Weaknesses:",
+        "  - misses the | second cut",
+        "",
+        "#### Local Motion · score 3.5 · 1,234 ms",
+    ]
+    assert (
+        '&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;img src="http://evil.example/a.png"&gt;'
+        in first
+    )
+    assert "<script" not in text and "<img" not in text
+    assert first.rstrip().endswith("**Summary:** Scenes wins.")
+    assert second.splitlines()[:7] == [
+        "clip-bbbb2222",
+        "",
+        "> Which colours?",
+        "",
+        "#### Local Scenes · score — · 1,234 ms",
+        "",
+        "error: model timed out",
+    ]
+    assert second.rstrip().endswith("**Summary:** judge error: the judge said nothing")

@@ -44,8 +44,8 @@ JobArgument = Annotated[
     str,
     typer.Argument(help="The job id, or its first characters (`vidcompare jobs` lists them)."),
 ]
-# The report formats that name each video's file and the job's name and date.
-NEEDS_CONTEXT = {ResultFormat.csv_wide, ResultFormat.html}
+# The report formats that name each video's file (and, in HTML, the job's name and date).
+NEEDS_CONTEXT = {ResultFormat.csv_wide, ResultFormat.md, ResultFormat.html}
 
 
 def report_context(

@@ -11,7 +11,8 @@ csv      text/csv            one row per combination: ``score <model_id>`` per m
                              judge's summary; the video's original filename
 csv-long text/csv            one row per combination and model (latency, tokens, cost…)
 json     application/json    the API's ``JobResult`` as it is
-md       text/markdown       leaderboard, every (combination, model), the summaries
+md       text/markdown       leaderboard, every (combination, model), the summaries,
+                             then each combination's answers with the judge's words
 html     text/html           a self-contained report (inline CSS, no script, no links out)
 ======== =================== ===========================================================
 
@@ -52,7 +53,7 @@ _RENDERERS: dict[str, tuple[Renderer, str, str]] = {
     "csv": (lambda r, names, job: to_csv_wide(r, names), "text/csv", "csv"),
     "csv-long": (lambda r, names, job: to_csv_long(r), "text/csv", "csv"),
     "json": (lambda r, names, job: r.model_dump_json(indent=2) + "\n", "application/json", "json"),
-    "md": (lambda r, names, job: to_markdown(r), "text/markdown", "md"),
+    "md": (lambda r, names, job: to_markdown(r, names), "text/markdown", "md"),
     "html": (to_html, "text/html", "html"),
 }
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
