@@ -33,6 +33,9 @@ th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left;
   vertical-align: top; }
 th { background: #f2f4f7; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+.clip { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3;
+  line-clamp: 3; overflow: hidden; min-width: 10rem; }
 .score { display: inline-block; min-width: 2.2em; padding: 0 .35em; border-radius: .3em;
   text-align: center; font-weight: 700; font-variant-numeric: tabular-nums;
   -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -58,7 +61,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
 @media (max-width: 40rem) { body { padding: .6rem; } table { font-size: .85rem; }
   th, td { padding: .25rem .35rem; } }
-@media print { body { max-width: none; font-size: 11pt; } .scroll { overflow: visible; } }
+@media print { body { max-width: none; font-size: 11pt; } .scroll { overflow: visible; }
+  .clip { display: block; } }
 """
 
 
@@ -159,7 +163,8 @@ def score_table(result: JobResult, filenames: Mapping[str, str]) -> str:
             [
                 f'<a href="#c{c.index + 1}">{c.index + 1}</a>',
                 escape(video_label(c.video_id, filenames)),
-                escape(c.prompt),
+                # Three lines at most here (the whole prompt heads its answers below).
+                f'<span class="clip" title="{escape(c.prompt)}">{escape(c.prompt)}</span>',
                 *(score_badge(scores.get(m)) for m in names),
             ]
         )
