@@ -16,8 +16,10 @@ The typer ``app`` and its command table are here; the rest, one module a job::
     deploy.py    deploy, teardown, new-key
     options.py   the options several commands share
     session.py   a command's API client; a failure as a message on stderr and exit 1
-    render.py    what is printed: tables, a result in each format, progress
-    report.py    results, jobs and videos as rows and text, no terminal needed
+    render.py    what is printed: tables fitted to the terminal, a result in each format,
+                 the HTML report opened, progress
+    report.py    the CLI's own tables (jobs, videos, the estimate); a result's files and
+                 tables are vidcompare.reports
 """
 
 from __future__ import annotations
