@@ -127,6 +127,11 @@ def get_job_result(
     return 200, jobs.get_result(params["job_id"], owner=owner)
 
 
+def export_job(request: flask.Request, params: Params, owner: str | None) -> tuple[int, RawAnswer]:
+    fmt = request.args.get("format", "csv")
+    return 200, jobs.export(params["job_id"], fmt, owner=owner)
+
+
 def job_request(
     request: flask.Request, params: Params, owner: str | None
 ) -> tuple[int, BatchRequest]:
@@ -278,6 +283,21 @@ ROUTES: tuple[Route, ...] = (
         get_job_result,
         "The comparisons done so far",
         {200: JobResult},
+    ),
+    Route(
+        "GET",
+        "/api/jobs/{job_id}/export",
+        JOB_STATUS,
+        export_job,
+        "The result as a file to save: format=csv (a row per combination, a score column "
+        "per model), csv-long (a row per answer), json, md, or html (a self-contained report)",
+        {
+            200: RawBody(
+                ("text/csv", "application/json", "text/markdown", "text/html"),
+                "The file (Content-Disposition names it)",
+            )
+        },
+        query=("format",),
     ),
     Route(
         "GET",

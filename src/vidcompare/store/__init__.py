@@ -66,6 +66,7 @@ from vidcompare.store.videos import (
     rename_video,
     set_gemini_file,
     video_durations,
+    video_filenames,
 )
 
 __all__ = [
@@ -118,5 +119,6 @@ __all__ = [
     "touch_job",
     "upload_ref",
     "video_durations",
+    "video_filenames",
     "video_ref",
 ]

@@ -61,6 +61,16 @@ def missing_videos(video_ids: list[str], *, owner: str | None) -> list[str]:
     return [v for v in video_ids if v not in found]
 
 
+def video_filenames(video_ids: list[str], *, owner: str | None) -> dict[str, str]:
+    """The original file name of each of ``video_ids`` the owner still has."""
+    refs = [video_ref(v) for v in dict.fromkeys(video_ids)]
+    return {
+        s.id: s.get("filename")
+        for s in firestore_client().get_all(refs, field_paths=["filename", "owner"])
+        if s.exists and (owner is None or s.get("owner") == owner)
+    }
+
+
 def video_durations(video_ids: list[str]) -> dict[str, float]:
     refs = [video_ref(v) for v in video_ids]
     return {
