@@ -45,6 +45,7 @@ def run(*args: str, columns: int = 160, **env: str) -> subprocess.CompletedProce
 
 def batch_args(stack, videos, fmt: str) -> list[str]:
     args = ["batch", "--url", stack.base_url, "--judge", "local-rubric", "--wait"]
+    args += ["--name", "pipes: csv"]
     args += ["--poll", "0.05", "--format", fmt, "--video", videos["red_blue"]]
     for prompt in PROMPTS:
         args += ["--prompt", prompt]
@@ -89,6 +90,7 @@ def csv_batch(stack, videos, tmp_path_factory) -> tuple[str, bytes]:
 
 def test_wait_with_csv_redirected_writes_the_rows_alone(stack, csv_batch):
     job_id, written = csv_batch
+    assert raw(stack, f"/api/jobs/{job_id}")["name"] == "pipes: csv"  # from --name
     result = raw(stack, f"/api/jobs/{job_id}/result")
     rows = list(csv.reader(io.StringIO(written.decode("utf-8"), newline="")))
     assert rows[0][:6] == ["combination", "video_id", "prompt", "model_id", "model_name", "score"]
@@ -214,8 +216,10 @@ def test_result_tables_fit_80_and_160_columns(stack, csv_batch):
 
     jobs = run("jobs", "--url", stack.base_url, "--limit", "100", columns=80)
     assert jobs.returncode == 0, jobs.stderr
-    assert table_header(jobs.stdout, "Jobs")[:4] == ["job", "status", "done", "created"]
-    assert [job_id, "completed", "2/2"] in [row[:3] for row in table_rows(jobs.stdout, "Jobs")]
+    # This job has a name, so the list has a name column.
+    assert table_header(jobs.stdout, "Jobs")[:4] == ["job", "name", "status", "done"]
+    listed = [row[:4] for row in table_rows(jobs.stdout, "Jobs")]
+    assert [job_id, "pipes: csv", "completed", "2/2"] in listed
 
 
 def test_a_short_job_id_is_sent_as_typed(stack, csv_batch):
@@ -245,11 +249,11 @@ def test_result_open_writes_the_html_report_and_hands_it_to_the_browser(stack, c
     (uri,) = record.read_text().splitlines()
     path = Path(unquote(urlparse(uri).path))
     assert uri.startswith("file://")
-    assert path == state / "reports" / f"vidcompare-{job_id[:8]}-job.html"
+    assert path == state / "reports" / f"vidcompare-{job_id[:8]}-pipes-csv.html"
     assert opened.stderr == f"wrote {path}\n"
     report = path.read_text()
     assert report.startswith("<!DOCTYPE html>") and "<script" not in report
-    assert f"<h1>Job {job_id}</h1>" in report
+    assert "<h1>pipes: csv</h1>" in report and job_id in report
 
     as_html = run("result", job_id, "--format", "html", "--url", stack.base_url)
     assert as_html.stdout == report

@@ -103,6 +103,12 @@ def batch(
         int | None,
         typer.Option(help="2: judge again with the answers reversed.", show_default=False),
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", "-n", help="What lists and reports call the job.", show_default=False
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Estimate calls, time and cost; start nothing.")
     ] = False,
@@ -135,7 +141,12 @@ def batch(
         spec["pairs"] = read_pairs(pairs)
     if video or prompt or pairs is None:
         spec |= {"video_ids": video or [], "prompts": prompt or []}
-    options = {"judge_model": judge, "concurrency": concurrency, "judge_swaps": judge_swaps}
+    options = {
+        "judge_model": judge,
+        "concurrency": concurrency,
+        "judge_swaps": judge_swaps,
+        "name": name,
+    }
     spec |= {key: value for key, value in options.items() if value is not None}
     with session(url, api_key) as client:
         if dry_run:
