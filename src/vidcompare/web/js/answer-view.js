@@ -164,11 +164,20 @@ function diffPanel(row, answers) {
         return option;
       }),
     );
-  const before = pick("diff-a", answers[0].id);
-  const after = pick("diff-b", answers[1].id);
+  // Two models that answered, when there are two.
+  const answered = answers.filter((m) => row.cells.get(m.id).result.response);
+  const [one, two] = answered.length >= 2 ? answered : answers;
+  const before = pick("diff-a", one.id);
+  const after = pick("diff-b", two.id);
   const output = h("div", { class: "diff-output", id: "diff-output", "aria-live": "polite" });
   const draw = () => {
     const text = (id) => row.cells.get(id).result.response || "";
+    const silent = [before, after].filter((select) => !text(select.value));
+    if (silent.length) {
+      const names = silent.map((select) => select.selectedOptions[0].textContent);
+      output.replaceChildren(h("p", { class: "muted" }, `No answer to compare from ${[...new Set(names)].join(" and ")}.`));
+      return;
+    }
     output.replaceChildren(
       ...wordDiff(text(before.value), text(after.value)).map((run) =>
         run.op === "same" ? run.text : h(run.op, { title: run.op === "ins" ? "only in the second" : "only in the first" }, run.text),

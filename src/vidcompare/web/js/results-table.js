@@ -53,13 +53,19 @@ function tableRow(row, models, onOpen) {
     { dataset: { combo: row.number }, class: row.disagreement ? "disagreement" : "", onclick: (event) => onOpen(row, null, event.currentTarget.querySelector(".combo-open")) },
     h(
       "td",
-      { class: "num col-number" },
+      { class: "col-number" },
       h("button", { type: "button", class: "combo-open", "aria-label": `Open combination ${row.number}`, onclick: open(null) }, `${row.number}`),
       row.disagreement ? h("span", { class: "flag", title: "The judge's best answer changed when the order was swapped" }, "⇄ judge differs") : null,
       row.judgeError ? h("span", { class: "flag flag-error", title: row.comparison.judge_error }, "judge error") : null,
     ),
     h("td", { class: "col-video", title: row.videoId }, row.video),
-    h("td", { class: "col-prompt", title: row.prompt }, row.prompt),
+    h(
+      "td",
+      { class: "col-prompt", title: row.prompt },
+      // On a phone the video column folds into this one.
+      h("span", { class: "prompt-video" }, row.video),
+      h("span", { class: "prompt-clamp" }, row.prompt),
+    ),
     models.map((m) => h("td", { class: "model-cell", dataset: { modelId: m.id } }, scoreCell(row, m, open(m.id)))),
   );
 }
