@@ -504,3 +504,37 @@ def test_export_sends_the_key_and_saves_under_the_servers_name(
     assert Path(download.value.path()).read_text() == "a,b\n1,2\n"
     assert asked[0]["x-api-key"] == "vc_key_for_export"
     assert asked[0]["url"].endswith(f"/api/jobs/{result['job_id']}/export?format=csv")
+
+
+# --------------------------------------------------------------------------- the player
+
+
+def test_a_timestamp_seeks_the_video_player(page: Page, job: dict) -> None:
+    # The real video through a playback grant; a timestamp in an answer seeks it there.
+    page.goto(f"/?job={job['job_id']}&combo=1")
+    dialog = page.locator("#answer-view")
+    video = dialog.locator("video")
+    expect(video).to_have_attribute("src", re.compile(r"/api/videos/[^/]+/content\?token="))
+    page.wait_for_function("document.querySelector('#answer-view video').readyState >= 1")
+    duration = video.evaluate("v => v.duration")
+    stamps = dialog.locator(".answer-text .ts, .reasoning .ts")
+    assert stamps.count() > 0, "the offline answers name the times of their cuts"
+    seconds = [float(s) for s in stamps.evaluate_all("b => b.map(x => x.dataset.seconds)")]
+    inside = [i for i, t in enumerate(seconds) if 0 < t < duration]
+    assert inside, (seconds, duration)
+    target = seconds[inside[-1]]
+    stamps.nth(inside[-1]).click()
+    page.wait_for_function(
+        "t => Math.abs(document.querySelector('#answer-view video').currentTime - t) < 0.3",
+        arg=target,
+    )
+    # Before the metadata is in, the seek waits for it (a new detail, a new player).
+    dialog.get_by_role("button", name="Next combination").click()
+    dialog.locator(".ts").first.click()
+    first = float(dialog.locator(".ts").first.get_attribute("data-seconds") or 0)
+    page.wait_for_function(
+        "t => { const v = document.querySelector('#answer-view video');"
+        " return v.readyState >= 1 && Math.abs(v.currentTime - Math.min(t, v.duration)) < 0.3; }",
+        arg=first,
+    )
+    shot(page, "player")
