@@ -13,8 +13,9 @@ import { splitTimestamps } from "./timestamps.js";
 let player = null;
 let closed = () => {};
 
-/** Open the dialog on `row`. on: {close(), step(delta)}; focusModel: a model to focus. */
-export function openDetail(row, models, { focusModel = null, total = 0, on }) {
+/** Open the dialog on `row`; previous/next: the rows its buttons open (null: none).
+ * on: {close(), open(row)}; focusModel: the model whose answer gets the focus. */
+export function openDetail(row, models, { focusModel = null, previous = null, next = null, on }) {
   const dialog = $("answer-view");
   closed = on.close;
   const playing = dialog.querySelector("video");
@@ -22,7 +23,7 @@ export function openDetail(row, models, { focusModel = null, total = 0, on }) {
   player = createPlayer(row.videoId, row.video);
   const answers = models.filter((m) => row.cells.has(m.id));
   dialog.replaceChildren(
-    head(row, total, on),
+    head(row, previous, next, on),
     h(
       "div",
       { class: "detail-top" },
@@ -58,7 +59,7 @@ export function bindDetail() {
   });
 }
 
-function head(row, total, on) {
+function head(row, previous, next, on) {
   return h(
     "header",
     { class: "detail-head" },
@@ -71,8 +72,8 @@ function head(row, total, on) {
     h(
       "div",
       { class: "detail-nav" },
-      h("button", { type: "button", class: "btn btn-ghost btn-small", disabled: row.number <= 1, onclick: () => on.step(-1), "aria-label": "Previous combination" }, "‹ Prev"),
-      h("button", { type: "button", class: "btn btn-ghost btn-small", disabled: row.number >= total, onclick: () => on.step(1), "aria-label": "Next combination" }, "Next ›"),
+      h("button", { type: "button", class: "btn btn-ghost btn-small", disabled: !previous, onclick: () => on.open(previous), "aria-label": "Previous combination" }, "‹ Prev"),
+      h("button", { type: "button", class: "btn btn-ghost btn-small", disabled: !next, onclick: () => on.open(next), "aria-label": "Next combination" }, "Next ›"),
       h("button", { type: "button", class: "btn btn-secondary btn-small detail-close", onclick: closeDetail, "aria-label": "Close (Esc)" }, "Close"),
     ),
   );

@@ -16,6 +16,7 @@ import { videoName } from "./state.js";
 const view = {
   result: null,
   rows: [],
+  ordered: [], // the rows as the table shows them: filtered and sorted
   models: [],
   filters: noFilters(),
   sort: { key: "number", direction: "ascending" },
@@ -26,6 +27,7 @@ const view = {
 let bound = false;
 
 export function renderResult(result) {
+  const started = performance.now();
   if (!bound) bind();
   if (!view.result || view.result.job_id !== result.job_id) startJob();
   view.result = result;
@@ -41,6 +43,8 @@ export function renderResult(result) {
   setCompareBase(result);
   renderLeaderboard(result);
   openFromAddress();
+  // For the benchmark (benchmarks/web_results.py): what drawing this result took.
+  performance.measure("vidcompare:results", { start: started });
 }
 
 function startJob() {
@@ -56,6 +60,7 @@ function startJob() {
 function draw() {
   const filtered = filterRows(view.rows, view.models, view.filters);
   const rows = sortRows(filtered, view.sort.key, view.sort.direction);
+  view.ordered = rows;
   const ids = shownModels(view.models, view.filters);
   const models = view.models.filter((m) => ids.includes(m.id));
   renderTable($("results-table"), $("results-pager"), { rows, models, sort: view.sort, page: view.page }, { sort: sortBy, open, page: toPage });
@@ -83,6 +88,9 @@ function toPage(page) {
 /** The choices of the model, video and prompt filters, from the rows (kept when polled). */
 function fillChoices() {
   const options = (select, all, entries) => {
+    const key = JSON.stringify(entries);
+    if (select.dataset.choices === key) return; // unchanged: an open list stays open
+    select.dataset.choices = key;
     const chosen = select.value;
     select.replaceChildren(h("option", { value: "" }, all), ...entries.map(([value, label]) => h("option", { value, title: label }, label)));
     select.value = entries.some(([value]) => value === chosen) ? chosen : "";
@@ -117,18 +125,16 @@ function readFilters() {
 function open(row, modelId, opener) {
   view.combo = row.number;
   const ids = shownModels(view.models, view.filters);
+  // Prev and Next follow the table's order (a row filtered out: the combination order).
+  const order = view.ordered.includes(row) ? view.ordered : view.rows;
+  const at = order.indexOf(row);
   openDetail(row, view.models, {
     focusModel: modelId && ids.includes(modelId) ? modelId : null,
-    total: view.rows.length ? view.rows[view.rows.length - 1].number : 0,
-    on: { close: () => detailClosed(opener), step },
+    previous: order[at - 1] || null,
+    next: order[at + 1] || null,
+    on: { close: () => detailClosed(opener), open: (other) => open(other, null, null) },
   });
   setComboInAddress(row.number);
-}
-
-function step(delta) {
-  const at = view.rows.findIndex((row) => row.number === view.combo);
-  const next = view.rows[at + delta];
-  if (next) open(next, null, null);
 }
 
 function detailClosed(opener) {
@@ -136,8 +142,9 @@ function detailClosed(opener) {
   view.combo = null;
   setComboInAddress(null);
   // Back to what opened it; the table may have been drawn again since: its row then.
-  const target = opener && opener.isConnected ? opener : $("results-table").querySelector(`tr[data-combo="${number}"] .combo-open`);
-  if (target) target.focus();
+  const table = $("results-table");
+  const target = opener && opener.isConnected ? opener : table.querySelector(`tr[data-combo="${number}"] .combo-open`);
+  (target || table.querySelector("th button")).focus();
 }
 
 function setComboInAddress(number) {
