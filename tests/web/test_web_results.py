@@ -427,53 +427,85 @@ def test_a_diff_of_two_answers_marks_the_changed_words(context: BrowserContext, 
 # --------------------------------------------------------------------------- two jobs
 
 
-def test_compare_two_jobs(context: BrowserContext, page: Page) -> None:
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.fmean(known) if known else None
+
+
+def expect_comparison(page: Page, first: dict, second: dict, by: str) -> None:
+    """The compare panel says what two results, paired in order, say."""
+    output = page.locator("#compare-output")
+    pairs = list(zip(first["comparisons"], second["comparisons"], strict=True))
+    models = [r["model_id"] for r in first["comparisons"][0]["results"]]
+    higher = []
+    for a, b in pairs:
+        x = _mean([score(a, m) for m in models])
+        y = _mean([score(b, m) for m in models])
+        higher.append("first" if x > y else "second" if y > x else "tie")
+    other = second["job_id"][:12]
+    expect(output.locator(".compare-summary")).to_have_text(
+        f"{len(pairs)} combinations paired by {by}: this job scored higher in "
+        f"{higher.count('first')}, job {other} in {higher.count('second')}, "
+        f"tied in {higher.count('tie')}."
+    )
+    for model in models:
+        a = _mean([score(c, model) for c, _ in pairs])
+        b = _mean([score(c, model) for _, c in pairs])
+        assert a is not None and b is not None
+        sign = "+" if b > a else "−" if b < a else ""
+        expect(output.locator(f'.compare-models tr[data-model-id="{model}"] td')).to_have_text(
+            [re.compile(".+"), f"{a:.2f}", f"{b:.2f}", f"{sign}{abs(b - a):.2f}"]
+        )
+    rows = output.locator(".compare-combos tbody tr")
+    expect(rows).to_have_count(len(pairs))
+    assert rows.evaluate_all("rows => rows.map(r => r.dataset.higher)") == higher
+
+
+def compare_with(page: Page, job_id: str) -> None:
+    if not page.locator("#compare").evaluate("d => d.open"):
+        page.locator("#compare summary").click()
+    page.fill("#compare-job", job_id)
+    page.get_by_role("button", name="Compare", exact=True).click()
+
+
+def test_compare_two_jobs_of_a_prompt_ab_test(context: BrowserContext, page: Page) -> None:
     first = synthetic.synthetic_result(3, 2, seed=1)
     second = synthetic.synthetic_result(3, 2, seed=2)
     second["job_id"] = "synthsecond0000000000"
-    for c in second["comparisons"]:  # a prompt A/B test: other prompts, same videos
+    for c in second["comparisons"]:  # other prompts, same videos: paired by number
         c["prompt"] = c["prompt"].replace("what happens", "describe what happens")
     synthetic.route_job(context, second)
     open_synthetic(context, page, first)
-    page.locator("#compare summary").click()
-    page.fill("#compare-job", second["job_id"])
-    page.get_by_role("button", name="Compare", exact=True).click()
-    output = page.locator("#compare-output")
-
-    pairs = list(zip(first["comparisons"], second["comparisons"], strict=True))
-
-    def mean(values: list[float | None]) -> float | None:
-        known = [v for v in values if v is not None]
-        return statistics.fmean(known) if known else None
-
-    higher = {"first": 0, "second": 0, "tie": 0}
-    rows = []
-    models = [r["model_id"] for r in first["comparisons"][0]["results"]]
-    for a, b in pairs:
-        x = mean([score(a, m) for m in models])
-        y = mean([score(b, m) for m in models])
-        which = "first" if x > y else "second" if y > x else "tie"
-        higher[which] += 1
-        rows.append(which)
-    expect(output.locator(".compare-summary")).to_have_text(
-        f"6 combinations paired by combination number: this job scored higher in "
-        f"{higher['first']}, job synthsecond0 in {higher['second']}, tied in {higher['tie']}."
+    compare_with(page, second["job_id"])
+    expect_comparison(page, first, second, "combination number")
+    expect(page.locator("#compare-output .compare-prompt").first).to_have_text(
+        f"{first['comparisons'][0]['prompt']} ⟷ {second['comparisons'][0]['prompt']}"
     )
-    for model in models:
-        a = mean([score(c, model) for c, _ in pairs])
-        b = mean([score(c, model) for _, c in pairs])
-        cells = output.locator(f'.compare-models tr[data-model-id="{model}"] td')
-        difference = b - a
-        sign = "+" if difference > 0 else "−" if difference < 0 else ""
-        expect(cells).to_have_text(
-            [re.compile(".+"), f"{a:.2f}", f"{b:.2f}", f"{sign}{abs(difference):.2f}"]
-        )
-    higher_cells = output.locator(".compare-combos tbody tr")
-    assert higher_cells.evaluate_all("rows => rows.map(r => r.dataset.higher)") == rows
+    compare_with(page, "nosuchjob000")
+    expect(page.locator("#compare-output .compare-error")).to_contain_text("nosuchjob000")
 
-    page.fill("#compare-job", "nosuchjob000")
-    page.get_by_role("button", name="Compare", exact=True).click()
-    expect(output.locator(".compare-error")).to_contain_text("nosuchjob000")
+
+def test_compare_two_real_jobs_by_short_id(
+    page: Page, job: dict, stack: StackInfo, videos: dict[str, str]
+) -> None:
+    # The same videos and prompts judged once instead of twice: paired by video and prompt.
+    with httpx.Client(base_url=stack.base_url, timeout=60) as api:
+        again = run_job(
+            api,
+            list(videos.values()),
+            ["When are the scene cuts?", "Which colours dominate?"],
+            judge_model="local-rubric",
+            name="judged once",
+        )
+    page.goto(f"/?job={job['job_id']}")
+    expect(page.locator("#results-table tbody tr")).to_have_count(4)
+    page.locator("#compare summary").click()
+    # The jobs list offers it (by name); a 12-character id, as the page shows them, works.
+    expect(page.locator(f'#compare-jobs option[value="{again["job_id"]}"]')).to_have_text(
+        re.compile("^judged once")
+    )
+    compare_with(page, again["job_id"][:12])
+    expect_comparison(page, job["result"], again["result"], "video and prompt")
 
 
 # --------------------------------------------------------------------------- exports
