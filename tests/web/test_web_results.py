@@ -10,7 +10,10 @@ and everything else are the real stack's. Screenshots go to /tmp/web16/results-*
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
+import json
 import re
 import statistics
 import time
@@ -570,3 +573,29 @@ def test_a_timestamp_seeks_the_video_player(page: Page, job: dict) -> None:
         arg=first,
     )
     shot(page, "player")
+
+
+def test_export_buttons_download_the_real_files(page: Page, job: dict) -> None:
+    page.goto(f"/?job={job['job_id']}")
+    expect(page.locator("#results-table tbody tr")).to_have_count(4)
+    stem = f"vidcompare-{job['job_id'][:8]}-job"
+    files = {}
+    for label, ext in [
+        ("CSV", "csv"),
+        ("JSON", "json"),
+        ("Markdown", "md"),
+        ("HTML report", "html"),
+    ]:
+        with page.expect_download() as download:
+            page.locator("#results-export").get_by_role("button", name=label, exact=True).click()
+        assert download.value.suggested_filename == f"{stem}.{ext}"
+        files[ext] = Path(download.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(files["csv"])))
+    assert len(rows) == 4
+    for row, comparison in zip(rows, job["result"]["comparisons"], strict=True):
+        for model in OFFLINE:
+            assert float(row[f"score {model}"]) == score(comparison, model)
+    assert json.loads(files["json"])["job_id"] == job["job_id"]
+    assert job["result"]["comparisons"][0]["prompt"] in files["md"]
+    assert files["html"].lstrip().lower().startswith("<!doctype html")
+    assert "<script src" not in files["html"] and "<link" not in files["html"]

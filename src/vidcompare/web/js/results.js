@@ -177,8 +177,7 @@ function openFromAddress() {
 function bind() {
   bound = true;
   const form = $("results-filters");
-  form.addEventListener("input", readFilters);
-  form.addEventListener("change", readFilters);
+  form.addEventListener("input", readFilters); // selects and boxes too, once each
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("reset", () => setTimeout(readFilters)); // after the fields are reset
   bindDetail();
