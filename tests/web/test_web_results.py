@@ -393,6 +393,9 @@ def test_screenshots_of_120_combinations(context: BrowserContext, page: Page) ->
     dialog = page.locator("#answer-view")
     expect(dialog.locator(".answer-col")).to_have_count(4)
     expect(dialog.locator(".answer-col .model-error")).to_have_count(1)  # its column says so
+    # These videos exist in no bucket: the player says so instead of a black box.
+    expect(dialog.locator(".player-status")).to_contain_text("No video to play:")
+    expect(dialog.locator("video")).to_be_hidden()
     expect(dialog.locator(".answer-col .ts").first).to_be_visible()
     shot(page, "detail-desktop")
     dialog.locator(".diff").scroll_into_view_if_needed()

@@ -76,13 +76,20 @@ function sortBy(key) {
   view.sort = { key, direction: same ? (view.sort.direction === first ? other : first) : first };
   view.page = 0;
   draw();
+  toTop();
   $("results-table").querySelector(`th[data-key="${CSS.escape(key)}"] button`).focus();
 }
 
 function toPage(page) {
   view.page = page;
   draw();
+  toTop();
   $("results-table").scrollIntoView({ block: "nearest" });
+}
+
+/** The table's box back to its first row (other rows, another order, another page). */
+function toTop() {
+  $("results-table").parentElement.scrollTop = 0;
 }
 
 /** The choices of the model, video and prompt filters, from the rows (kept when polled). */
@@ -119,6 +126,7 @@ function readFilters() {
   };
   view.page = 0;
   draw();
+  toTop();
 }
 
 // ------------------------------------------------------------------ the detail
