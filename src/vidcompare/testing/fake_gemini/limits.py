@@ -171,8 +171,11 @@ def release(state: FakeState, model: str, key: str | None) -> None:
     """An admitted call is over: out of flight (its window entry stays its minute)."""
     scope = (key or "", model)
     with state.lock:
-        if state.quota_in_flight.get(scope, 0) > 0:
-            state.quota_in_flight[scope] -= 1
+        left = state.quota_in_flight.get(scope, 0) - 1
+        if left > 0:
+            state.quota_in_flight[scope] = left
+        else:
+            state.quota_in_flight.pop(scope, None)
 
 
 def quota_exceeded(
