@@ -1,7 +1,7 @@
 """Our Gemini calls against a fake that enforces quotas, through the real google-genai SDK:
 a 429 is retried after the delay the API asks for (the message's precise figure, not the
 truncated retryDelay, not a blind backoff), within the call's budget, and what still fails
-says how long to wait."""
+says how long to wait; the last test runs a batch through the local stack."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from vidcompare.config import settings
 from vidcompare.errors import TransientModelError
 from vidcompare.providers.gemini.calls import call_gemini, retry_delay_s
 from vidcompare.testing.fake_gemini import FakeGemini, max_in_flight
+from vidcompare.testing.synth import SceneSpec, make_video
 
 MODEL = "gemini-3.6-flash"
 BACKOFF_S = 0.05  # the jitter on top of an asked delay is at most half of it
@@ -171,3 +172,24 @@ def test_the_delay_read_prefers_the_message_then_retry_info_then_retry_after(fak
         time.sleep(0.01)
     assert retry_delay_s(error_of(latency_ms=500)) is None
     busy.join()
+
+
+def test_a_batch_through_the_local_stack_honours_the_quota(client, fake_gemini, tmp_path):
+    # process_combo, in its own process, calls the fake as it would call the API.
+    path = tmp_path / "quota.mp4"
+    make_video(path, [SceneSpec((90, 30, 200), 0.5), SceneSpec((240, 240, 240), 0.5)])
+    video_id = client.upload(path).video_id
+    fake_gemini.set_quota(MODEL, rpm=1, window_s=4)
+    prompts = ["Describe the video.", "Count the cuts.", "Name the colours."]
+    accepted = client.start_batch([video_id], prompts, [MODEL], judge_model="local-rubric")
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=90)
+    assert job.status.value == "completed", job.error
+    results = [r for c in client.result(accepted.job_id).comparisons for r in c.results]
+    assert [r.error for r in results] == [None] * 3
+    calls = fake_gemini.calls(MODEL)
+    # Each combination after the first finds the minute's one request spent, waits what
+    # the 429 asks, and passes at its first retry.
+    assert [c["status"] for c in calls] == [200, 429, 200, 429, 200]
+    for refused, retried in zip(calls[1::2], calls[2::2], strict=True):
+        assert retried["started_at"] - refused["ended_at"] >= asked(refused)
+    assert fake_gemini.quota_429s(MODEL) == 2
