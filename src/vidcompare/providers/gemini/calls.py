@@ -3,7 +3,7 @@
 =========================================  ==========================================
 the API answers                            what happens
 =========================================  ==========================================
-429 RESOURCE_EXHAUSTED                     retried after ``RetryInfo``/``Retry-After``
+429 RESOURCE_EXHAUSTED                     retried after the delay the API asks for
                                            (else backoff), never past the call's budget
 500/502/503/504/408, hung request          retried by the SDK; then that model's error
 400 API_KEY_INVALID, 401                   the job fails: the credentials are refused
@@ -55,19 +55,27 @@ def _detail_items(exc: errors.APIError) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
+# "...\nPlease retry in 36.429760048s." closes the message of a quota 429.
+_PLEASE_RETRY = re.compile(r"Please retry in ([\d.]+)s\b")
+
+
 def retry_delay_s(exc: errors.APIError) -> float | None:
-    """How long the API asked us to wait: ``Retry-After`` or ``RetryInfo.retryDelay``."""
+    """How long the API asked us to wait: the message's "Please retry in 36.43s", else
+    ``RetryInfo.retryDelay``, else ``Retry-After``. The message comes first because the
+    API truncates retryDelay to whole seconds ("36s"): a retry after it alone is early."""
+    if found := _PLEASE_RETRY.search(exc.message or ""):
+        return float(found[1])
+    for detail in _detail_items(exc):
+        if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            found = re.fullmatch(r"([\d.]+)s", str(detail.get("retryDelay", "")))
+            if found:
+                return float(found[1])
     header = exc.response.headers.get("retry-after") if exc.response is not None else None
     if header:
         try:
             return float(header)
         except ValueError:
             pass
-    for detail in _detail_items(exc):
-        if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
-            found = re.fullmatch(r"([\d.]+)s", str(detail.get("retryDelay", "")))
-            if found:
-                return float(found[1])
     return None
 
 
@@ -116,7 +124,10 @@ def classify(exc: BaseException, model_id: str = "", *, what: str = "") -> Model
         if exc.code == 400 and any(words in message.lower() for words in _NEVER_HEALS):
             return PermanentModelError(f"Gemini refused the request ({said}): {message}")
         if exc.code == 429:
-            return TransientModelError(f"rate limited ({said}) after retries: {message}")
+            return TransientModelError(
+                f"rate limited ({said}) after retries: {message}",
+                retry_after_s=retry_delay_s(exc),
+            )
         # One video or one prompt the API will not take (too many tokens, a bad file): that
         # model's error in that combination, while the others go on.
         return ModelError(f"Gemini refused this request ({said}): {message}")

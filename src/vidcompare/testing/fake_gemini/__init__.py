@@ -10,7 +10,8 @@ google-genai 3.x talks ``v1`` by default, ``v1beta`` with ``GOOGLE_GENAI_API_VER
 or ``HttpOptions(api_version="v1beta")``).
 
 It is strict where the real API is: unknown models, bad keys, files not yet ACTIVE, bad
-response schemas and prompts over a model's token limit are refused with the real codes and
+response schemas, prompts over a model's token limit and, once configured, calls over a
+model's quota (``fake.set_quota(model, rpm=60)``) are refused with the real codes and
 wording. Default answers are deterministic and the default judge's scores predictable
 (:func:`default_answer`, :func:`score_for`), so a test can assert every number.
 
@@ -23,6 +24,7 @@ One job a module:
     tokens      token counting, usageMetadata, countTokens
     validation  what generateContent refuses before generating
     scripting   script fields: failures, 429 with RetryInfo, hangs, latencies, refusals
+    limits      quotas per model and key (RPM, TPM, in flight) and the real API's 429s
     judge       the default judge's verdicts
     content     the answers: candidates, finish reasons, blocked prompts, streaming
     generate    generateContent and streamGenerateContent: the call's life and its log

@@ -10,6 +10,8 @@ processes (JSON in, JSON out; a bad argument answers 400 ``{"error": ...}``)::
     GET  /_fake/config                  (models as full resources)
     GET  /_fake/log?since=N&model=M&requests=1   {"calls": [...], "counters": {...}, "requests"}
     GET  /_fake/counters
+    GET  /_fake/quotas                  the quotas, each (api_key, model)'s use of its window
+                                        now, and the quota 429s (refused, by model, by limit)
     GET  /_fake/uploads                 every finalized upload (name, sizeBytes, sha256 hex,
                                         state: PROCESSING, ACTIVE, ..., DELETED or EXPIRED)
     GET  /_fake/files                   live files with their internal state
@@ -17,7 +19,8 @@ processes (JSON in, JSON out; a bad argument answers 400 ``{"error": ...}``)::
     POST /_fake/files/state             {"name": "files/abc", "state": "ACTIVE" | "FAILED" | ...}
 
 Script fields: see :data:`.scripting.SCRIPT_DEFAULTS`; config fields:
-:data:`.state.CONFIG_DEFAULTS`.
+:data:`.state.CONFIG_DEFAULTS` (quotas: ``{"quotas": {"gemini-3.6-flash": {"rpm": 60}},
+"quota_window_s": 60}``, see :mod:`.limits`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from vidcompare.testing.fake_gemini.files import file_id_of, file_resource, forget, refresh
+from vidcompare.testing.fake_gemini.limits import usage
 from vidcompare.testing.fake_gemini.scripting import set_script
 from vidcompare.testing.fake_gemini.wire import json_response, now, rfc3339
 
@@ -79,6 +83,8 @@ def _route(
             )
         case ("GET", "/counters"):
             return json_response(state.counters_now())
+        case ("GET", "/quotas"):
+            return json_response(usage(state))
         case ("GET", "/uploads"):
             return json_response(_uploads(state))
         case ("GET", "/files"):

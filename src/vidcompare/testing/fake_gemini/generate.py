@@ -1,11 +1,12 @@
 """generateContent and streamGenerateContent: each call is logged and counted in flight
-while it runs, checked as the real API checks it, then ended as its script plans (a hang, a
-failure, a latency) with its answer.
+while it runs, checked as the real API checks it (its quotas last: see limits), then ended
+as its script plans (a hang, a failure, a latency) with its answer.
 
 Each call's log entry has the model, API version and key, ``judge``, ``stream``, timings,
 status and error, the prompt, ``file_uris``, ``temperature``, ``response_schema`` and
 ``schema_form``, the request (inline bytes replaced by their size and sha256),
-``response_text``, ``finish_reason`` and ``usage``.
+``response_text``, ``finish_reason``, ``usage`` and, for a call refused by a quota,
+``quota_exceeded: true``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from vidcompare.testing.fake_gemini.auth import api_key, check_key
 from vidcompare.testing.fake_gemini.catalogue import model_copy, unknown_model
 from vidcompare.testing.fake_gemini.content import Question, answer, as_sse
+from vidcompare.testing.fake_gemini.limits import admit, release
 from vidcompare.testing.fake_gemini.scripting import failure_response, plan_call
 from vidcompare.testing.fake_gemini.tokens import media_parts, prompt_usage
 from vidcompare.testing.fake_gemini.validation import (
@@ -71,6 +73,19 @@ def _respond(
     prompt_tokens, counts = prompt_usage(state, question.body)
     if (refused := token_limit_refusal(resource, prompt_tokens)) is not None:
         return refused, {}
+    if (refused := admit(state, model, key, prompt_tokens)) is not None:
+        return refused, {"quota_exceeded": True}
+    try:
+        return _serve(state, question, resource, counts)
+    finally:
+        release(state, model, key)
+
+
+def _serve(
+    state: FakeState, question: Question, resource: dict[str, Any], counts: dict[str, int]
+) -> tuple[Response, dict[str, Any]]:
+    """An admitted call: ended as its script plans (a hang, a failure, a latency)."""
+    model = question.model
     with state.lock:
         plan = plan_call(state, model, question.judge)
     notes: dict[str, Any] = {}

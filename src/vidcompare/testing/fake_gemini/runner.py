@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from werkzeug.serving import BaseWSGIServer
 
+from vidcompare.quotas import ModelQuota
 from vidcompare.testing.fake_gemini.server import FakeGeminiApp, make_fake_server
 
 
@@ -192,6 +193,41 @@ class FakeGemini:
 
     def set_file_state(self, name: str, state: str) -> dict[str, Any]:
         return self._call("POST", "files/state", json={"name": name, "state": state})
+
+    def set_quota(
+        self,
+        model: str = "*",
+        quota: ModelQuota | None = None,
+        *,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        concurrent: int | None = None,
+        window_s: float | None = None,
+    ) -> dict[str, Any]:
+        """Enforce a quota on a model (or on each model, "*"): a ModelQuota or its fields;
+        no limit at all removes the model's entry. ``window_s`` shortens the minute (for
+        every model). Returns the quotas now in force."""
+        quota = quota or ModelQuota(rpm=rpm, tpm=tpm, concurrent=concurrent)
+        quotas = dict(self.config()["quotas"])
+        if quota.unlimited:
+            quotas.pop(model, None)
+        else:
+            quotas[model] = quota.as_dict()
+        fields: dict[str, Any] = {"quotas": quotas}
+        if window_s is not None:
+            fields["quota_window_s"] = window_s
+        return self.configure(**fields)["quotas"]
+
+    def quotas(self) -> dict[str, Any]:
+        """The quotas, each (api_key, model)'s use of its window now, the quota 429s."""
+        return self._call("GET", "quotas")
+
+    def quota_429s(self, model: str | None = None) -> int:
+        """Calls refused by a quota (all models, or one) since the last reset."""
+        counters = self.counters()
+        if model is None:
+            return counters["quota_429s"]
+        return counters["quota_429s_by_model"].get(model, 0)
 
     def max_in_flight(self, model: str | None = None) -> int:
         """Peak concurrent generateContent calls (all models, or one) since the last reset."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Response
 
 from vidcompare.testing.fake_gemini.judge import LABEL_STYLES
+from vidcompare.testing.fake_gemini.limits import QUOTA_HELP
 from vidcompare.testing.fake_gemini.wire import ERROR_TEXT, duration, error_response
 
 if TYPE_CHECKING:
@@ -263,15 +264,7 @@ def _quota_details(model: str, delay_s: float) -> list[dict[str, Any]]:
                 }
             ],
         },
-        {
-            "@type": "type.googleapis.com/google.rpc.Help",
-            "links": [
-                {
-                    "description": "Learn more about Gemini API quotas",
-                    "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
-                }
-            ],
-        },
+        copy.deepcopy(QUOTA_HELP),
         {
             "@type": "type.googleapis.com/google.rpc.RetryInfo",
             "retryDelay": duration(delay_s),

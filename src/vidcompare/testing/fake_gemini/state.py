@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from vidcompare.testing.fake_gemini.catalogue import DEFAULT_MODELS, as_model_resource
+from vidcompare.testing.fake_gemini.limits import METRICS, Window, checked_quotas
 from vidcompare.testing.fake_gemini.scripting import outcome
 
 if TYPE_CHECKING:
@@ -46,6 +47,14 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "upload_fail": [],
     # Seed of the random generator behind fail_rate.
     "seed": 0,
+    # Quotas enforced per model id (or "*": every model, each its own) and API key:
+    # {"rpm": N, "tpm": N, "concurrent": N}, null for no limit (see limits).
+    "quotas": {},
+    # The quotas' sliding window: a minute, shorter in tests.
+    "quota_window_s": 60.0,
+    # Names the quota metrics of a 429: "free" (generate_content_free_tier_requests) or
+    # "paid" (generate_requests_per_model).
+    "quota_tier": "free",
 }
 
 
@@ -56,11 +65,13 @@ class FakeState:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.in_flight_by_model: dict[str, int] = {}
+        # Admitted calls in flight per (API key, model): live, like in_flight, across resets.
+        self.quota_in_flight: dict[tuple[str, str], int] = {}
         self.reset(log_only=False)
 
     def reset(self, *, log_only: bool, keep_files: bool = False) -> None:
         """Forget the log and counters and, unless ``log_only``, scripts, config, upload
-        sessions and (unless ``keep_files``) files (caller holds the lock)."""
+        sessions, quota windows and (unless ``keep_files``) files (caller holds the lock)."""
         self.calls: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.counters: dict[str, Any] = {
@@ -86,11 +97,15 @@ class FakeState:
             "errors_by_model": {},
             "max_in_flight": self.in_flight,
             "max_in_flight_by_model": dict(self.in_flight_by_model),
+            "quota_429s": 0,
+            "quota_429s_by_model": {},
+            "quota_429s_by_limit": {},
         }
         if not log_only:
             self.scripts: dict[str, dict[str, Any]] = {}
             self.config: dict[str, Any] = copy.deepcopy(CONFIG_DEFAULTS)
             self.uploads: list[dict[str, Any]] = []
+            self.windows: dict[tuple[str, str], Window] = {}
             self.sessions: dict[str, UploadSession] = {}
             if not keep_files or not hasattr(self, "files"):
                 self.files: dict[str, dict[str, Any]] = {}
@@ -148,6 +163,12 @@ class FakeState:
             raise ValueError("bad_key_status must be 400 or 403")
         if body.get("missing_file_status", 404) not in (403, 404):
             raise ValueError("missing_file_status must be 403 or 404")
+        if body.get("quotas") is not None:
+            body["quotas"] = checked_quotas(body["quotas"])
+        if body.get("quota_window_s") is not None and not float(body["quota_window_s"]) > 0:
+            raise ValueError("quota_window_s must be > 0")
+        if body.get("quota_tier") not in (None, *METRICS):
+            raise ValueError(f"quota_tier must be one of {list(METRICS)}")
         with self.lock:
             for name, value in body.items():
                 self.config[name] = copy.deepcopy(CONFIG_DEFAULTS[name]) if value is None else value
