@@ -10,9 +10,12 @@ set a variable after import); no deployed function reads it.
 from __future__ import annotations
 
 import functools
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from vidcompare.quotas import TIERS, ModelQuota
 
 # Defaults stated once; deploy and the local stack use them too.
 DEFAULT_LEASE_SECONDS = 60.0
@@ -28,6 +31,28 @@ REQUEST_CAP_BYTES = 32 * 1024 * 1024
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _quotas(name: str) -> dict[str, ModelQuota]:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        table = json.loads(raw)
+        if not isinstance(table, dict):
+            raise ValueError("not a JSON object")
+        return {str(model): ModelQuota.from_dict(limits) for model, limits in table.items()}
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f'{name}: {exc}; e.g. {{"gemini-3.8-flash": {{"rpm": 60, "tpm": 1000000}}}}'
+        ) from None
+
+
+def _tier(name: str) -> str:
+    tier = os.environ.get(name, "tier1").strip() or "tier1"
+    if tier not in (*TIERS, "off"):
+        raise ValueError(f"{name}: {tier!r}; one of {', '.join(TIERS)}, off")
+    return tier
 
 
 def _float(name: str, default: float) -> float:
@@ -115,6 +140,11 @@ class Settings:
     # directory), and at most how many bytes (least recently used ones go first).
     cache_dir: str | None
     cache_max_bytes: int
+    # Gemini quotas per model (vidcompare.quotas): VIDCOMPARE_QUOTAS is JSON,
+    # {"gemini-3.8-flash": {"rpm": 60, "tpm": 1000000}, "*": {...}}; a model not named
+    # there has its family's default in VIDCOMPARE_GEMINI_TIER (tier1, free; off: none).
+    quotas: dict[str, ModelQuota]
+    gemini_tier: str
     # Set by the local stack: allows the sweep's repairs that only make sense on one host.
     local_stack: bool
     # Jobs, their comparisons and videos carry ``expire_at`` this far ahead; Firestore's
@@ -172,6 +202,8 @@ class Settings:
             cache_dir=os.environ.get("VIDCOMPARE_CACHE_DIR") or None,
             cache_max_bytes=_int("VIDCOMPARE_CACHE_MAX_BYTES", 2 * 1024**3),
             local_stack=os.environ.get("VIDCOMPARE_LOCAL_STACK") == "1",
+            quotas=_quotas("VIDCOMPARE_QUOTAS"),
+            gemini_tier=_tier("VIDCOMPARE_GEMINI_TIER"),
         )
 
 

@@ -6,6 +6,7 @@
 ``gemini_files/{sha256}``               :mod:`.model_files`: the Files API upload cache
 ``uploads/{upload_id}``                 :mod:`.uploads`: resumable uploads to the bucket
 ``video_digests/{key}``                 :mod:`.videos`: which video holds an owner's bytes
+``quota_pace/{model_id}``                :mod:`.quotas`: each model's shared pace (limiter)
 ``playback_grants/{hash}``              :mod:`.playback`: who may stream a video, until when
 
 Documents are read and written as the typed models of :mod:`vidcompare.documents`.
@@ -42,6 +43,7 @@ from vidcompare.store.jobs import (
     touch_job,
 )
 from vidcompare.store.playback import create_grant, granted_video
+from vidcompare.store.quotas import Pace, update_pace
 from vidcompare.store.refs import (
     COMPARISONS,
     GEMINI_FILES,
@@ -70,6 +72,8 @@ from vidcompare.store.videos import (
 )
 
 __all__ = [
+    "Pace",
+    "update_pace",
     "create_grant",
     "granted_video",
     "COMPARISONS",

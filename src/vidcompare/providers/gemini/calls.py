@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from google.genai import errors
 
+from vidcompare import limiter
 from vidcompare.config import settings
 from vidcompare.errors import (
     CredentialsRefused,
@@ -39,6 +40,7 @@ from vidcompare.errors import (
     RetryLater,
     TransientModelError,
 )
+from vidcompare.quotas import ModelQuota
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -140,22 +142,31 @@ def classify(exc: BaseException, model_id: str = "", *, what: str = "") -> Model
 
 
 async def call_gemini(
-    model_id: str, call: Callable[[], Awaitable[T]], *, deadline: float | None = None
+    model_id: str,
+    call: Callable[[], Awaitable[T]],
+    *,
+    deadline: float | None = None,
+    paced: bool = False,
 ) -> T:
     """``call()``, retrying 429s with the server's delay (else backoff with jitter).
 
     ``deadline`` (``time.monotonic()``) is the call's budget: a 429 that asks for a wait
     past it ends the call now, as that model's error, instead of dying at the timeout.
+    ``paced``: each attempt first takes the model's turn from the shared limiter
+    (:mod:`vidcompare.limiter`), and a 429 slows every caller of the model.
     """
     config = settings()
     attempts, backoff = config.gemini_429_attempts, config.gemini_backoff_s
+    quota = limiter.quota_for(model_id) if paced else ModelQuota()
     for attempt in range(1, attempts + 1):
         try:
+            await _take_turn(model_id, quota, deadline)
             return await call()
         except errors.ClientError as exc:
             if exc.code != 429 or attempt == attempts:
                 raise classify(exc, model_id) from exc
             asked = retry_delay_s(exc)
+            await limiter.record_429(model_id, quota, asked)
             delay = asked if asked is not None else min(60.0, backoff * 2 ** (attempt - 1))
             # Never earlier than asked; jitter spreads the lanes that were refused together.
             wait = delay + random.uniform(0, backoff / 2)
@@ -173,3 +184,20 @@ async def call_gemini(
         except Exception as exc:  # noqa: BLE001 - server errors, timeouts: mapped and raised
             raise classify(exc, model_id) from exc
     raise AssertionError("unreachable")
+
+
+async def _take_turn(model_id: str, quota: ModelQuota, deadline: float | None) -> None:
+    """Wait for the model's turn under its quota; a turn past the call's budget is that
+    model's error now (as a 429 asking for too long a wait is)."""
+    if deadline is not None and (quota.rpm or quota.tpm):
+        left = deadline - time.monotonic()
+        # Not asleep past the budget: the limiter's answer is checked before sleeping.
+        delay = await limiter.wait_for_turn(model_id, quota, longest_s=max(0.0, left))
+        if delay is None:
+            raise TransientModelError(
+                f"{model_id}'s quota has no turn within the {left:.1f} s left of this "
+                "call's budget (other jobs are using it)",
+                retry_after_s=None,
+            )
+        return
+    await limiter.wait_for_turn(model_id, quota)

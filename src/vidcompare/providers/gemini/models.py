@@ -6,6 +6,7 @@ import time
 
 from google.genai import types
 
+from vidcompare import limiter
 from vidcompare.config import settings
 from vidcompare.errors import ModelError
 from vidcompare.providers.base import Generation, Model, VideoSource
@@ -49,13 +50,20 @@ async def generate_about(
     for attempt in (1, 2):
         part = await call_gemini(model_id, lambda: video_part(client, video))
         try:
-            return await call_gemini(
+            response = await call_gemini(
                 model_id,
                 lambda part=part: client.aio.models.generate_content(
                     model=model_id, contents=[part, text], config=config
                 ),
                 deadline=deadline,
+                paced=True,
             )
+            used = response.usage_metadata
+            if used is not None and used.prompt_token_count:
+                await limiter.record_tokens(
+                    model_id, limiter.quota_for(model_id), used.prompt_token_count
+                )
+            return response
         except ModelError as exc:
             if attempt == 2 or not is_about_a_file(exc.__cause__):
                 raise

@@ -1,0 +1,138 @@
+"""One pace per model, shared by every job, lane and instance: no model is asked more
+often than its quota allows, and a 429 slows every caller of that model at once.
+
+Rate limits belong to a project and a model (requests and input tokens per minute,
+:mod:`vidcompare.quotas`), not to a job, so the pace lives in Firestore
+(``quota_pace/{model_id}``) and each ``generateContent`` call takes its turn from it in
+one transaction (:func:`take_turn`) before it is sent.
+
+**Requests** follow GCRA, a token bucket kept as one timestamp: each call moves the
+model's ``next_request_at`` on by one interval and is told how long to wait for its
+turn. A burst of ``B`` = 5 % of the limit (at least 1) may go at once; the steady rate
+is the limit less that burst, so no sliding minute ever holds more than the limit.
+
+**Input tokens** are known only from the answer, so each call charges what it used
+(:func:`charge_tokens`) and the next calls wait while the minute's tokens are spent.
+
+**It adapts (AIMD).** A 429 halves the model's rate (never below 1 per minute) and
+holds every caller until the server's ``retryDelay``; each call more than a minute
+after the last 429 adds 5 % of the configured limit back, up to the limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from vidcompare import store
+from vidcompare.config import settings
+from vidcompare.quotas import ModelQuota, default_quota
+from vidcompare.store.quotas import Pace
+
+log = logging.getLogger(__name__)
+
+BURST_SHARE = 0.05  # of the per-minute limit, sent at once before pacing starts
+GROWTH_SHARE = 0.05  # of the limit, given back per call a quiet minute after a 429
+QUIET_S = 60.0
+MINUTE = 60.0
+T = TypeVar("T")
+
+# One transaction per model at a time from this process: the calls of one instance
+# queue here instead of contending for the document (Firestore aborts or times out
+# transactions that pile up on one document); other instances contend as few.
+_model_locks: collections.defaultdict[str, threading.Lock] = collections.defaultdict(threading.Lock)
+
+
+def _locked_update(model_id: str, quota: ModelQuota, change: Callable[..., T]) -> T:
+    with _model_locks[model_id]:
+        return store.update_pace(model_id, quota, change)
+
+
+async def _update(model_id: str, quota: ModelQuota, change: Callable[..., T]) -> T:
+    return await asyncio.to_thread(_locked_update, model_id, quota, change)
+
+
+def _burst(limit: float) -> float:
+    return max(1.0, limit * BURST_SHARE)
+
+
+def take_turn(pace: Pace, quota: ModelQuota, now: float) -> float:
+    """Admit one call: how many seconds it waits before it is sent (``pace`` changes)."""
+    start = max(now, pace.hold_until)
+    if quota.rpm:
+        if pace.last_429_at and now - pace.last_429_at > QUIET_S:
+            pace.rate_rpm = min(float(quota.rpm), pace.rate_rpm + quota.rpm * GROWTH_SHARE)
+        burst = _burst(pace.rate_rpm)
+        interval = MINUTE / max(1.0, pace.rate_rpm - burst)
+        arrival = max(pace.next_request_at, now)
+        # GCRA: the call may go once it is no more than (burst - 1) intervals early.
+        start = max(start, arrival - (burst - 1) * interval)
+        pace.next_request_at = arrival + interval
+    if quota.tpm:
+        tolerance = _burst(quota.tpm) * MINUTE / quota.tpm
+        start = max(start, pace.next_token_at - tolerance)
+    pace.turns += 1
+    return max(0.0, start - now)
+
+
+def charge_tokens(pace: Pace, quota: ModelQuota, tokens: int, now: float) -> None:
+    """A call used ``tokens`` input tokens: the minute's budget is spent by that much."""
+    if quota.tpm and tokens > 0:
+        per_token = MINUTE / max(1.0, quota.tpm - _burst(quota.tpm))
+        pace.next_token_at = max(pace.next_token_at, now) + tokens * per_token
+
+
+def slow_down(pace: Pace, quota: ModelQuota, retry_after_s: float | None, now: float) -> None:
+    """The server said 429: halve the rate and hold every caller until its delay."""
+    if quota.rpm:
+        pace.rate_rpm = max(1.0, pace.rate_rpm / 2)
+    pace.last_429_at = now
+    pace.hold_until = max(pace.hold_until, now + (retry_after_s or 1.0))
+
+
+def quota_for(model_id: str) -> ModelQuota:
+    """The model's configured quota (``VIDCOMPARE_QUOTAS``: its own entry, else ``*``),
+    else its family's default in ``VIDCOMPARE_GEMINI_TIER``; none with the tier off."""
+    config = settings()
+    configured = config.quotas.get(model_id) or config.quotas.get("*")
+    if configured is not None:
+        return configured
+    return (
+        ModelQuota() if config.gemini_tier == "off" else default_quota(model_id, config.gemini_tier)
+    )
+
+
+async def wait_for_turn(
+    model_id: str, quota: ModelQuota, *, longest_s: float | None = None
+) -> float | None:
+    """Take the model's next turn from the shared pace and sleep until it: the seconds
+    waited; None, without sleeping, when the turn is further off than ``longest_s`` (the
+    turn is spent: the others' turns are not moved). A model without limits is not paced
+    (nothing is read)."""
+    if not (quota.rpm or quota.tpm):
+        return 0.0
+    delay = await _update(model_id, quota, take_turn)
+    if longest_s is not None and delay > longest_s:
+        return None
+    if delay > 0:
+        log.info("%s: waiting %.2f s for its turn under its quota", model_id, delay)
+        await asyncio.sleep(delay)
+    return delay
+
+
+async def record_tokens(model_id: str, quota: ModelQuota, tokens: int) -> None:
+    if quota.tpm and tokens > 0:
+        await _update(
+            model_id, quota, lambda pace, quota, now: charge_tokens(pace, quota, tokens, now)
+        )
+
+
+async def record_429(model_id: str, quota: ModelQuota, retry_after_s: float | None) -> None:
+    if quota.rpm or quota.tpm:
+        await _update(
+            model_id, quota, lambda pace, quota, now: slow_down(pace, quota, retry_after_s, now)
+        )

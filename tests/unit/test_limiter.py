@@ -1,0 +1,77 @@
+"""The shared limiter's rules on an explicit clock: no sliding minute over the quota,
+bursts, token debt, a 429's halving and hold, and the growth back."""
+
+from __future__ import annotations
+
+import pytest
+
+from vidcompare.limiter import charge_tokens, slow_down, take_turn
+from vidcompare.quotas import ModelQuota
+from vidcompare.store.quotas import Pace
+
+
+def _starts(quota: ModelQuota, arrivals: list[float], pace: Pace | None = None) -> list[float]:
+    pace = pace or Pace.fresh(quota)
+    return [now + take_turn(pace, quota, now) for now in arrivals]
+
+
+def _busiest_minute(starts: list[float]) -> int:
+    ordered = sorted(starts)
+    return max(sum(1 for t in ordered if s <= t < s + 60) for s in ordered)
+
+
+@pytest.mark.parametrize("rpm", [1, 10, 60, 150, 1000])
+def test_no_sliding_minute_holds_more_than_the_quota(rpm):
+    quota = ModelQuota(rpm=rpm)
+    # Everyone at once, then a steady stream faster than the quota.
+    arrivals = [0.0] * (rpm * 2) + [i * 0.01 for i in range(rpm * 2)]
+    starts = _starts(quota, sorted(arrivals))
+    assert _busiest_minute(starts) <= rpm
+    # ... and the quota is used: over 3 minutes of demand, at least 90 % of it.
+    assert sum(1 for s in starts if s < 180) >= 0.9 * 3 * rpm
+
+
+def test_a_burst_of_5_percent_goes_at_once_then_calls_are_paced():
+    quota = ModelQuota(rpm=60)
+    starts = _starts(quota, [0.0] * 6)
+    interval = 60 / 57  # the limit less the burst of 3
+    assert starts == pytest.approx([0, 0, 0, interval, 2 * interval, 3 * interval])
+
+
+def test_calls_slower_than_the_quota_never_wait():
+    quota = ModelQuota(rpm=60)
+    assert _starts(quota, [i * 2.0 for i in range(50)]) == [i * 2.0 for i in range(50)]
+
+
+def test_spent_input_tokens_hold_the_next_calls():
+    quota = ModelQuota(tpm=60_000)
+    pace = Pace.fresh(quota)
+    assert take_turn(pace, quota, 0.0) == 0.0
+    charge_tokens(pace, quota, 30_000, now=1.0)  # half the minute's tokens in one call
+    per_token = 60 / (60_000 - 3_000)
+    tolerance = 3_000 * 60 / 60_000
+    assert take_turn(pace, quota, 1.0) == pytest.approx(1.0 + 30_000 * per_token - tolerance - 1.0)
+
+
+def test_a_429_halves_the_rate_holds_everyone_and_quiet_minutes_give_it_back():
+    quota = ModelQuota(rpm=100)
+    pace = Pace.fresh(quota)
+    take_turn(pace, quota, 0.0)
+    slow_down(pace, quota, retry_after_s=17.0, now=10.0)
+    assert pace.rate_rpm == 50.0
+    assert take_turn(pace, quota, 11.0) == pytest.approx(16.0)  # held until 27 s
+    slow_down(pace, quota, retry_after_s=None, now=30.0)
+    assert pace.rate_rpm == 25.0 and pace.hold_until == 31.0
+    take_turn(pace, quota, 60.0)  # within a minute of the 429: no growth
+    assert pace.rate_rpm == 25.0
+    for second in range(91, 200):  # a quiet minute later: +5 of 100 a call, up to 100
+        take_turn(pace, quota, float(second * 10))
+    assert pace.rate_rpm == 100.0
+    for _ in range(50):
+        slow_down(pace, quota, 1.0, now=5000.0)
+    assert pace.rate_rpm == 1.0  # never below one a minute
+
+
+def test_a_model_without_limits_is_never_held():
+    quota = ModelQuota()
+    assert _starts(quota, [0.0] * 100) == [0.0] * 100
