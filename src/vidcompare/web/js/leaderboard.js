@@ -17,14 +17,14 @@ export function renderLeaderboard(result) {
     ...rows.map((row) =>
       h(
         "tr",
-        { dataset: { modelId: row.model_id } },
-        h("td", {}, h("span", { class: `rank rank-${row.rank}` }, row.rank)),
-        h("td", { class: "lb-name" }, row.model_name),
-        h("td", { class: "num" }, row.mean_score != null ? row.mean_score.toFixed(2) : "—"),
-        h("td", { class: "num" }, fmtScore(row.wins)),
-        h("td", { class: "num" }, fmtMs(row.mean_latency_ms)),
-        h("td", { class: "num" }, row.errors),
-        h("td", { class: "num" }, fmtCost(row.estimated_cost_usd)),
+        { role: "row", dataset: { modelId: row.model_id } },
+        h("td", { role: "cell" }, h("span", { class: `rank rank-${row.rank}` }, row.rank)),
+        h("td", { role: "cell", class: "lb-name" }, row.model_name),
+        h("td", { role: "cell", class: "num", "data-label": "Score" }, row.mean_score != null ? row.mean_score.toFixed(2) : "—"),
+        h("td", { role: "cell", class: "num", "data-label": "Wins" }, fmtScore(row.wins)),
+        h("td", { role: "cell", class: "num", "data-label": "Latency" }, fmtMs(row.mean_latency_ms)),
+        h("td", { role: "cell", class: "num", "data-label": "Errors" }, row.errors),
+        h("td", { role: "cell", class: "num", "data-label": "Cost" }, fmtCost(row.estimated_cost_usd)),
       ),
     ),
   );
