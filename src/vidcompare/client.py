@@ -57,6 +57,7 @@ from vidcompare.resumable import (
 )
 from vidcompare.schemas import (
     BatchAccepted,
+    BatchRequest,
     CancelAnswer,
     DryRunAnswer,
     JobList,
@@ -187,6 +188,7 @@ class BatchOptions(TypedDict, total=False):
     judge_model: str  # default: the server's Gemini judge with Gemini models, else local-rubric
     concurrency: int  # parallel chains of combinations (default 1, at most 8)
     judge_swaps: int  # 2: judge again with the answers in reversed order (default 1)
+    name: str  # what lists and reports call the job
 
 
 class Batch(BatchOptions, total=False):
@@ -286,6 +288,10 @@ class _Calls:
     @staticmethod
     def cancel(job_id: str) -> _Call[CancelAnswer]:
         return _Call("POST", f"/api/jobs/{_segment(job_id)}/cancel", CancelAnswer.model_validate)
+
+    @staticmethod
+    def job_request(job_id: str) -> _Call[BatchRequest]:
+        return _Call("GET", f"/api/jobs/{_segment(job_id)}/request", BatchRequest.model_validate)
 
 
 class _Poll:
@@ -490,6 +496,11 @@ class Client(_Settings):
         """Cancel a pending or running job (idempotent; 409 once it has finished)."""
         return self._send(_Calls.cancel(job_id))
 
+    def job_request(self, job_id: str) -> BatchRequest:
+        """The request that runs this job again: edit it, then
+        ``start_batch(**it.model_dump(exclude={"dry_run"}))``."""
+        return self._send(_Calls.job_request(job_id))
+
     def wait(self, job_id: str, **how: Unpack[WaitOptions]) -> JobView:
         """Poll until the job has finished (completed, failed or cancelled) and return it.
         ``how``: :class:`WaitOptions` (``poll_seconds``, ``timeout``, ``on_progress``, which
@@ -580,6 +591,9 @@ class AsyncClient(_Settings):
 
     async def cancel(self, job_id: str) -> CancelAnswer:
         return await self._send(_Calls.cancel(job_id))
+
+    async def job_request(self, job_id: str) -> BatchRequest:
+        return await self._send(_Calls.job_request(job_id))
 
     async def wait(self, job_id: str, **how: Unpack[WaitOptions]) -> JobView:
         poll = _Poll(job_id, **how)

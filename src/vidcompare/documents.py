@@ -116,6 +116,7 @@ def _add(a: Totals, b: Totals) -> Totals:
 
 class JobDoc(Stored):
     job_id: str
+    name: str = ""
     owner: str | None = None
     status: JobStatus
     completed_combinations: int = 0

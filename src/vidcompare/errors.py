@@ -11,6 +11,7 @@
     ├── Conflict              409   e.g. cancelling a finished job
     ├── PayloadTooLarge       413
     ├── UnsupportedMediaType  415
+    ├── RangeNotSatisfiable   416   a byte range past a video's end
     ├── HeadersTooLarge       431
     ├── RetryLater            503   not now: the message is redelivered later
     │   ├── LeaseHeld               another live worker holds the combination
@@ -69,6 +70,10 @@ class VidcompareError(Exception):
             error=ErrorInfo(code=self.code, message=self.message, details=self.details)
         )
 
+    def response_headers(self) -> dict[str, str]:
+        """Headers the error answer carries besides its body (e.g. ``Retry-After``)."""
+        return {}
+
     def body_json(self) -> str:
         # json.dumps, not model_dump_json: the same bytes the API has always sent.
         return json.dumps(self.body().model_dump(mode="json"))
@@ -114,6 +119,18 @@ class UnsupportedMediaType(VidcompareError):
     code = "UNSUPPORTED_MEDIA_TYPE"
 
 
+class RangeNotSatisfiable(VidcompareError):
+    http_status = 416
+    code = "OUT_OF_RANGE"
+
+    def __init__(self, message: str, *, size: int, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.size = size
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Content-Range": f"bytes */{self.size}"}
+
+
 class HeadersTooLarge(VidcompareError):
     http_status = 431
     code = "REQUEST_HEADER_FIELDS_TOO_LARGE"
@@ -129,6 +146,9 @@ class RetryLater(VidcompareError):
     def __init__(self, message: str, *, retry_after_s: int | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after_s = retry_after_s
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)} if self.retry_after_s else {}
 
 
 class LeaseHeld(RetryLater):

@@ -18,6 +18,10 @@ SAFE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 VideoId = Annotated[str, StringConstraints(pattern=SAFE_ID_PATTERN)]
 ModelId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# What a person calls a job in lists and reports: one line, no control characters.
+JobName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
 
 
 class JobStatus(StrEnum):
@@ -52,6 +56,7 @@ class BatchRequest(BaseModel):
     # 2: judge twice, the second time with the answers in reversed order.
     judge_swaps: int = Field(default=1, ge=1, le=2)
     pairs: list[Pair] | None = None
+    name: JobName = ""  # "": unnamed
     dry_run: bool = False
 
 
@@ -70,6 +75,7 @@ class BatchShape(BaseModel):
 
 class BatchAccepted(BatchShape):
     job_id: str
+    name: str = ""
     status: JobStatus
     status_url: str
     result_url: str
@@ -203,6 +209,7 @@ class JobView(BaseModel):
     """``GET /api/jobs/{id}``: progress of one job (and its result once completed)."""
 
     job_id: str
+    name: str = ""  # what the request called it ("" if nothing)
     status: JobStatus
     progress: float
     progress_message: str
@@ -277,6 +284,14 @@ class VideoInfo(BaseModel):
 
 class VideoList(BaseModel):
     videos: list[VideoInfo]
+
+
+class PlaybackGrant(BaseModel):
+    """``POST /api/videos/{id}/playback``: where a player may stream the video from."""
+
+    video_id: str
+    url: str  # relative to the API's base URL; its token is the credential
+    expires_at: dt.datetime
 
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

@@ -223,6 +223,7 @@ def job_document(
     stamp = store.now()
     return JobDoc(
         job_id=str(uuid.uuid4()),
+        name=request.name,
         owner=owner,
         status=JobStatus.pending,
         total_combinations=plan.total,

@@ -20,12 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def _error_response(error: VidcompareError) -> flask.Response:
-    retry_after = getattr(error, "retry_after_s", None)
     return flask.Response(
         error.body_json(),
         status=error.http_status,
         mimetype="application/json",
-        headers={"Retry-After": str(retry_after)} if retry_after else None,
+        headers=error.response_headers(),
     )
 
 
@@ -38,7 +37,10 @@ def serve(request: flask.Request, function: str) -> flask.Response:
         if route.function != function:
             raise NotFound(f"{request.path} is served by {route.function}, not {function}")
         owner = None if route.public else auth.caller(request)
-        status, body = route.handler(request, params, owner)
+        answer = route.handler(request, params, owner)
+        if isinstance(answer, flask.Response):  # bytes, not JSON: written by the handler
+            return answer
+        status, body = answer
         return flask.Response(json.dumps(dump(body)), status=status, mimetype="application/json")
     except VidcompareError as exc:
         return _error_response(exc)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from vidcompare import store
 from vidcompare.documents import CallTotals, JobDoc
 from vidcompare.errors import InvalidRequest
 from vidcompare.leaderboard import leaderboard_from_stats
+from vidcompare.plan import Plan
 from vidcompare.schemas import (
+    BatchRequest,
     CancelAnswer,
     JobList,
     JobResult,
@@ -16,15 +19,26 @@ from vidcompare.schemas import (
     JobView,
     JudgeSummary,
     LeaderboardEntry,
+    Pair,
 )
 
 MAX_PAGE_SIZE = 100
+_WHOLE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def full_job_id(job_id: str, *, owner: str | None) -> str:
+    """``job_id`` itself, or the whole id of the one job it is a short form of (a unique
+    prefix, as the page and the CLI's lists show ids)."""
+    if _WHOLE_ID.fullmatch(job_id):
+        return job_id
+    return store.job_id_for_prefix(job_id, owner=owner)
 
 
 def job_view(job: JobDoc, *, result: JobResult | None = None) -> JobView:
     done, total = job.completed_combinations, job.total_combinations
     return JobView(
         job_id=job.job_id,
+        name=job.name,
         status=job.status,
         progress=progress(job.status, done, total),
         progress_message=progress_message(job.status, done, total, job.error),
@@ -109,7 +123,7 @@ def _eta_seconds(job: JobDoc) -> float | None:
 
 
 def get_job(job_id: str, *, owner: str | None) -> JobView:
-    job = store.get_job(job_id, owner=owner)
+    job = store.get_job(full_job_id(job_id, owner=owner), owner=owner)
     return job_view(job, result=_result(job) if job.status is JobStatus.completed else None)
 
 
@@ -134,7 +148,31 @@ def list_jobs(args: dict[str, str], *, owner: str | None) -> JobList:
 
 
 def get_result(job_id: str, *, owner: str | None) -> JobResult:
-    return _result(store.get_job(job_id, owner=owner))
+    return _result(store.get_job(full_job_id(job_id, owner=owner), owner=owner))
+
+
+def batch_request(job_id: str, *, owner: str | None) -> BatchRequest:
+    """The body that runs this job again: its videos and prompts (or its pairs), models,
+    judge, lanes, swaps and name. Repeats were collapsed when it started, so none remain."""
+    job = store.get_job(full_job_id(job_id, owner=owner), owner=owner, with_plan=True)
+    plan = Plan.from_doc(job.plan or {})
+    shape: dict[str, Any]
+    if plan.pairs is None:
+        shape = {"video_ids": plan.video_ids, "prompts": plan.prompts}
+    else:
+        shape = {
+            "pairs": [
+                Pair(video_id=plan.video_ids[v], prompt=plan.prompts[p]) for v, p in plan.pairs
+            ]
+        }
+    return BatchRequest(
+        **shape,
+        models=job.models,
+        judge_model=job.judge_model,
+        concurrency=job.concurrency,
+        judge_swaps=job.judge_swaps,
+        name=job.name,
+    )
 
 
 def _result(job: JobDoc) -> JobResult:
@@ -158,6 +196,7 @@ def _result(job: JobDoc) -> JobResult:
 
 
 def cancel(job_id: str, *, owner: str | None) -> CancelAnswer:
+    job_id = full_job_id(job_id, owner=owner)
     status = store.cancel_job(job_id, owner=owner)
     # Held combinations first, then the count: one that commits in between is counted in
     # both (the answer's bound holds); the other order could count it in neither.

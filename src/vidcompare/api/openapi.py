@@ -19,7 +19,7 @@ from pydantic import BaseModel, RootModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from vidcompare import __version__
-from vidcompare.api.routing import Route
+from vidcompare.api.routing import Media, Route
 from vidcompare.errors import ErrorBody
 
 _SCHEMAS = "#/components/schemas/"
@@ -31,6 +31,7 @@ _ERROR_DESCRIPTIONS = {
     409: "Conflict",
     413: "Too large",
     415: "Not a video",
+    416: "Range not satisfiable",
 }
 
 
@@ -78,7 +79,10 @@ def _operation(route: Route) -> dict[str, Any]:
         for name in route.query
     ]
     responses = {
-        str(status): _response(model.__name__, model) for status, model in route.responses.items()
+        str(status): _response(answer.__name__, answer)
+        if not isinstance(answer, Media)
+        else _media_response(answer)
+        for status, answer in route.responses.items()
     } | {str(status): _response(_ERROR_DESCRIPTIONS[status], ErrorBody) for status in route.errors}
     operation: dict[str, Any] = {
         "operationId": _operation_id(route.method, route.template),
@@ -100,14 +104,24 @@ def _response(description: str, model: type[BaseModel]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
 
 
+def _media_response(media: Media) -> dict[str, Any]:
+    binary = {"type": "string", "format": "binary"}
+    return {"description": media.description, "content": {media.media_type: {"schema": binary}}}
+
+
 def _schemas(routes: Sequence[Route]) -> dict[str, Any]:
     """Every model the routes take or answer: a body as it is validated, an answer as
     it is written out."""
     modes: dict[type[BaseModel], JsonSchemaMode] = {ErrorBody: "serialization"}
     for route in routes:
-        modes |= {model: "serialization" for model in route.responses.values()}
-        if route.body is not None:
-            modes[route.body] = "validation"
+        modes |= {
+            model: "serialization"
+            for model in route.responses.values()
+            if not isinstance(model, Media)
+        }
+    # A model that is also a body (a job's request, answered to run it again) is
+    # described as it is validated: that is what a client must send.
+    modes |= {route.body: "validation" for route in routes if route.body is not None}
     _, definitions = models_json_schema(list(modes.items()), ref_template=_SCHEMAS + "{model}")
     return definitions.get("$defs", {})
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import flask
 
-from vidcompare import auth, sweep
+from vidcompare import auth, playback, sweep
 from vidcompare.api import batches, jobs, models, openapi, videos
-from vidcompare.api.routing import JOB_STATUS, START_BATCH, Route, find_route
+from vidcompare.api.routing import JOB_STATUS, START_BATCH, Media, Route, find_route
 from vidcompare.config import settings
 from vidcompare.errors import InvalidRequest, PayloadTooLarge
 from vidcompare.schemas import (
@@ -29,6 +29,7 @@ from vidcompare.schemas import (
     JobResult,
     JobView,
     ModelCatalog,
+    PlaybackGrant,
     SweepReport,
     UploadRequest,
     UploadSession,
@@ -80,6 +81,16 @@ def get_video(request: flask.Request, params: Params, owner: str | None) -> tupl
     return 200, videos.get_video(params["video_id"], owner)
 
 
+def grant_playback(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, PlaybackGrant]:
+    return 200, playback.grant(params["video_id"], owner=owner)
+
+
+def video_content(request: flask.Request, params: Params, owner: str | None) -> flask.Response:
+    return playback.content(request, params["video_id"])
+
+
 def list_jobs(request: flask.Request, params: Params, owner: str | None) -> tuple[int, JobList]:
     return 200, jobs.list_jobs(request.args.to_dict(), owner=owner)
 
@@ -92,6 +103,12 @@ def get_job_result(
     request: flask.Request, params: Params, owner: str | None
 ) -> tuple[int, JobResult]:
     return 200, jobs.get_result(params["job_id"], owner=owner)
+
+
+def job_request(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, BatchRequest]:
+    return 200, jobs.batch_request(params["job_id"], owner=owner)
 
 
 def cancel_job(
@@ -168,6 +185,27 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/videos", JOB_STATUS, list_videos, "List your videos", {200: VideoList}),
     Route("GET", "/api/videos/{video_id}", JOB_STATUS, get_video, "One video", {200: VideoInfo}),
     Route(
+        "POST",
+        "/api/videos/{video_id}/playback",
+        JOB_STATUS,
+        grant_playback,
+        "A URL a video player may stream the video from for an hour (its token is the "
+        "credential: a <video> element cannot send X-API-Key)",
+        {200: PlaybackGrant},
+    ),
+    Route(
+        "GET",
+        "/api/videos/{video_id}/content",
+        JOB_STATUS,
+        video_content,
+        "The video's bytes for a playback token; Range requests answer 206 with at most "
+        "8 MiB (ask again from where it ended)",
+        {200: Media("video/*", "The whole video"), 206: Media("video/*", "A byte range")},
+        errors=(401, 404, 416),
+        query=("token",),
+        public=True,  # the token is the credential
+    ),
+    Route(
         "GET",
         "/api/jobs",
         JOB_STATUS,
@@ -191,6 +229,14 @@ ROUTES: tuple[Route, ...] = (
         get_job_result,
         "The comparisons done so far",
         {200: JobResult},
+    ),
+    Route(
+        "GET",
+        "/api/jobs/{job_id}/request",
+        JOB_STATUS,
+        job_request,
+        "The batch request that runs this job again (to edit and resubmit: run again)",
+        {200: BatchRequest},
     ),
     Route(
         "POST",

@@ -19,8 +19,20 @@ from vidcompare.errors import MethodNotAllowed, NotFound
 START_BATCH, JOB_STATUS = "start_batch", "job_status"
 
 # A handler gets the request, the path's parameters and the caller (None on a public
-# route), and answers a status and a model, written out as JSON.
-Handler = Callable[[flask.Request, dict[str, str], str | None], tuple[int, BaseModel]]
+# route), and answers a status and a model, written out as JSON, or a finished response
+# for what is not JSON (a video's bytes, a report).
+Handler = Callable[
+    [flask.Request, dict[str, str], str | None], tuple[int, BaseModel] | flask.Response
+]
+
+
+@dataclass(frozen=True)
+class Media:
+    """An answer that is not JSON, for the OpenAPI document: its media type."""
+
+    media_type: str  # e.g. "video/*", "text/csv"
+    description: str
+
 
 # The errors every route of ours may answer: a bad or unauthenticated request, a foreign
 # or missing job or video, a body too large or not a video.
@@ -34,7 +46,7 @@ class Route:
     function: str  # the Cloud Function that serves it
     handler: Handler
     summary: str
-    responses: Mapping[int, type[BaseModel]]  # the success statuses and their bodies
+    responses: Mapping[int, type[BaseModel] | Media]  # the success statuses and their bodies
     errors: tuple[int, ...] = CLIENT_ERRORS  # each answered with an ErrorBody
     body: type[BaseModel] | None = None  # a JSON body
     raw_body: bool = False  # a video's bytes (or a multipart form)

@@ -190,12 +190,11 @@ def _page(request: Request) -> Response:
 
 
 def _error(exc: VidcompareError) -> Response:
-    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RetryLater) else None
     return Response(
         exc.body_json(),
         status=exc.http_status,
         mimetype="application/json",
-        headers=headers,
+        headers=exc.response_headers(),
     )
 
 

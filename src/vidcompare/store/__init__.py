@@ -6,6 +6,7 @@
 ``gemini_files/{sha256}``               :mod:`.model_files`: the Files API upload cache
 ``uploads/{upload_id}``                 :mod:`.uploads`: resumable uploads to the bucket
 ``video_digests/{key}``                 :mod:`.videos`: which video holds an owner's bytes
+``playback_grants/{hash}``              :mod:`.playback`: who may stream a video, until when
 
 Documents are read and written as the typed models of :mod:`vidcompare.documents`.
 Callers use this package's names (``store.get_job``); the modules are its rooms.
@@ -33,12 +34,14 @@ from vidcompare.store.jobs import (
     fail_job,
     finish_if_complete,
     get_job,
+    job_id_for_prefix,
     list_jobs,
     recent_completed_jobs,
     recount,
     stalled_jobs,
     touch_job,
 )
+from vidcompare.store.playback import create_grant, granted_video
 from vidcompare.store.refs import (
     COMPARISONS,
     GEMINI_FILES,
@@ -63,6 +66,8 @@ from vidcompare.store.videos import (
 )
 
 __all__ = [
+    "create_grant",
+    "granted_video",
     "COMPARISONS",
     "GEMINI_FILES",
     "JOBS",
@@ -85,6 +90,7 @@ __all__ = [
     "find_video",
     "finish_if_complete",
     "get_job",
+    "job_id_for_prefix",
     "get_upload",
     "get_video",
     "job_ref",

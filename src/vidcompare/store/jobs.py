@@ -43,6 +43,38 @@ def get_job(job_id: str, *, owner: str | None = None, with_plan: bool = False) -
     return JobDoc.from_doc(doc)
 
 
+# A short id shorter than this could name too many jobs to be worth a query.
+MIN_JOB_PREFIX = 6
+_PREFIX_MATCHES_SHOWN = 5
+
+
+def job_id_for_prefix(prefix: str, *, owner: str | None) -> str:
+    """The one job of ``owner`` whose id starts with ``prefix`` (ids as the page and the
+    CLI show them: the first 12 characters); NotFound for none, Conflict for several."""
+    if len(prefix) < MIN_JOB_PREFIX:
+        raise NotFound(
+            f"job {prefix!r} not found (a short job id needs at least {MIN_JOB_PREFIX} characters)"
+        )
+    start = job_ref(prefix)  # (a prefix no id could start with is a 404 here)
+    end = start.parent.document(prefix + "\uf8ff")
+    # Document ids sort as strings: the ids with this prefix are one range of names.
+    by_id = FieldPath.document_id()
+    query = (
+        start.parent.where(filter=firestore.FieldFilter(by_id, ">=", start))
+        .where(filter=firestore.FieldFilter(by_id, "<", end))
+        .order_by(by_id)
+        .select(["owner"])
+        .limit(50)
+    )
+    found = [s.id for s in query.stream() if owner is None or s.get("owner") == owner]
+    if not found:
+        raise NotFound(f"job {prefix!r} not found")
+    if len(found) > 1:
+        shown = ", ".join(found[:_PREFIX_MATCHES_SHOWN]) + (", …" * (len(found) > 5))
+        raise Conflict(f"job id {prefix!r} is ambiguous: {len(found)} jobs start with it ({shown})")
+    return found[0]
+
+
 def list_jobs(
     *, owner: str | None, status: JobStatus | None, limit: int, page_token: str | None
 ) -> tuple[list[JobDoc], str | None]:
