@@ -107,6 +107,7 @@ async function poll() {
     $("job-panel").scrollIntoView({ block: "start" });
   }
   updateJobRow(view);
+  markCurrentJobRow();
   const finished = FINISHED.has(view.status);
   if (view.result) {
     renderResult(view.result);

@@ -127,5 +127,7 @@ function jobHref(id) {
 
 /** Highlight the row of the job the page shows. */
 export function markCurrentJobRow() {
-  for (const [id, row] of jobRows) row.tr.classList.toggle("current", id === state.jobId);
+  // The address may hold a short id (a prefix): the job's view knows the whole one.
+  const current = state.view ? state.view.job_id : state.jobId;
+  for (const [id, row] of jobRows) row.tr.classList.toggle("current", id === current);
 }
