@@ -20,6 +20,36 @@ SCREENSHOTS = Path("/tmp/web16")
 LONG_PROMPT = "Describe the video. " * 125  # 2,499 characters once trimmed; the server takes 2,000
 PHONE = {"width": 390, "height": 844}
 
+# The focused element's ring (a visually hidden input's is drawn on what stands for it: the
+# switch's track, the drop zone) and the colour it is drawn on: the first ancestor with a
+# background.
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const drawn = el.matches(".switch input") ? el.nextElementSibling
+    : el.matches(".dropzone input") ? el.closest(".dropzone") : el;
+  let under = drawn.parentElement;
+  while (under && getComputedStyle(under).backgroundColor === "rgba(0, 0, 0, 0)") {
+    under = under.parentElement;
+  }
+  const style = getComputedStyle(drawn);
+  return {
+    what: el.id || el.getAttribute("aria-label") || el.value || el.textContent.trim(),
+    color: style.outlineColor,
+    style: style.outlineStyle,
+    width: parseFloat(style.outlineWidth),
+    back: under ? getComputedStyle(under).backgroundColor : "rgb(255, 255, 255)",
+    visible: el.matches(":focus-visible"),
+  };
+}"""
+
+# Every text the live region takes, as it takes it.
+WATCH_LIVE = """() => {
+  window.said = [];
+  const live = document.getElementById("progress-live");
+  const say = () => window.said.push(live.textContent.replace(/\\s+/g, " ").trim());
+  new MutationObserver(say).observe(live, { subtree: true, childList: true, characterData: true });
+}"""
+
 
 def shot(page: Page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -255,26 +285,7 @@ def test_the_focus_ring_stands_out_from_what_it_is_on(page: Page) -> None:
     page.locator("#batch-mode").focus()
     for _ in range(150):  # every stop of the form, up to Run
         page.keyboard.press("Tab")
-        ring = page.evaluate(
-            """() => {
-              const el = document.activeElement;
-              const style = getComputedStyle(el);
-              let under = el.parentElement;
-              // What the ring is drawn on: the first ancestor with a background.
-              while (under && getComputedStyle(under).backgroundColor === "rgba(0, 0, 0, 0)") {
-                under = under.parentElement;
-              }
-              const back = under ? getComputedStyle(under).backgroundColor : "rgb(255, 255, 255)";
-              const what = el.id || el.getAttribute("aria-label") || el.value || el.textContent.trim();
-              // A visually hidden input shows its ring on what it stands for.
-              const shown = el.matches(".switch input, .dropzone input");
-              const drawnOn = shown ? el.closest(".switch, .dropzone") : el;
-              const ring = el.matches(".switch input") ? el.nextElementSibling : drawnOn;
-              const rs = getComputedStyle(ring);
-              return {what, color: rs.outlineColor, style: rs.outlineStyle,
-                      width: parseFloat(rs.outlineWidth), back, visible: el.matches(":focus-visible")};
-            }"""
-        )
+        ring = page.evaluate(FOCUS_RING)
         assert ring["visible"], ring
         assert ring["style"] == "solid" and ring["width"] >= 2, ring
         seen[ring["what"]] = contrast(ring["color"], ring["back"])
@@ -304,14 +315,7 @@ def test_the_progress_bar_is_named_and_says_each_change_once(
     live = page.locator("#progress-live")
     expect(live).to_have_attribute("aria-live", "polite")
     expect(live).to_contain_text(re.compile(r"\d+%"))
-    page.evaluate(
-        """() => {
-          window.said = [];
-          const live = document.getElementById("progress-live");
-          new MutationObserver(() => window.said.push(live.textContent.replace(/\\s+/g, " ").trim()))
-            .observe(live, { subtree: true, childList: true, characterData: true });
-        }"""
-    )
+    page.evaluate(WATCH_LIVE)
     expect(page.locator("#job-status")).to_have_text("completed", timeout=60_000)
     said: list[str] = page.evaluate("window.said")
     # Each write changes what is said (a write of the same text is said again).

@@ -10,7 +10,7 @@ import { renderPairs } from "./pairs.js";
 import { renderPrompts } from "./prompts.js";
 import { updateRun } from "./run.js";
 import { loadRequest, pairsToGrid, state } from "./state.js";
-import { renderVideos } from "./videos.js";
+import { refreshVideos, renderVideos } from "./videos.js";
 
 /** Every part of the form drawn again from the state. */
 export function renderForm() {
@@ -28,7 +28,8 @@ export function renderForm() {
 export async function runAgain(id, button) {
   if (button) button.disabled = true;
   try {
-    const request = await api("GET", `/api/jobs/${encodeURIComponent(id)}/request`);
+    // The videos' list too, fresh: the pairs show their videos' names.
+    const [request] = await Promise.all([api("GET", `/api/jobs/${encodeURIComponent(id)}/request`), refreshVideos()]);
     loadRequest(request);
     renderForm();
     const note = $("again-note");

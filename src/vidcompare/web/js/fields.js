@@ -107,9 +107,14 @@ export function refusedFields(error, map) {
 export function markInvalid(fields) {
   const marked = new Set(fields.map((f) => f.element()).filter(Boolean));
   for (const el of $("setup").querySelectorAll('[aria-invalid="true"]')) {
-    if (!marked.has(el)) el.removeAttribute("aria-invalid");
+    if (marked.has(el)) continue;
+    el.removeAttribute("aria-invalid");
+    el.removeAttribute("aria-errormessage");
   }
-  for (const el of marked) el.setAttribute("aria-invalid", "true");
+  for (const el of marked) {
+    el.setAttribute("aria-invalid", "true");
+    el.setAttribute("aria-errormessage", "run-reason"); // why, as said next to Run
+  }
   // A checkbox's own box cannot show it: its label does.
   for (const label of $("setup").querySelectorAll("label.pick")) {
     const input = label.querySelector("input");

@@ -17,6 +17,7 @@ import { attachJob, cancelJob, jobFromUrl, openJob, pollIfRunning, reloadJob, sc
 import { bindJobs, refreshJobs } from "./jobs.js";
 import { askForKey, bindKeyDialog, renderKeyButton } from "./key.js";
 import { bindModels, loadModels } from "./models.js";
+import { renderPairs } from "./pairs.js";
 import { bindPrompts } from "./prompts.js";
 import { startBatch, updateRun } from "./run.js";
 import { loadForm, pairsToGrid, setBatch, setName, state } from "./state.js";
@@ -33,7 +34,7 @@ async function askToCancel(id, button, name) {
 /** Everything from the server again (a new API key may see more). */
 function reloadAll() {
   if (!state.catalog) loadModels();
-  refreshVideos();
+  refreshVideos().then(renderPairs);
   refreshJobs();
   reloadJob();
   updateRun();
@@ -83,7 +84,7 @@ function init() {
   });
 
   const models = loadModels();
-  refreshVideos();
+  refreshVideos().then(renderPairs); // saved pairs name their videos once the list is in
   refreshJobs();
   const id = jobFromUrl();
   if (id) {

@@ -1,6 +1,6 @@
 /* Exact pairs: a job that ran `pairs` (each video with its own prompt) comes back into the
  * form as those pairs, each prompt editable, each pair removable; or as videos × prompts. */
-import { $, h } from "./dom.js";
+import { $, h, removeButton } from "./dom.js";
 import { plural } from "./format.js";
 import { updateRun } from "./run.js";
 import { removePair, setPairPrompt, state, videoName } from "./state.js";
@@ -27,21 +27,11 @@ export function renderPairs() {
       });
       area.value = pair.prompt;
       const name = videoName(pair.video_id);
-      const remove = h(
-        "button",
-        {
-          type: "button",
-          class: "remove",
-          title: "Remove this pair",
-          "aria-label": `Remove pair ${index + 1}`,
-          onclick: () => {
-            removePair(index);
-            renderPairs();
-            updateRun();
-          },
-        },
-        "×",
-      );
+      const remove = removeButton("pair", index + 1, () => {
+        removePair(index);
+        renderPairs();
+        updateRun();
+      });
       return h("li", { class: "pair" }, h("span", { class: "pair-video", title: name }, name), area, remove);
     }),
   );
