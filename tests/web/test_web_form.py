@@ -418,6 +418,7 @@ def test_a_pairs_job_comes_back_as_its_pairs(
     assert again["judge_swaps"] == 2 and again["name"] == "Pairs (again)"
     # Back to videos × prompts: the pairs' videos ticked, their prompts listed.
     page.click("#job-again")
+    expect(page.locator("#again-note")).to_contain_text(f"Loaded from job {again_id[:12]}")
     expect(step).to_be_visible()
     page.click("#pairs-to-grid")
     expect(step).to_be_hidden()

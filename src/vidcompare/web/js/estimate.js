@@ -11,7 +11,7 @@ import { batchBody } from "./state.js";
 
 let estimateSeq = 0;
 let estimateTimer = null;
-let refusal = null; // {message, fields} of the server's last 400 for this form
+let refusal = null; // {message, fields, body} of the server's last 400, for that body
 let refusalChanged = () => {};
 
 /** Who redraws the run bar when the server's refusal comes or goes. */
@@ -19,14 +19,20 @@ export function onRefusalChange(handler) {
   refusalChanged = handler;
 }
 
+const bodyKey = () => JSON.stringify(batchBody(false));
+
+/** The server's refusal, while the form is the one it refused (an edit may have mended it:
+ * the next dry run says). */
 export function currentRefusal() {
-  return refusal;
+  return refusal && refusal.body === bodyKey() ? refusal : null;
 }
 
-/** The server refused this form (a dry run or Run itself answered 400); map: formMap(). */
-export function setRefusal(error, map) {
-  refusal = error ? { message: explain(error.message, map), fields: refusedFields(error, map) } : null;
+/** The server refused the form as it was when sent (a dry run or Run itself answered 400);
+ * map: formMap() then. */
+export function setRefusal(error, map, body) {
+  refusal = error ? { message: explain(error.message, map), fields: refusedFields(error, map), body } : null;
   refusalChanged();
+  return refusal;
 }
 
 /** Ask again shortly (each edit restarts the wait). */
@@ -51,6 +57,7 @@ async function runEstimate() {
   const estimate = $("estimate");
   estimate.dataset.state = "loading";
   const map = formMap();
+  const body = bodyKey();
   try {
     const answer = await api("POST", "/api/batch-compare-async", batchBody(true));
     if (seq !== estimateSeq) return;
@@ -87,7 +94,7 @@ async function runEstimate() {
       // Said next to Run, which it keeps off; not twice.
       estimate.classList.remove("error");
       estimate.replaceChildren();
-      setRefusal(error, map);
+      setRefusal(error, map, body);
       return;
     }
     // The server could not answer (this says nothing of the form): Run stays as it was.

@@ -35,6 +35,14 @@ export function hideJob() {
   $("leaderboard-panel").hidden = true;
 }
 
+/** "2 videos × 3 prompts", or for a job of exact pairs "pairs of 2 videos and 3 prompts". */
+function shape(view) {
+  const videos = plural(view.total_videos, "video");
+  const prompts = plural(view.total_prompts, "prompt");
+  const grid = view.total_videos * view.total_prompts === view.total_combinations;
+  return grid ? `${videos} × ${prompts}` : `exact pairs of ${videos} and ${prompts}`;
+}
+
 export function renderJob(view) {
   const status = view.status;
   const finished = FINISHED.has(status);
@@ -70,7 +78,7 @@ export function renderJob(view) {
   error.hidden = !view.error;
   error.textContent = view.error ? `This job failed: ${view.error}` : "";
   const facts = [
-    ["Combinations", `${view.completed_combinations}/${view.total_combinations} (${plural(view.total_videos, "video")} × ${plural(view.total_prompts, "prompt")})`],
+    ["Combinations", `${view.completed_combinations}/${view.total_combinations} (${shape(view)})`],
     ["Models", view.models.map(modelName).join(", ")],
     ["Judge", modelName(view.judge_model)],
     ["Lanes", String(view.concurrency)],

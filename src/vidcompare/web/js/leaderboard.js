@@ -1,5 +1,6 @@
 /* The leaderboard: the API's ranking of the models over the combinations judged so far, as a
- * table and as a chart. */
+ * table and as a chart. On a phone each row is a card whose values say what they are
+ * (data-label, style.css). */
 import { chart } from "./chart.js";
 import { $, h } from "./dom.js";
 import { fmtCost, fmtMs, fmtScore, plural } from "./format.js";

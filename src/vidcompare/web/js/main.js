@@ -2,8 +2,9 @@
  *
  * Talks to the HTTP API of the same origin (or the one named in <meta name="vidcompare-api">):
  * uploads videos, estimates and starts batches, polls the job every 2 s, shows the result
- * cards, the leaderboard and its chart, and the jobs list. The current job's id is kept in
- * the address (?job=ID), so a reload or another tab finds it again.
+ * cards, the leaderboard and its chart, and the jobs list (a job run again through the form,
+ * a cancel confirmed first). The current job's id is kept in the address (?job=ID, with any
+ * other parameter), so a reload or another tab finds it again.
  *
  * This module only wires the others together and starts the page. A module script runs
  * once the document is parsed, so the elements are there.

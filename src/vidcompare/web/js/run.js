@@ -131,15 +131,16 @@ export async function startBatch() {
   renderRun();
   clearError();
   const map = formMap();
+  const body = batchBody(false);
   try {
-    const accepted = await api("POST", "/api/batch-compare-async", batchBody(false));
+    const accepted = await api("POST", "/api/batch-compare-async", body);
     $("again-note").hidden = true;
     openJob(accepted.job_id);
     refreshJobs();
   } catch (error) {
     if (error.status === 400) {
-      setRefusal(error, map); // marks the field; a passing dry run lifts it
-      showError(currentRefusal().message, { focus: true });
+      // Said as the form says it; the field stays marked while the form is the one refused.
+      showError(setRefusal(error, map, JSON.stringify(body)).message, { focus: true });
     } else {
       showError(error.message, { focus: true });
     }
