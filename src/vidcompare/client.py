@@ -66,6 +66,7 @@ from vidcompare.schemas import (
     ModelCatalog,
     Pair,
     UploadSession,
+    VideoDeleted,
     VideoInfo,
     VideoList,
 )
@@ -166,6 +167,7 @@ class _Call(Generic[T]):
     params: dict[str, Any] = field(default_factory=dict)
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    binary: bool = False  # the answer is bytes (an image), not JSON
 
     def request_args(self, content: Any = None) -> dict[str, Any]:
         args: dict[str, Any] = {"params": self.params, "headers": self.headers}
@@ -178,7 +180,7 @@ class _Call(Generic[T]):
     def answer(self, response: httpx.Response) -> T:
         if response.is_error:
             raise APIError.from_response(response)
-        return self.parse(response.json())
+        return self.parse(response.content if self.binary else response.json())
 
 
 class BatchOptions(TypedDict, total=False):
@@ -245,6 +247,20 @@ class _Calls:
     @staticmethod
     def video(video_id: str) -> _Call[VideoInfo]:
         return _Call("GET", f"/api/videos/{_segment(video_id)}", VideoInfo.model_validate)
+
+    @staticmethod
+    def rename_video(video_id: str, filename: str) -> _Call[VideoInfo]:
+        path = f"/api/videos/{_segment(video_id)}"
+        return _Call("PATCH", path, VideoInfo.model_validate, json={"filename": filename})
+
+    @staticmethod
+    def delete_video(video_id: str) -> _Call[VideoDeleted]:
+        return _Call("DELETE", f"/api/videos/{_segment(video_id)}", VideoDeleted.model_validate)
+
+    @staticmethod
+    def thumbnail(video_id: str) -> _Call[bytes]:
+        path = f"/api/videos/{_segment(video_id)}/thumbnail"
+        return _Call("GET", path, bytes, binary=True)
 
     @staticmethod
     def batch_body(batch: Batch, *, dry_run: bool = False) -> dict[str, Any]:
@@ -458,6 +474,19 @@ class Client(_Settings):
     def video(self, video_id: str) -> VideoInfo:
         return self._send(_Calls.video(video_id))
 
+    def rename_video(self, video_id: str, filename: str) -> VideoInfo:
+        """Give a video another file name (the one shown); its ``VideoInfo`` after."""
+        return self._send(_Calls.rename_video(video_id, filename))
+
+    def delete_video(self, video_id: str) -> VideoDeleted:
+        """Delete a video and its file; its jobs keep their results. A ``ClientError``
+        409 while a pending or running job of yours uses it."""
+        return self._send(_Calls.delete_video(video_id))
+
+    def thumbnail(self, video_id: str) -> bytes:
+        """A JPEG of one frame of the video, 160 px wide."""
+        return self._send(_Calls.thumbnail(video_id))
+
     def start_batch(
         self,
         video_ids: Sequence[str] | None = None,
@@ -571,6 +600,15 @@ class AsyncClient(_Settings):
 
     async def video(self, video_id: str) -> VideoInfo:
         return await self._send(_Calls.video(video_id))
+
+    async def rename_video(self, video_id: str, filename: str) -> VideoInfo:
+        return await self._send(_Calls.rename_video(video_id, filename))
+
+    async def delete_video(self, video_id: str) -> VideoDeleted:
+        return await self._send(_Calls.delete_video(video_id))
+
+    async def thumbnail(self, video_id: str) -> bytes:
+        return await self._send(_Calls.thumbnail(video_id))
 
     async def start_batch(self, **batch: Unpack[Batch]) -> BatchAccepted:
         return await self._send(_Calls.start_batch(batch))

@@ -14,8 +14,8 @@ import datetime as dt
 import re
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-import flask
 from google.api_core import exceptions as google_errors
 from google.cloud import storage
 
@@ -42,23 +42,28 @@ def grant(video_id: str, *, owner: str | None) -> PlaybackGrant:
     )
 
 
-def content(request: flask.Request, video_id: str) -> flask.Response:
-    """The video's bytes for a request bearing a live grant: ``206`` for a range,
-    ``200`` streamed whole without one."""
-    granted = store.granted_video(request.args.get("token", ""), now=store.now())
+@dataclass(frozen=True)
+class Served:
+    """What ``GET …/content`` answers: ``206`` and one range, or ``200`` and the whole."""
+
+    status: int
+    content: bytes | Iterator[bytes]  # blocks: the whole video is streamed
+    media_type: str
+    headers: dict[str, str]
+
+
+def serve(token: str, video_id: str, range_header: str | None) -> Served:
+    """The video's bytes for a request bearing a live grant for it."""
+    granted = store.granted_video(token, now=store.now())
     if granted is None or granted[0] != video_id:
         raise Unauthenticated("the playback token is missing, wrong or expired; ask for a new one")
     video = store.get_video(video_id, owner=granted[1])
     blob = bucket().blob(video.object_name)
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Cache-Control": "private, max-age=3600",
-        "Content-Type": video.content_type,
-    }
-    wanted = byte_range(request.headers.get("Range"), video.size_bytes)
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
+    wanted = byte_range(range_header, video.size_bytes)
     if wanted is None:
         headers["Content-Length"] = str(video.size_bytes)
-        return flask.Response(_blocks(blob, 0), 200, headers)
+        return Served(200, _blocks(blob, 0), video.content_type, headers)
     first, last = wanted
     last = min(last, first + MAX_RANGE_BYTES - 1)
     try:
@@ -66,7 +71,7 @@ def content(request: flask.Request, video_id: str) -> flask.Response:
     except google_errors.NotFound as exc:  # the object went after the document was read
         raise NotFound(f"video {video_id!r} has no bytes in the bucket any more") from exc
     headers["Content-Range"] = f"bytes {first}-{first + len(data) - 1}/{video.size_bytes}"
-    return flask.Response(data, 206, headers)
+    return Served(206, data, video.content_type, headers)
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -443,3 +443,19 @@ JobView.model_rebuild()
 def dump(model: BaseModel) -> dict[str, Any]:
     """JSON-ready dict of a model (datetimes as ISO strings)."""
     return model.model_dump(mode="json")
+
+
+class VideoRename(BaseModel):
+    """Body of ``PATCH /api/videos/{video_id}``: the file name people see."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Filename
+
+
+class VideoDeleted(BaseModel):
+    """``DELETE /api/videos/{video_id}``: the video, its file and its thumbnail are gone
+    (jobs keep their results)."""
+
+    video_id: str
+    deleted: bool = True

@@ -204,7 +204,7 @@ def test_result_as_csv_has_one_row_per_combination_and_model(stack, cli_batch, t
     assert to_file.exit_code == 0 and to_file.stdout == ""
     assert out.read_bytes() == answer.stdout_bytes
     as_table = runner.invoke(cli.app, ["result", job_id, "-o", str(out), "--url", stack.base_url])
-    assert as_table.exit_code == 2 and "--output needs --format json, csv or md" in as_table.output
+    assert as_table.exit_code == 2 and "--output needs a file format, not table" in as_table.output
 
 
 def test_result_as_markdown_and_json(stack, cli_batch):
@@ -462,7 +462,7 @@ COMMAND_HELP = {
     ],
     "status": ["Show a job's status", "the local stack", "--json", "--state-dir"],
     "jobs": ["List your jobs", "--status", "--limit", "--page-token"],
-    "result": ["Print a job's result", "table|json|csv|md", "--output"],
+    "result": ["Print a job's result", "table|json|csv|csv-wide|md|html", "--output", "--open"],
     "cancel": ["Cancel a pending or running job", "VIDCOMPARE_API_KEY"],
 }
 

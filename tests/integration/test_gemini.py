@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from vidcompare import store
-from vidcompare.cli import report
 from vidcompare.gcp import firestore_client
 from vidcompare.judging import anonymise, shuffle_seed
 from vidcompare.prices import TokenCount, cost_usd
+from vidcompare.reports.cells import cost_text
+from vidcompare.reports.rows import to_csv_long
 from vidcompare.schemas import ModelResult
 from vidcompare.testing.fake_gemini import find_answers, score_for
 from vidcompare.testing.synth import SceneSpec, make_video
@@ -267,9 +268,9 @@ def test_a_model_released_after_the_catalogue_was_read_runs(client, fake_gemini,
     assert (answer.usage.unpriced_calls, answer.usage.estimated_cost_usd) == (1, 0.0)
     assert result.leaderboard[0].unpriced_calls == 1 and result.unpriced_calls == 1
     assert client.job(accepted.job_id).unpriced_calls == 1
-    (row,) = csv.DictReader(io.StringIO(report.to_csv(result)))
+    (row,) = csv.DictReader(io.StringIO(to_csv_long(result)))
     assert row["cost_usd"] == ""  # unknown
-    assert report.cost_text(0.0, 1) == "unknown"
+    assert cost_text(0.0, 1) == "unknown"
 
 
 def test_deprecated_models_run_with_a_warning_and_aliases_cost_what_answered(

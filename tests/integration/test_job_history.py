@@ -3,8 +3,12 @@ prefix, as the page and the CLI show ids) on every job route."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import uuid
 
+import httpx
 import pytest
 
 from vidcompare import store
@@ -111,3 +115,45 @@ def test_an_ambiguous_or_too_short_or_foreign_prefix_is_refused(client):
     too_short = client.http.get(f"/api/jobs/{stem[:5]}")
     assert too_short.status_code == 404
     assert "at least 6 characters" in too_short.json()["error"]["message"]
+
+
+def test_a_result_exports_as_each_file_a_person_saves(client, videos, video_files):
+    accepted = client.start_batch(
+        [videos["green"]], ["How many cuts?"], MODELS, name="cuts: A/B <v2>"
+    )
+    client.wait(accepted.job_id, poll_seconds=0.2, timeout=90)
+    result = client.result(accepted.job_id)
+    short = accepted.job_id[:12]
+    stem = f"vidcompare-{accepted.job_id[:8]}-cuts-A-B-v2"
+
+    def export(fmt: str) -> httpx.Response:
+        answer = client.http.get(f"/api/jobs/{short}/export", params={"format": fmt})
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    wide = export("csv")
+    assert wide.headers["content-type"] == "text/csv; charset=utf-8"
+    assert wide.headers["content-disposition"] == f'attachment; filename="{stem}.csv"'
+    rows = list(csv.DictReader(io.StringIO(wide.text)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["video_id"] == videos["green"] and row["prompt"] == "How many cuts?"
+    assert row["filename"] == video_files["green"].name  # the original file name
+    for comparison_answer, evaluation in zip(
+        result.comparisons[0].results, result.comparisons[0].evaluation, strict=True
+    ):
+        assert row[f"score {evaluation.model_id}"] == f"{evaluation.score:g}"
+        assert row[f"answer {comparison_answer.model_id}"] == comparison_answer.response
+    long_rows = list(csv.DictReader(io.StringIO(export("csv-long").text)))
+    assert [r["model_id"] for r in long_rows] == MODELS
+    assert json.loads(export("json").text) == json.loads(result.model_dump_json())
+    markdown = export("md")
+    assert markdown.headers["content-disposition"].endswith(f'{stem}.md"')
+    assert "| How many cuts? |" in markdown.text
+    page = export("html")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<script" not in page.text.lower()
+    assert "cuts: A/B &lt;v2&gt;" in page.text  # the name, escaped
+    bad = client.http.get(f"/api/jobs/{short}/export", params={"format": "xlsx"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["details"][0]["field"] == "format"

@@ -344,7 +344,10 @@ def test_the_local_session_is_as_strict_as_cloud_storage(client, video_files):
             content=data[:half],
             headers={"Content-Range": f"bytes 0-{half - 1}/{size}", "Origin": page},
         )
-        assert first.status_code == 308 and first.headers["Range"] == f"bytes=0-{half - 1}"
+        # A non-final chunk is kept in whole 256 KiB units, as Cloud Storage keeps it: this
+        # small one not at all, so the answer holds no Range and the client sends it again.
+        assert half < 256 * 1024
+        assert first.status_code == 308 and "Range" not in first.headers
         assert first.headers["Access-Control-Allow-Origin"] == page
         assert "Range" in first.headers["Access-Control-Expose-Headers"]
         # Bytes it already holds are skipped, not written twice.

@@ -6,7 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vidcompare.deploy.stage import FUNCTION_NAMES, service_core, stage_functions
+from vidcompare.deploy.stage import (
+    FUNCTION_NAMES,
+    import_closure,
+    repo_root,
+    service_core,
+    stage_functions,
+)
 
 # Who uses them: people (CLI, client), the laptop (devstack), deploy itself, tests and
 # benchmarks (testing), browsers (web). None of it runs in a Cloud Function.
@@ -31,6 +37,10 @@ CORE = {
     "media/analysis.py",
     "intake.py",
     "uploads.py",
+    "playback.py",
+    "thumbnails.py",
+    "reports/__init__.py",
+    "reports/html.py",
     "config.py",
     "errors.py",
     "schemas.py",
@@ -82,3 +92,14 @@ def test_every_staged_module_imports_from_the_staged_copy_alone(tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(len(modules))
+
+
+def test_the_reports_need_nothing_outside_the_service_core():
+    """job_status serves exports with vidcompare.reports: what it imports must be able to
+    ship (no CLI, no rich or typer), and it ships once a function imports it."""
+    library = repo_root() / "src" / "vidcompare"
+    needed = [p.as_posix() for p in import_closure([library / "reports" / "__init__.py"], library)]
+    assert {"reports/__init__.py", "reports/html.py", "reports/rows.py", "schemas.py"} <= set(
+        needed
+    )
+    assert not [f for f in needed if f.startswith(NEVER_STAGED)]

@@ -289,34 +289,31 @@ def test_batch_from_upload_to_leaderboard(
     assert job["total_combinations"] == 4 and job["status"] == "completed"
     expect(page.locator("#background-note")).to_be_hidden()
 
-    # One card per combination, each model's name, score, latency; the judge's summary.
+    # One table row per combination, one cell per model: score and latency (the detail and
+    # its answers side by side are tested in test_web_results.py).
     result = job["result"]
-    cards = page.locator("#results .result-card")
-    expect(cards).to_have_count(4)
+    rows = page.locator("#results tr")
+    expect(rows).to_have_count(4)
     expect(page.locator("#results-count")).to_have_text("4 combinations")
+    expect(page.locator("#results-table th.model-col")).to_have_text(
+        [f"{name}↕" for name in OFFLINE.values()]
+    )
     for comparison in result["comparisons"]:
-        card = page.locator(f'#results .result-card[data-index="{comparison["index"]}"]')
-        expect(card.locator(".prompt-text")).to_have_text(comparison["prompt"])
-        expect(card.locator(".answer-name")).to_have_text(list(OFFLINE.values()))
-        for model_result in comparison["results"]:
-            answer = card.locator(f'.answer[data-model-id="{model_result["model_id"]}"]')
-            evaluation = next(
-                e for e in comparison["evaluation"] if e["model_id"] == model_result["model_id"]
-            )
-            expect(answer.locator(".score")).to_have_text(f"{evaluation['score']} / 10")
-            expect(answer.locator(".latency")).to_have_text(re.compile(r"^\d+ ms$|^\d+\.\d+ s$"))
-            expect(answer.locator(".strengths li")).to_have_text(evaluation["strengths"])
-            expect(answer.locator(".weaknesses li")).to_have_text(evaluation["weaknesses"])
-            # The answer is folded away until asked for.
-            pre = answer.locator("details pre")
-            expect(pre).to_be_hidden()
-        expect(card.locator(".judge-summary")).to_have_text(comparison["overall_summary"])
-    first = cards.first.locator(".answer").first
-    first.locator("summary").click()
-    expect(first.locator("details pre")).to_be_visible()
-    expect(first.locator("details pre")).to_have_text(
+        row = page.locator(f'#results tr[data-combo="{comparison["index"] + 1}"]')
+        expect(row.locator(".prompt-clamp")).to_have_text(comparison["prompt"])
+        for evaluation in comparison["evaluation"]:
+            cell = row.locator(f'td[data-model-id="{evaluation["model_id"]}"]')
+            expect(cell.locator(".cell-score")).to_have_text(js_number(evaluation["score"]))
+            expect(cell.locator(".cell-latency")).to_have_text(re.compile(r"^\d+ ms$|^\d+\.\d+ s$"))
+    rows.first.locator(".combo-open").click()
+    first = page.locator("#answer-view .answer-col").first
+    expect(first.locator(".answer-text")).to_have_text(
         result["comparisons"][0]["results"][0]["response"].strip()
     )
+    expect(page.locator("#answer-view .judge-summary")).to_have_text(
+        result["comparisons"][0]["overall_summary"]
+    )
+    page.keyboard.press("Escape")
 
     # Leaderboard in the API's order, and a chart with one score and latency bar per model.
     ranked = [row["model_name"] for row in result["leaderboard"]]
@@ -334,7 +331,7 @@ def test_batch_from_upload_to_leaderboard(
     shot(page, "02-results")
     shot_of(page.locator("#job-panel"), "02a-job-panel")
     shot_of(page.locator("#leaderboard-panel"), "02b-leaderboard")
-    shot_of(cards.first, "02c-result-card")
+    shot_of(page.locator("#results-panel"), "02c-results-table")
 
 
 def test_progress_moves_survives_reload_and_second_tab(
@@ -394,8 +391,8 @@ def test_progress_moves_survives_reload_and_second_tab(
     assert len(set(messages)) >= 2, seen
     assert second_tab is not None
     expect(second_tab.locator("#job-status")).to_have_text("completed", timeout=20_000)
-    expect(second_tab.locator("#results .result-card")).to_have_count(4)
-    expect(page.locator("#results .result-card")).to_have_count(4)
+    expect(second_tab.locator("#results tr")).to_have_count(4)
+    expect(page.locator("#results tr")).to_have_count(4)
     expect(page.locator("#chart svg text.label")).to_have_text(
         [row["model_name"] for row in api.get(f"/api/jobs/{job_id}/result").json()["leaderboard"]]
     )

@@ -13,6 +13,7 @@ import flask
 
 from vidcompare import auth
 from vidcompare.api.routes import match
+from vidcompare.api.routing import RawAnswer
 from vidcompare.errors import NotFound, VidcompareError
 from vidcompare.schemas import dump
 
@@ -37,10 +38,11 @@ def serve(request: flask.Request, function: str) -> flask.Response:
         if route.function != function:
             raise NotFound(f"{request.path} is served by {route.function}, not {function}")
         owner = None if route.public else auth.caller(request)
-        answer = route.handler(request, params, owner)
-        if isinstance(answer, flask.Response):  # bytes, not JSON: written by the handler
-            return answer
-        status, body = answer
+        status, body = route.handler(request, params, owner)
+        if isinstance(body, RawAnswer):
+            return flask.Response(
+                body.content, status=status, content_type=body.media_type, headers=body.headers
+            )
         return flask.Response(json.dumps(dump(body)), status=status, mimetype="application/json")
     except VidcompareError as exc:
         return _error_response(exc)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vidcompare import store
+from vidcompare import reports, store
+from vidcompare.api.routing import RawAnswer
 from vidcompare.documents import CallTotals, JobDoc
 from vidcompare.errors import InvalidRequest
 from vidcompare.leaderboard import leaderboard_from_stats
@@ -149,6 +150,20 @@ def list_jobs(args: dict[str, str], *, owner: str | None) -> JobList:
 
 def get_result(job_id: str, *, owner: str | None) -> JobResult:
     return _result(store.get_job(full_job_id(job_id, owner=owner), owner=owner))
+
+
+def export(job_id: str, fmt: str, *, owner: str | None) -> RawAnswer:
+    """The result as a file (``reports.FORMATS``), named for the job, to save or mail."""
+    job = store.get_job(full_job_id(job_id, owner=owner), owner=owner)
+    result = _result(job)
+    filenames = store.video_filenames([c.video_id for c in result.comparisons], owner=owner)
+    exported = reports.render(result, fmt, filenames=filenames, job=job_view(job))
+    name = reports.download_name(job.job_id, job.name, exported.extension)
+    return RawAnswer(
+        exported.text.encode(),
+        f"{exported.media_type}; charset=utf-8",
+        {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 def batch_request(job_id: str, *, owner: str | None) -> BatchRequest:

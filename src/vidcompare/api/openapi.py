@@ -19,7 +19,7 @@ from pydantic import BaseModel, RootModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from vidcompare import __version__
-from vidcompare.api.routing import Media, Route
+from vidcompare.api.routing import RawBody, Route
 from vidcompare.errors import ErrorBody
 
 _SCHEMAS = "#/components/schemas/"
@@ -79,9 +79,9 @@ def _operation(route: Route) -> dict[str, Any]:
         for name in route.query
     ]
     responses = {
-        str(status): _response(answer.__name__, answer)
-        if not isinstance(answer, Media)
-        else _media_response(answer)
+        str(status): _raw_response(answer)
+        if isinstance(answer, RawBody)
+        else _response(answer.__name__, answer)
         for status, answer in route.responses.items()
     } | {str(status): _response(_ERROR_DESCRIPTIONS[status], ErrorBody) for status in route.errors}
     operation: dict[str, Any] = {
@@ -104,9 +104,9 @@ def _response(description: str, model: type[BaseModel]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
 
 
-def _media_response(media: Media) -> dict[str, Any]:
-    binary = {"type": "string", "format": "binary"}
-    return {"description": media.description, "content": {media.media_type: {"schema": binary}}}
+def _raw_response(answer: RawBody) -> dict[str, Any]:
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"description": answer.description, "content": dict.fromkeys(answer.media_types, binary)}
 
 
 def _schemas(routes: Sequence[Route]) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def _schemas(routes: Sequence[Route]) -> dict[str, Any]:
         modes |= {
             model: "serialization"
             for model in route.responses.values()
-            if not isinstance(model, Media)
+            if not isinstance(model, RawBody)
         }
     # A model that is also a body (a job's request, answered to run it again) is
     # described as it is validated: that is what a client must send.

@@ -17,7 +17,7 @@ import flask
 
 from vidcompare import auth, playback, sweep
 from vidcompare.api import batches, jobs, models, openapi, videos
-from vidcompare.api.routing import JOB_STATUS, START_BATCH, Media, Route, find_route
+from vidcompare.api.routing import JOB_STATUS, START_BATCH, RawAnswer, RawBody, Route, find_route
 from vidcompare.config import settings
 from vidcompare.errors import InvalidRequest, PayloadTooLarge
 from vidcompare.schemas import (
@@ -33,9 +33,11 @@ from vidcompare.schemas import (
     SweepReport,
     UploadRequest,
     UploadSession,
+    VideoDeleted,
     VideoImport,
     VideoInfo,
     VideoList,
+    VideoRename,
 )
 
 Params = dict[str, str]
@@ -87,8 +89,28 @@ def grant_playback(
     return 200, playback.grant(params["video_id"], owner=owner)
 
 
-def video_content(request: flask.Request, params: Params, owner: str | None) -> flask.Response:
-    return playback.content(request, params["video_id"])
+def video_content(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, RawAnswer]:
+    return videos.content(request, params["video_id"])
+
+
+def rename_video(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, VideoInfo]:
+    return 200, videos.rename_video(params["video_id"], _json_body(request), owner)
+
+
+def delete_video(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, VideoDeleted]:
+    return 200, videos.delete_video(params["video_id"], owner)
+
+
+def video_thumbnail(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, RawAnswer]:
+    return 200, videos.thumbnail(params["video_id"], owner)
 
 
 def list_jobs(request: flask.Request, params: Params, owner: str | None) -> tuple[int, JobList]:
@@ -103,6 +125,11 @@ def get_job_result(
     request: flask.Request, params: Params, owner: str | None
 ) -> tuple[int, JobResult]:
     return 200, jobs.get_result(params["job_id"], owner=owner)
+
+
+def export_job(request: flask.Request, params: Params, owner: str | None) -> tuple[int, RawAnswer]:
+    fmt = request.args.get("format", "csv")
+    return 200, jobs.export(params["job_id"], fmt, owner=owner)
 
 
 def job_request(
@@ -200,10 +227,37 @@ ROUTES: tuple[Route, ...] = (
         video_content,
         "The video's bytes for a playback token; Range requests answer 206 with at most "
         "8 MiB (ask again from where it ended)",
-        {200: Media("video/*", "The whole video"), 206: Media("video/*", "A byte range")},
+        {200: RawBody(("video/*",), "The whole video"), 206: RawBody(("video/*",), "A byte range")},
         errors=(401, 404, 416),
         query=("token",),
         public=True,  # the token is the credential
+    ),
+    Route(
+        "PATCH",
+        "/api/videos/{video_id}",
+        JOB_STATUS,
+        rename_video,
+        "Rename a video (the file name shown; its jobs are unchanged)",
+        {200: VideoInfo},
+        body=VideoRename,
+    ),
+    Route(
+        "DELETE",
+        "/api/videos/{video_id}",
+        JOB_STATUS,
+        delete_video,
+        "Delete a video, its file and its thumbnail (its jobs keep their results); "
+        "409 while a pending or running job of yours uses it",
+        {200: VideoDeleted},
+    ),
+    Route(
+        "GET",
+        "/api/videos/{video_id}/thumbnail",
+        JOB_STATUS,
+        video_thumbnail,
+        "A JPEG of one frame, 160 px wide, from 10 % into the video (made once, then "
+        "kept); 415 when no frame can be decoded",
+        {200: RawBody(("image/jpeg",), "The thumbnail")},
     ),
     Route(
         "GET",
@@ -229,6 +283,21 @@ ROUTES: tuple[Route, ...] = (
         get_job_result,
         "The comparisons done so far",
         {200: JobResult},
+    ),
+    Route(
+        "GET",
+        "/api/jobs/{job_id}/export",
+        JOB_STATUS,
+        export_job,
+        "The result as a file to save: format=csv (a row per combination, a score column "
+        "per model), csv-long (a row per answer), json, md, or html (a self-contained report)",
+        {
+            200: RawBody(
+                ("text/csv", "application/json", "text/markdown", "text/html"),
+                "The file (Content-Disposition names it)",
+            )
+        },
+        query=("format",),
     ),
     Route(
         "GET",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import flask
 from pydantic import BaseModel
@@ -18,21 +18,30 @@ from vidcompare.errors import MethodNotAllowed, NotFound
 
 START_BATCH, JOB_STATUS = "start_batch", "job_status"
 
-# A handler gets the request, the path's parameters and the caller (None on a public
-# route), and answers a status and a model, written out as JSON, or a finished response
-# for what is not JSON (a video's bytes, a report).
-Handler = Callable[
-    [flask.Request, dict[str, str], str | None], tuple[int, BaseModel] | flask.Response
-]
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """An answer that is not JSON (an image, a video's bytes, a file to save): written
+    as it is, with its media type and headers (``Cache-Control``, ``Content-Range``, …).
+    ``content`` may be an iterable of blocks, streamed as they come."""
+
+    content: bytes | Iterable[bytes]
+    media_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Media:
-    """An answer that is not JSON, for the OpenAPI document: its media type."""
+class RawBody:
+    """What a route answers for a status when it is not a JSON model: a ``RawAnswer``
+    of one of these media types (the OpenAPI document says so)."""
 
-    media_type: str  # e.g. "video/*", "text/csv"
+    media_types: tuple[str, ...]
     description: str
 
+
+# A handler gets the request, the path's parameters and the caller (None on a public
+# route), and answers a status and a model, written out as JSON, or a RawAnswer.
+Handler = Callable[[flask.Request, dict[str, str], str | None], tuple[int, BaseModel | RawAnswer]]
 
 # The errors every route of ours may answer: a bad or unauthenticated request, a foreign
 # or missing job or video, a body too large or not a video.
@@ -46,7 +55,7 @@ class Route:
     function: str  # the Cloud Function that serves it
     handler: Handler
     summary: str
-    responses: Mapping[int, type[BaseModel] | Media]  # the success statuses and their bodies
+    responses: Mapping[int, type[BaseModel] | RawBody]  # the success statuses and their bodies
     errors: tuple[int, ...] = CLIENT_ERRORS  # each answered with an ErrorBody
     body: type[BaseModel] | None = None  # a JSON body
     raw_body: bool = False  # a video's bytes (or a multipart form)

@@ -11,24 +11,49 @@ The typer ``app`` and its command table are here; the rest, one module a job::
     demo.py      demo
     jobs.py      batch, status, jobs, result, cancel
     pairs.py     the file of ``batch --pairs``
-    videos.py    upload, videos
+    videos.py    upload, videos (and videos rename, videos delete)
     models.py    models
     deploy.py    deploy, teardown, new-key
     options.py   the options several commands share
     session.py   a command's API client; a failure as a message on stderr and exit 1
-    render.py    what is printed: tables, a result in each format, progress
-    report.py    results, jobs and videos as rows and text, no terminal needed
+    render.py    what is printed: tables fitted to the terminal, a result in each format,
+                 the HTML report opened, progress
+    report.py    the CLI's own tables (jobs, videos, the estimate); a result's files and
+                 tables are vidcompare.reports
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from vidcompare.cli import demo, deploy, jobs, models, stack, videos
 
 __all__ = ["app"]
 
+
+def _name(command: Callable[..., Any] | typer.Typer) -> str:
+    if isinstance(command, typer.Typer):
+        return str(command.info.name)
+    return command.__name__.replace("_", "-")
+
+
+class _InTableOrder(TyperGroup):
+    """The commands in the order of COMMANDS (typer puts command groups last)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        place = {_name(command): at for at, command in enumerate(COMMANDS)}
+        self.commands = dict(
+            sorted(self.commands.items(), key=lambda item: place.get(item[0], len(place)))
+        )
+
+
 app = typer.Typer(
+    cls=_InTableOrder,
     help="Compare video-understanding models in batches: N videos × M prompts × up to 4 "
     "models, scored by a judge, run in the background.",
     epilog="Start with `vidcompare demo`, or `vidcompare up` and then upload, batch, result.",
@@ -48,7 +73,7 @@ COMMANDS = (
     demo.demo,
     deploy.new_key,
     videos.upload,
-    videos.videos,
+    videos.videos_app,  # videos, videos rename, videos delete
     models.models,
     jobs.batch,
     jobs.status,
@@ -57,4 +82,7 @@ COMMANDS = (
     jobs.cancel,
 )
 for command in COMMANDS:
-    app.command()(command)
+    if isinstance(command, typer.Typer):
+        app.add_typer(command)
+    else:
+        app.command()(command)

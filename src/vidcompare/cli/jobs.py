@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
+from vidcompare import reports
 from vidcompare.cli import report
 from vidcompare.cli.options import (
     FormatOption,
@@ -22,12 +24,38 @@ from vidcompare.cli.options import (
     state_dir_or_default,
 )
 from vidcompare.cli.pairs import read_pairs
-from vidcompare.cli.render import console, emit, errors, follow, print_table, show_result
+from vidcompare.cli.render import (
+    console,
+    emit,
+    errors,
+    follow,
+    open_report,
+    print_table,
+    show_result,
+)
 from vidcompare.cli.session import fail, session
 from vidcompare.cli.stack import show_stack_status
-from vidcompare.schemas import JobStatus
+from vidcompare.client import Client
+from vidcompare.reports.cells import printable
+from vidcompare.schemas import JobStatus, JobView
 
-JobArgument = Annotated[str, typer.Argument(help="The job id (`vidcompare jobs` lists them).")]
+# Passed as typed: the server takes a unique prefix (6 or more characters) of an id.
+JobArgument = Annotated[
+    str,
+    typer.Argument(help="The job id, or its first characters (`vidcompare jobs` lists them)."),
+]
+# The report formats that name each video's file (and, in HTML, the job's name and date).
+NEEDS_CONTEXT = {ResultFormat.csv_wide, ResultFormat.md, ResultFormat.html}
+
+
+def report_context(
+    client: Client, job_id: str, fmt: ResultFormat
+) -> tuple[Mapping[str, str] | None, JobView | None]:
+    """The video file names and the job's view, for the formats that show them."""
+    if fmt not in NEEDS_CONTEXT:
+        return None, None
+    filenames = {v.video_id: v.filename for v in client.videos()}
+    return filenames, client.job(job_id)
 
 
 def batch(
@@ -75,6 +103,12 @@ def batch(
         int | None,
         typer.Option(help="2: judge again with the answers reversed.", show_default=False),
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", "-n", help="What lists and reports call the job.", show_default=False
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Estimate calls, time and cost; start nothing.")
     ] = False,
@@ -107,7 +141,12 @@ def batch(
         spec["pairs"] = read_pairs(pairs)
     if video or prompt or pairs is None:
         spec |= {"video_ids": video or [], "prompts": prompt or []}
-    options = {"judge_model": judge, "concurrency": concurrency, "judge_swaps": judge_swaps}
+    options = {
+        "judge_model": judge,
+        "concurrency": concurrency,
+        "judge_swaps": judge_swaps,
+        "name": name,
+    }
     spec |= {key: value for key, value in options.items() if value is not None}
     with session(url, api_key) as client:
         if dry_run:
@@ -148,7 +187,8 @@ def batch(
                 f"(vidcompare status {accepted.job_id}, vidcompare cancel {accepted.job_id})"
             ) from None
         answer = client.result(accepted.job_id)
-    show_result(answer, fmt, output)
+        filenames, view = report_context(client, accepted.job_id, fmt)
+    show_result(answer, fmt, output, filenames=filenames, job=view)
     if job.status is not JobStatus.completed:
         raise fail(f"job {job.job_id} {job.status.value}: {job.error or job.progress_message}")
 
@@ -177,7 +217,7 @@ def status(
         typer.echo(view.model_dump_json(indent=2, exclude={"result"}))
         return
     for label, value in report.job_fields(view):
-        console.print(Text.assemble((f"{label:<13}", "bold"), report.printable(value)))
+        console.print(Text.assemble((f"{label:<13}", "bold"), printable(value)))
 
 
 def jobs(
@@ -214,6 +254,14 @@ def result(
     job: JobArgument,
     fmt: FormatOption = ResultFormat.table,
     output: OutputOption = None,
+    open_it: Annotated[
+        bool,
+        typer.Option(
+            "--open",
+            help="Write the HTML report (to --output, else into the state directory's "
+            "reports/) and open it in the browser.",
+        ),
+    ] = False,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
@@ -225,11 +273,22 @@ def result(
     * `vidcompare result JOB`
     * `vidcompare result JOB --format csv -o result.csv` (one row per combination and model)
     * `vidcompare result JOB --format md > result.md`
+    * `vidcompare result JOB --open` (the HTML report in your browser)
     """
     check_output(fmt, output)
+    if open_it and fmt not in (ResultFormat.table, ResultFormat.html):
+        raise typer.BadParameter("--open writes the HTML report", param_hint="--format")
+    if open_it:
+        fmt = ResultFormat.html
     with session(url, api_key) as client:
         answer = client.result(job)
-    show_result(answer, fmt, output)
+        filenames, view = report_context(client, job, fmt)
+    if open_it:
+        default = reports.download_name(answer.job_id, view.name if view else "", "html")
+        path = output or state_dir_or_default(None) / "reports" / default
+        open_report(answer, path, filenames=filenames, job=view)
+        return
+    show_result(answer, fmt, output, filenames=filenames, job=view)
 
 
 def cancel(job: JobArgument, url: UrlOption = None, api_key: KeyOption = None) -> None:

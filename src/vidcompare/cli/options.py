@@ -16,7 +16,9 @@ class ResultFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    csv_wide = "csv-wide"
     md = "md"
+    html = "html"
 
 
 UrlOption = Annotated[
@@ -53,7 +55,9 @@ FormatOption = Annotated[
         "--format",
         "-f",
         help="table (for people), json (the API's answer), csv (one row per combination "
-        "and model, for spreadsheets) or md (Markdown tables).",
+        "and model), csv-wide (one row per combination, the models side by side: scores, "
+        "answers, strengths, weaknesses, the summary, the file name), md (Markdown tables) "
+        "or html (a report to open, mail or print).",
     ),
 ]
 OutputOption = Annotated[
@@ -69,4 +73,4 @@ def state_dir_or_default(state_dir: Path | None) -> Path:
 def check_output(fmt: ResultFormat, output: Path | None) -> None:
     """A table is for a terminal: ``--output`` needs a text format (a usage error, exit 2)."""
     if output is not None and fmt is ResultFormat.table:
-        raise typer.BadParameter("--output needs --format json, csv or md", param_hint="--output")
+        raise typer.BadParameter("--output needs a file format, not table", param_hint="--output")

@@ -75,18 +75,24 @@ def _imported_modules(source: Path, library: Path) -> set[str]:
     return found
 
 
-def service_core(root: Path | None = None) -> list[Path]:
-    """The library's files the functions need: every module their ``main.py`` files
-    import, and everything those import in turn. Paths relative to the library."""
-    root = root or repo_root()
-    library = root / "src" / PACKAGE
-    todo = [root / "functions" / name / "main.py" for name in FUNCTION_NAMES]
+def import_closure(sources: list[Path], library: Path) -> list[Path]:
+    """Every library module ``sources`` import, and everything those import in turn.
+    Paths relative to the library."""
+    todo = list(sources)
     seen: set[str] = set()
     while todo:
         for module in _imported_modules(todo.pop(), library) - seen:
             seen.add(module)
             todo.append(_module_file(library, module))
     return sorted(_module_file(library, m).relative_to(library) for m in seen)
+
+
+def service_core(root: Path | None = None) -> list[Path]:
+    """The library's files the functions need: the import closure of their ``main.py``
+    files. Paths relative to the library."""
+    root = root or repo_root()
+    mains = [root / "functions" / name / "main.py" for name in FUNCTION_NAMES]
+    return import_closure(mains, root / "src" / PACKAGE)
 
 
 def stage_functions(out: Path, root: Path | None = None) -> dict[str, Path]:

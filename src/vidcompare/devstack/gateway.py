@@ -57,7 +57,7 @@ _PAGE_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 _PAGE_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; connect-src 'self' {storage}"
 )
 # Upload bytes go straight to a Cloud Storage session (the emulator's, locally).

@@ -56,13 +56,17 @@ from vidcompare.store.refs import (
 )
 from vidcompare.store.uploads import close_upload, create_upload, get_upload
 from vidcompare.store.videos import (
+    active_jobs_using,
     create_video,
+    delete_video,
     find_video,
     get_video,
     list_videos,
     missing_videos,
+    rename_video,
     set_gemini_file,
     video_durations,
+    video_filenames,
 )
 
 __all__ = [
@@ -74,6 +78,7 @@ __all__ = [
     "VIDEOS",
     "Claim",
     "ClaimAction",
+    "active_jobs_using",
     "cancel_job",
     "close_upload",
     "claim_combination",
@@ -85,6 +90,7 @@ __all__ = [
     "create_upload",
     "create_video",
     "delete_job",
+    "delete_video",
     "expiry",
     "fail_job",
     "find_video",
@@ -105,6 +111,7 @@ __all__ = [
     "recount",
     "release_claim",
     "release_dead_local_leases",
+    "rename_video",
     "renew_lease",
     "running_combinations",
     "set_gemini_file",
@@ -112,5 +119,6 @@ __all__ = [
     "touch_job",
     "upload_ref",
     "video_durations",
+    "video_filenames",
     "video_ref",
 ]

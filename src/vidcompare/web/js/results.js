@@ -1,104 +1,194 @@
-/* The results: one card per combination (video × prompt) with each model's answer, score,
- * latency, strengths and weaknesses, and the judge's summary; then the leaderboard. Drawn
- * again whole from each result the job's polling brings. */
-import { $, h, s } from "./dom.js";
-import { fmtMs, fmtScore, plural } from "./format.js";
+/* The results view: the table of combinations × models with its filters, sorting and
+ * pages; the detail of one combination (?combo=N, 1-based, in the address while open);
+ * exports; comparing with another job; then the leaderboard. renderResult is called with
+ * each result the job's polling brings; what the user chose (filters, sort, page, an open
+ * detail) survives the polls and is reset for another job. */
+import { closeDetail, bindDetail, isDetailOpen, openDetail } from "./answer-view.js";
+import { bindCompare, setCompareBase } from "./compare.js";
+import { $, h } from "./dom.js";
+import { bindExport } from "./export.js";
+import { plural } from "./format.js";
 import { renderLeaderboard } from "./leaderboard.js";
-import { modelName, videoName } from "./state.js";
+import { buildRows, filterRows, noFilters, resultModels, shownModels, sortRows } from "./results-model.js";
+import { renderTable } from "./results-table.js";
+import { videoName } from "./state.js";
 
-function scoreClass(score) {
-  if (score === null || score === undefined) return "none";
-  return score >= 7 ? "high" : score >= 4 ? "mid" : "low";
-}
+const view = {
+  result: null,
+  rows: [],
+  ordered: [], // the rows as the table shows them: filtered and sorted
+  models: [],
+  filters: noFilters(),
+  sort: { key: "number", direction: "ascending" },
+  page: 0,
+  combo: null, // the combination number open in the detail
+  deepLinkDone: false, // ?combo=N of the address has been opened (or found missing)
+};
+let bound = false;
 
 export function renderResult(result) {
-  const comparisons = [...result.comparisons].sort((a, b) => a.index - b.index);
-  $("results-panel").hidden = comparisons.length === 0;
+  const started = performance.now();
+  if (!bound) bind();
+  if (!view.result || view.result.job_id !== result.job_id) startJob();
+  view.result = result;
+  view.rows = buildRows(result, videoName);
+  view.models = resultModels(result);
+  $("results-panel").hidden = view.rows.length === 0;
   $("results-count").textContent = result.complete
-    ? `${plural(result.total_combinations, "combination")}`
+    ? plural(result.total_combinations, "combination")
     : `${result.completed_combinations} of ${result.total_combinations} combinations so far`;
-  $("results").replaceChildren(...comparisons.map(resultCard));
+  $("filter-disagreement").closest("label").hidden = (result.judge && result.judge.judge_swaps) !== 2;
+  fillChoices();
+  draw();
+  setCompareBase(result);
   renderLeaderboard(result);
+  openFromAddress();
+  // For the benchmark (benchmarks/web_results.py): what drawing this result took.
+  performance.measure("vidcompare:results", { start: started });
 }
 
-function resultCard(comparison) {
-  const evaluations = new Map(comparison.evaluation.map((e) => [e.model_id || e.model_name, e]));
-  const scores = comparison.evaluation.map((e) => e.score).filter((x) => x !== null && x !== undefined);
-  const best = scores.length ? Math.max(...scores) : null;
-  const answers = comparison.results.map((r) => {
-    const e = evaluations.get(r.model_id) || evaluations.get(r.model_name) || {};
-    const isBest = best !== null && e.score === best && scores.length > 1;
-    const list = (items, kind, title) =>
-      h(
-        "div",
-        { class: kind },
-        h("h4", {}, title),
-        items && items.length
-          ? h("ul", {}, items.map((item) => h("li", {}, item)))
-          : h("span", { class: "none" }, "none noted"),
-      );
-    return h(
-      "div",
-      { class: "answer", dataset: { modelId: r.model_id } },
-      h(
-        "div",
-        { class: "answer-top" },
-        h("span", { class: "answer-name" }, r.model_name),
-        isBest ? h("span", { class: "best" }, "Best") : null,
-        h("span", { class: "latency", title: "Latency of this model call" }, clockIcon(), fmtMs(r.latency_ms)),
-        h(
-          "span",
-          { class: `score ${scoreClass(e.score)}`, title: "The judge's score (1–10)" },
-          fmtScore(e.score),
-          h("small", {}, " / 10"),
-        ),
-      ),
-      r.error ? h("div", { class: "model-error" }, `Error: ${r.error}`) : null,
-      r.truncated
-        ? h("div", { class: "model-truncated" }, "Cut off at the output token limit (MAX_TOKENS): the answer is partial.")
-        : null,
-      e.reasoning ? h("p", { class: "reasoning" }, e.reasoning) : null,
-      h("div", { class: "points" }, list(e.strengths, "strengths", "Strengths"), list(e.weaknesses, "weaknesses", "Weaknesses")),
-      r.response
-        ? h(
-            "details",
-            {},
-            h("summary", {}, `Answer (${plural(r.response.trim().split(/\s+/).length, "word")})`),
-            h("pre", {}, r.response),
-          )
-        : null,
-    );
+function startJob() {
+  closeDetail();
+  view.filters = noFilters();
+  view.sort = { key: "number", direction: "ascending" };
+  view.page = 0;
+  view.deepLinkDone = false;
+  $("results-filters").reset();
+}
+
+// ------------------------------------------------------------------ the table
+function draw() {
+  const filtered = filterRows(view.rows, view.models, view.filters);
+  const rows = sortRows(filtered, view.sort.key, view.sort.direction);
+  view.ordered = rows;
+  const ids = shownModels(view.models, view.filters);
+  const models = view.models.filter((m) => ids.includes(m.id));
+  renderTable($("results-table"), $("results-pager"), { rows, models, sort: view.sort, page: view.page }, { sort: sortBy, open, page: toPage });
+  $("results-shown").textContent =
+    rows.length === view.rows.length ? `All ${plural(rows.length, "row")}` : `${rows.length} of ${plural(view.rows.length, "row")} match`;
+}
+
+function sortBy(key) {
+  const same = view.sort.key === key;
+  // A model's score sorts best first; the other columns A→Z / 1→N first.
+  const first = key === "number" || key === "video" || key === "prompt" ? "ascending" : "descending";
+  const other = first === "ascending" ? "descending" : "ascending";
+  view.sort = { key, direction: same ? (view.sort.direction === first ? other : first) : first };
+  view.page = 0;
+  draw();
+  toTop();
+  $("results-table").querySelector(`th[data-key="${CSS.escape(key)}"] button`).focus();
+}
+
+function toPage(page) {
+  view.page = page;
+  draw();
+  toTop();
+  $("results-table").scrollIntoView({ block: "nearest" });
+}
+
+/** The table's box back to its first row (other rows, another order, another page). */
+function toTop() {
+  $("results-table").parentElement.scrollTop = 0;
+}
+
+/** The choices of the model, video and prompt filters, from the rows (kept when polled). */
+function fillChoices() {
+  const options = (select, all, entries) => {
+    const key = JSON.stringify(entries);
+    if (select.dataset.choices === key) return; // unchanged: an open list stays open
+    select.dataset.choices = key;
+    const chosen = select.value;
+    select.replaceChildren(h("option", { value: "" }, all), ...entries.map(([value, label]) => h("option", { value, title: label }, label)));
+    select.value = entries.some(([value]) => value === chosen) ? chosen : "";
+  };
+  options($("filter-model"), "All models", view.models.map((m) => [m.id, m.name]));
+  const videos = new Map(view.rows.map((row) => [row.videoId, row.video]));
+  options($("filter-video"), "All videos", [...videos]);
+  const prompts = [...new Set(view.rows.map((row) => row.prompt))];
+  options($("filter-prompt"), "All prompts", prompts.map((p) => [p, p.length > 60 ? `${p.slice(0, 57)}…` : p]));
+}
+
+function readFilters() {
+  const number = (id) => {
+    const value = Number.parseFloat($(id).value);
+    return Number.isFinite(value) ? value : null;
+  };
+  view.filters = {
+    model: $("filter-model").value,
+    video: $("filter-video").value,
+    prompt: $("filter-prompt").value,
+    minScore: number("filter-min"),
+    maxScore: number("filter-max"),
+    errorsOnly: $("filter-errors").checked,
+    disagreement: $("filter-disagreement").checked,
+    search: $("filter-search").value,
+  };
+  view.page = 0;
+  draw();
+  toTop();
+}
+
+// ------------------------------------------------------------------ the detail
+function open(row, modelId, opener) {
+  view.combo = row.number;
+  const ids = shownModels(view.models, view.filters);
+  // Prev and Next follow the table's order (a row filtered out: the combination order).
+  const order = view.ordered.includes(row) ? view.ordered : view.rows;
+  const at = order.indexOf(row);
+  openDetail(row, view.models, {
+    focusModel: modelId && ids.includes(modelId) ? modelId : null,
+    previous: order[at - 1] || null,
+    next: order[at + 1] || null,
+    on: { close: () => detailClosed(opener), open: (other) => open(other, null, null) },
   });
-  return h(
-    "article",
-    { class: "card result-card", dataset: { index: comparison.index } },
-    h(
-      "div",
-      { class: "result-head" },
-      h(
-        "div",
-        { class: "video" },
-        h("span", {}, `#${comparison.index + 1}`),
-        h("strong", {}, videoName(comparison.video_id)),
-        h("code", {}, comparison.video_id),
-      ),
-      h("div", { class: "prompt-text" }, comparison.prompt),
-    ),
-    h("div", { class: "answers" }, answers),
-    h(
-      "div",
-      { class: "judge" },
-      h("div", { class: "judge-title" }, `Judge · ${modelName(comparison.judge_model)}`),
-      comparison.overall_summary ? h("p", { class: "judge-summary" }, comparison.overall_summary) : null,
-      comparison.judge_error ? h("p", { class: "judge-error" }, `Judge error: ${comparison.judge_error}`) : null,
-      (comparison.judge_warnings || []).map((w) => h("p", { class: "judge-warning" }, `Note: ${w}`)),
-    ),
-  );
+  setComboInAddress(row.number);
 }
 
-function clockIcon() {
-  const icon = s("svg", { viewBox: "0 0 16 16", width: 13, height: 13, "aria-hidden": "true", class: "icon" });
-  icon.append(s("circle", { cx: 8, cy: 8, r: 6.5, fill: "none", stroke: "currentColor", "stroke-width": 1.6 }));
-  icon.append(s("path", { d: "M8 4.5V8l2.5 1.5", fill: "none", stroke: "currentColor", "stroke-width": 1.6, "stroke-linecap": "round" }));
-  return icon;
+function detailClosed(opener) {
+  const number = view.combo;
+  view.combo = null;
+  setComboInAddress(null);
+  // Back to what opened it; the table may have been drawn again since: its row then.
+  const table = $("results-table");
+  const target = opener && opener.isConnected ? opener : table.querySelector(`tr[data-combo="${number}"] .combo-open`);
+  (target || table.querySelector("th button")).focus();
+}
+
+function setComboInAddress(number) {
+  const url = new URL(location.href);
+  if (number) url.searchParams.set("combo", String(number));
+  else url.searchParams.delete("combo");
+  history.replaceState(history.state, "", url.toString());
+}
+
+/** ?combo=N in the address: open it once its combination is in. */
+function openFromAddress() {
+  if (view.deepLinkDone || isDetailOpen()) return;
+  const wanted = Number.parseInt(new URLSearchParams(location.search).get("combo") || "", 10);
+  if (!Number.isInteger(wanted)) {
+    view.deepLinkDone = true;
+    return;
+  }
+  const row = view.rows.find((r) => r.number === wanted);
+  if (row) {
+    view.deepLinkDone = true;
+    $("results-panel").scrollIntoView({ block: "start" });
+    open(row, null, null);
+  } else if (view.result.complete || wanted < 1 || wanted > view.result.total_combinations) {
+    view.deepLinkDone = true; // not there and never will be
+    setComboInAddress(null);
+  }
+}
+
+// ------------------------------------------------------------------ wiring, once
+function bind() {
+  bound = true;
+  const form = $("results-filters");
+  form.addEventListener("input", readFilters); // selects and boxes too, once each
+  form.addEventListener("submit", (event) => event.preventDefault());
+  form.addEventListener("reset", () => setTimeout(readFilters)); // after the fields are reset
+  bindDetail();
+  bindCompare();
+  bindExport($("results-export"), () => view.result && view.result.job_id);
 }

@@ -11,6 +11,16 @@ function fmtRate(bytesPerSecond) {
   return `${(bytesPerSecond / 1024 ** 2).toFixed(1)} MB/s`;
 }
 
+/** Remove a finished row; the keyboard's focus goes to the next row's × (or the file input),
+ * not back to the top of the page. */
+function dismissRow(item) {
+  const rows = [...$("uploads").children];
+  const after = rows.slice(rows.indexOf(item) + 1).concat(rows.slice(0, rows.indexOf(item)).reverse());
+  item.remove();
+  const next = after.map((row) => row.querySelector(".upload-dismiss")).find((button) => button && !button.hidden);
+  (next || $("file-input")).focus();
+}
+
 /** A new row at the end of the uploads list, and how it shows each stage of `file`. */
 export function uploadRow(file) {
   const size = fmtBytes(file.size);
@@ -28,7 +38,7 @@ export function uploadRow(file) {
     title: "Dismiss",
     "aria-label": `Dismiss ${file.name}`,
     hidden: true,
-    onclick: () => item.remove(),
+    onclick: () => dismissRow(item),
   });
   dismiss.textContent = "×";
   const item = h(
