@@ -477,6 +477,8 @@ def test_a_deep_link_keeps_its_other_parameters(
     expect(page.locator("#job-status")).to_have_text("completed")
     expect(page).to_have_url(re.compile(rf"\?lang=en&job={shown}&combo=3$"))
     # Another job opened from the list: its own address, without the other's combo.
+    page.keyboard.press("Escape")  # the combination's detail, which the link opened
+    expect(page.locator("#answer-view")).to_be_hidden()
     other = start_job(api, {"green": videos["green"]})
     page.click("#jobs-refresh")
     page.locator(f'#jobs-table tr[data-job-id="{other}"] .job-open').click()
