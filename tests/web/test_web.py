@@ -194,7 +194,7 @@ def test_page_loads_every_module_without_errors(page: Page) -> None:
     page.goto("/")
     expect(page.locator("#model-list input").first).to_be_attached()
     expect(page.locator("#jobs-empty")).not_to_have_text("Loading…")
-    expect(page.locator("#run-summary")).to_have_text(re.compile(r"^Select"))
+    expect(page.locator("#run-reason")).to_have_text(re.compile(r"^Select"))
     modules = {file.name for file in resources.files("vidcompare.web").joinpath("js").iterdir()}
     assert "main.js" in modules and len(modules) > 1
     scripts = {
@@ -422,6 +422,7 @@ def test_cancel_a_job_from_the_jobs_list(
     expect(row).to_have_attribute("data-status", re.compile("pending|running"))
     expect(row.locator(".count")).to_have_text(re.compile(r"^[0-3]/4 · \d+%$"))
     row.locator(".job-cancel").click()
+    page.locator("#cancel-confirm").click()  # asked first (test_web_form.py)
     expect(row).to_have_attribute("data-status", "cancelled")
     expect(row.locator(".badge")).to_have_text("cancelled")
     expect(row.locator(".job-cancel")).to_be_hidden()
@@ -520,7 +521,7 @@ def test_a_model_list_that_cannot_load_is_said_and_retried(page: Page, api: http
     expect(error).to_have_text(
         re.compile(r"^Could not load the list of models: Cannot reach the server at .+\?$")
     )
-    expect(page.locator("#run-summary")).to_have_text(
+    expect(page.locator("#run-reason")).to_have_text(
         "The list of models could not be loaded (see Models)."
     )
     expect(page.locator("#run-button")).to_be_disabled()
@@ -547,7 +548,8 @@ def test_errors_are_shown_as_the_servers_message(
     page.click("#error-close")
     expect(page.locator("#error-banner")).to_be_hidden()
 
-    # A prompt over the server's limit: its 400 names the field, in the estimate and on Run.
+    # A prompt over the server's limit: its 400 (the dry run's) is said next to Run, which
+    # stays off, with the field as the form names it (test_web_form.py: on Run itself).
     long_prompt = "Describe the video. " * 125  # 2,500 characters
     select_videos(page, [videos["green"]])
     set_prompts(page, [long_prompt])
@@ -564,13 +566,11 @@ def test_errors_are_shown_as_the_servers_message(
     )
     assert refused.status_code == 400
     message = refused.json()["error"]["message"]
-    assert "at most 2000" in message
-    expect(page.locator("#estimate")).to_have_text(message)
-    expect(page.locator("#estimate")).to_have_class(re.compile(r"\berror\b"))
+    assert message.startswith("prompts[0]: ") and "at most 2000" in message
+    expect(page.locator("#run-reason")).to_have_text(message.replace("prompts[0]", "Prompt 1"))
+    expect(page.locator("#run-button")).to_be_disabled()
     newest = [j["job_id"] for j in api.get("/api/jobs?limit=1").json()["jobs"]]
-    page.click("#run-button")
-    expect(banner).to_have_text(message)
-    assert "{" not in banner.inner_text()
+    page.click("#run-button", force=True)
     assert "?job=" not in page.url
     # Nothing was created.
     assert [j["job_id"] for j in api.get("/api/jobs?limit=1").json()["jobs"]] == newest

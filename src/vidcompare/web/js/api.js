@@ -9,10 +9,11 @@ export const API = ((metaApi && metaApi.content) || "").replace(/\/+$/, "");
 const KEY_STORE = "vidcompare.apiKey";
 
 export class ApiError extends Error {
-  constructor(message, status, code) {
+  constructor(message, status, code, details = []) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details; // [{field, message}] of a 400: which fields of the request
   }
 }
 
@@ -20,7 +21,7 @@ export class ApiError extends Error {
 function errorFrom(status, statusText, data) {
   const error = data && typeof data === "object" ? data.error : null;
   if (error && typeof error.message === "string" && error.message) {
-    return new ApiError(error.message, status, error.code || "");
+    return new ApiError(error.message, status, error.code || "", Array.isArray(error.details) ? error.details : []);
   }
   const what = `${status}${statusText ? ` ${statusText}` : ""}`;
   const hint = status >= 500 ? " Try again in a moment." : "";

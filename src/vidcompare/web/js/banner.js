@@ -2,9 +2,15 @@
  * particular part of the page (a refused batch, a lost job, a failed poll) is said. */
 import { $ } from "./dom.js";
 
-export function showError(message) {
+/** Say it; with focus, also take the reader there (after Run, it is out of view). */
+export function showError(message, { focus = false } = {}) {
+  const banner = $("error-banner");
   $("error-text").textContent = message;
-  $("error-banner").hidden = false;
+  banner.hidden = false;
+  if (focus) {
+    banner.scrollIntoView({ block: "nearest" });
+    banner.focus({ preventScroll: true });
+  }
 }
 
 export function clearError() {

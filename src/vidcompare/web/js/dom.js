@@ -22,6 +22,11 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** The × that takes one item out of a list: removeButton("prompt", 2, f) says "Remove prompt 2". */
+export function removeButton(what, number, onclick) {
+  return h("button", { type: "button", class: "remove", title: `Remove this ${what}`, "aria-label": `Remove ${what} ${number}`, onclick }, "×");
+}
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** An SVG element (they need their namespace): s("rect", {x: 1, ...}, "optional text"). */

@@ -4,10 +4,17 @@ import { $, h } from "./dom.js";
 import { fmtCost, fmtSeconds, plural } from "./format.js";
 import { FINISHED, modelName } from "./state.js";
 
+/** Change an element's text only when it differs: a live region re-reads any write. */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 /** A job was chosen: its panel, empty until its first answer; the last job's results go. */
 export function showJobLoading(id, url) {
   $("job-panel").hidden = false;
   $("job-id").textContent = id;
+  $("job-name-title").textContent = "";
+  $("job-again").hidden = true;
   $("job-status").textContent = "loading";
   $("job-status").className = "badge";
   $("job-error").hidden = true;
@@ -28,21 +35,32 @@ export function hideJob() {
   $("leaderboard-panel").hidden = true;
 }
 
+/** "2 videos × 3 prompts", or for a job of exact pairs "pairs of 2 videos and 3 prompts". */
+function shape(view) {
+  const videos = plural(view.total_videos, "video");
+  const prompts = plural(view.total_prompts, "prompt");
+  const grid = view.total_videos * view.total_prompts === view.total_combinations;
+  return grid ? `${videos} × ${prompts}` : `exact pairs of ${videos} and ${prompts}`;
+}
+
 export function renderJob(view) {
   const status = view.status;
   const finished = FINISHED.has(status);
   const pct = Math.max(0, Math.min(100, view.progress || 0));
   $("job-id").textContent = view.job_id;
+  setText($("job-name-title"), view.name ? `${view.name} ·` : "");
+  $("job-again").hidden = false;
   const badge = $("job-status");
   badge.textContent = status;
   badge.className = `badge ${status}`;
   const bar = $("progress");
   bar.className = `progress ${status}`;
   bar.setAttribute("aria-valuenow", String(Math.floor(pct)));
+  bar.setAttribute("aria-valuetext", `${Math.floor(pct)}%, ${view.completed_combinations} of ${plural(view.total_combinations, "combination")} done (${status})`);
   bar.dataset.status = status;
   $("progress-fill").style.width = `${pct}%`;
-  $("progress-percent").textContent = `${Math.floor(pct)}%`;
-  $("progress-message").textContent = view.progress_message || "";
+  setText($("progress-percent"), `${Math.floor(pct)}%`);
+  setText($("progress-message"), view.progress_message || "");
   let eta = "";
   if (status === "running" || status === "pending") {
     eta = view.eta_seconds != null ? `ETA ${fmtSeconds(view.eta_seconds)}` : "estimating time left…";
@@ -60,7 +78,7 @@ export function renderJob(view) {
   error.hidden = !view.error;
   error.textContent = view.error ? `This job failed: ${view.error}` : "";
   const facts = [
-    ["Combinations", `${view.completed_combinations}/${view.total_combinations} (${plural(view.total_videos, "video")} × ${plural(view.total_prompts, "prompt")})`],
+    ["Combinations", `${view.completed_combinations}/${view.total_combinations} (${shape(view)})`],
     ["Models", view.models.map(modelName).join(", ")],
     ["Judge", modelName(view.judge_model)],
     ["Lanes", String(view.concurrency)],

@@ -23,9 +23,16 @@ export function jobFromUrl() {
   return hash || null;
 }
 
+/** The address of job `id`: this one with ?job=ID, its other parameters kept (a shared
+ * link's #job=ID&combo=N moves into the query whole), but a combo= of another job. */
 function jobUrl(id) {
   const url = new URL(location.href);
-  url.hash = "";
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ""));
+  if (hash.has("job")) {
+    for (const [key, value] of hash) url.searchParams.set(key, value);
+    url.hash = "";
+  }
+  if (url.searchParams.get("job") !== id) url.searchParams.delete("combo");
   url.searchParams.set("job", id);
   return url.toString();
 }
@@ -83,6 +90,7 @@ async function poll() {
       detachJob();
       const url = new URL(location.href);
       url.searchParams.delete("job");
+      url.searchParams.delete("combo");
       url.hash = "";
       history.replaceState({}, "", url.toString());
       return;
@@ -99,6 +107,7 @@ async function poll() {
     $("job-panel").scrollIntoView({ block: "start" });
   }
   updateJobRow(view);
+  markCurrentJobRow();
   const finished = FINISHED.has(view.status);
   if (view.result) {
     renderResult(view.result);
@@ -129,6 +138,7 @@ export function pollIfRunning() {
   if (state.jobId && state.view && !FINISHED.has(state.view.status)) poll();
 }
 
+/** Cancel job `id` from `button`. (Ask first: confirm.js.) */
 export async function cancelJob(id, button) {
   button.disabled = true;
   const label = button.textContent;

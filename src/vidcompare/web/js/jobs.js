@@ -1,7 +1,8 @@
-/* The jobs list: the newest 20 jobs with status, progress, a link and a cancel button,
- * refreshed every 5 s while the page is visible. Rows are kept and updated in place (not
- * redrawn), so a button under the pointer stays put. Opening and cancelling are the current
- * job's business: main.js hands them in (bindJobs), which keeps this module free of job.js. */
+/* The jobs list: the newest 20 jobs with name, status, progress, a link, "Run again" and a
+ * cancel button, refreshed every 5 s while the page is visible. Rows are kept and updated in
+ * place (not redrawn), so a button under the pointer stays put. Opening, running again and
+ * cancelling are other modules' business: main.js hands them in (bindJobs), which keeps this
+ * module free of job.js. On a phone the rows are cards (style.css), labelled by data-label. */
 import { api } from "./api.js";
 import { showError } from "./banner.js";
 import { $, h } from "./dom.js";
@@ -12,11 +13,12 @@ const JOBS_REFRESH_MS = 5000;
 
 const jobRows = new Map(); // job id -> row parts, updated in place
 let jobsSeq = 0;
-let actions = { open: () => {}, cancel: () => {} };
+let actions = { open: () => {}, again: () => {}, cancel: () => {} };
 
-/** open(id): show that job; cancel(id, button): cancel it. Refresh now and then. */
-export function bindJobs({ open, cancel }) {
-  actions = { open, cancel };
+/** open(id): show that job; again(id, button): into the form; cancel(id, button, name):
+ * cancel it (once confirmed). Refresh now and then. */
+export function bindJobs({ open, again, cancel }) {
+  actions = { open, again, cancel };
   $("jobs-refresh").addEventListener("click", refreshJobs);
   setInterval(() => {
     if (document.visibilityState === "visible") refreshJobs();
@@ -67,25 +69,28 @@ function jobRow(job) {
     actions.open(job.job_id);
   };
   const parts = {
-    started: h("td", { title: new Date(job.created_at).toLocaleString() }, relTime(job.created_at)),
+    started: h("td", { role: "cell", class: "started-cell", title: new Date(job.created_at).toLocaleString(), "data-label": "Started" }, relTime(job.created_at)),
     badge: h("span", { class: "badge" }),
     fill: h("span"),
     count: h("span", { class: "count" }),
     mini: null,
-    link: h("a", { href: `?job=${encodeURIComponent(job.job_id)}`, class: "btn btn-ghost btn-small job-open", onclick: open }, "Open"),
+    name: h("span", { class: "job-name" }, job.name || ""),
+    link: h("a", { href: jobHref(job.job_id), class: "btn btn-ghost btn-small job-open", onclick: open }, "Open"),
+    again: h("button", { type: "button", class: "btn btn-ghost btn-small job-again" }, "Run again"),
     cancel: h("button", { type: "button", class: "btn btn-danger btn-small job-cancel" }, "Cancel"),
   };
-  parts.cancel.addEventListener("click", () => actions.cancel(job.job_id, parts.cancel));
+  parts.again.addEventListener("click", () => actions.again(job.job_id, parts.again));
+  parts.cancel.addEventListener("click", () => actions.cancel(job.job_id, parts.cancel, parts.name.textContent));
   parts.mini = h("div", { class: "mini-progress" }, h("div", { class: "bar" }, parts.fill), parts.count);
   parts.tr = h(
     "tr",
-    { dataset: { jobId: job.job_id } },
+    { role: "row", dataset: { jobId: job.job_id } },
     parts.started,
-    h("td", {}, h("a", { href: `?job=${encodeURIComponent(job.job_id)}`, onclick: open }, h("code", {}, job.job_id.slice(0, 12)))),
-    h("td", {}, parts.badge),
-    h("td", {}, parts.mini),
-    h("td", { class: "models-cell" }, (job.models || []).map(modelName).join(", ")),
-    h("td", {}, h("div", { class: "job-actions" }, parts.link, parts.cancel)),
+    h("td", { role: "cell", class: "job-cell", "data-label": "Job" }, parts.name, h("a", { href: jobHref(job.job_id), onclick: open }, h("code", {}, job.job_id.slice(0, 12)))),
+    h("td", { role: "cell", "data-label": "Status" }, parts.badge),
+    h("td", { role: "cell", class: "progress-cell", "data-label": "Progress" }, parts.mini),
+    h("td", { role: "cell", class: "models-cell", "data-label": "Models" }, (job.models || []).map(modelName).join(", ")),
+    h("td", { role: "cell", class: "actions-cell" }, h("div", { class: "job-actions" }, parts.link, parts.again, parts.cancel)),
   );
   return parts;
 }
@@ -105,12 +110,24 @@ export function updateJobRow(job) {
   if (job.created_at) {
     row.started.textContent = relTime(job.created_at);
   }
+  if (typeof job.name === "string") row.name.textContent = job.name;
   const finished = FINISHED.has(job.status);
   row.cancel.hidden = finished;
   row.link.textContent = job.status === "completed" ? "Results" : "Open";
 }
 
+/** A job's address: this page's, with ?job=ID (any other parameter of it kept, but combo=,
+ * which names a combination of the job shown now). */
+function jobHref(id) {
+  const params = new URLSearchParams(location.search);
+  params.delete("combo");
+  params.set("job", id);
+  return `?${params}`;
+}
+
 /** Highlight the row of the job the page shows. */
 export function markCurrentJobRow() {
-  for (const [id, row] of jobRows) row.tr.classList.toggle("current", id === state.jobId);
+  // The address may hold a short id (a prefix): the job's view knows the whole one.
+  const current = state.view ? state.view.job_id : state.jobId;
+  for (const [id, row] of jobRows) row.tr.classList.toggle("current", id === current);
 }

@@ -1,5 +1,6 @@
 /* The leaderboard: the API's ranking of the models over the combinations judged so far, as a
- * table and as a chart. */
+ * table and as a chart. On a phone each row is a card whose values say what they are
+ * (data-label, style.css). */
 import { chart } from "./chart.js";
 import { $, h } from "./dom.js";
 import { fmtCost, fmtMs, fmtScore, plural } from "./format.js";
@@ -17,14 +18,14 @@ export function renderLeaderboard(result) {
     ...rows.map((row) =>
       h(
         "tr",
-        { dataset: { modelId: row.model_id } },
-        h("td", {}, h("span", { class: `rank rank-${row.rank}` }, row.rank)),
-        h("td", { class: "lb-name" }, row.model_name),
-        h("td", { class: "num" }, row.mean_score != null ? row.mean_score.toFixed(2) : "—"),
-        h("td", { class: "num" }, fmtScore(row.wins)),
-        h("td", { class: "num" }, fmtMs(row.mean_latency_ms)),
-        h("td", { class: "num" }, row.errors),
-        h("td", { class: "num" }, fmtCost(row.estimated_cost_usd)),
+        { role: "row", dataset: { modelId: row.model_id } },
+        h("td", { role: "cell" }, h("span", { class: `rank rank-${row.rank}` }, row.rank)),
+        h("td", { role: "cell", class: "lb-name" }, row.model_name),
+        h("td", { role: "cell", class: "num", "data-label": "Score" }, row.mean_score != null ? row.mean_score.toFixed(2) : "—"),
+        h("td", { role: "cell", class: "num", "data-label": "Wins" }, fmtScore(row.wins)),
+        h("td", { role: "cell", class: "num", "data-label": "Latency" }, fmtMs(row.mean_latency_ms)),
+        h("td", { role: "cell", class: "num", "data-label": "Errors" }, row.errors),
+        h("td", { role: "cell", class: "num", "data-label": "Cost" }, fmtCost(row.estimated_cost_usd)),
       ),
     ),
   );

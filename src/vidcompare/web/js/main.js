@@ -2,30 +2,40 @@
  *
  * Talks to the HTTP API of the same origin (or the one named in <meta name="vidcompare-api">):
  * uploads videos, estimates and starts batches, polls the job every 2 s, shows the result
- * cards, the leaderboard and its chart, and the jobs list. The current job's id is kept in
- * the address (?job=ID), so a reload or another tab finds it again.
+ * cards, the leaderboard and its chart, and the jobs list (a job run again through the form,
+ * a cancel confirmed first). The current job's id is kept in the address (?job=ID, with any
+ * other parameter), so a reload or another tab finds it again.
  *
  * This module only wires the others together and starts the page. A module script runs
  * once the document is parsed, so the elements are there.
  */
+import { bindPairs, renderForm, runAgain } from "./again.js";
 import { API, onUnauthorized } from "./api.js";
 import { clearError } from "./banner.js";
+import { confirmCancel } from "./confirm.js";
 import { $ } from "./dom.js";
 import { attachJob, cancelJob, jobFromUrl, openJob, pollIfRunning, reloadJob, scrollToNextJob } from "./job.js";
 import { bindJobs, refreshJobs } from "./jobs.js";
 import { askForKey, bindKeyDialog, renderKeyButton } from "./key.js";
-import { renderMode } from "./mode.js";
-import { bindModels, loadModels, renderModels } from "./models.js";
-import { bindPrompts, renderPrompts } from "./prompts.js";
+import { bindModels, loadModels } from "./models.js";
+import { renderPairs } from "./pairs.js";
+import { bindPrompts } from "./prompts.js";
 import { startBatch, updateRun } from "./run.js";
-import { loadForm, setBatch, state } from "./state.js";
+import { loadForm, pairsToGrid, setBatch, setName, state } from "./state.js";
 import { bindUploads } from "./uploads.js";
-import { bindVideos, refreshVideos, renderVideos } from "./videos.js";
+import { bindVideos, refreshVideos } from "./videos.js";
+
+/** Cancel job `id` once the user confirms it. */
+async function askToCancel(id, button, name) {
+  if (await confirmCancel(id, name || (state.view && state.view.job_id === id ? state.view.name : ""))) {
+    cancelJob(id, button);
+  }
+}
 
 /** Everything from the server again (a new API key may see more). */
 function reloadAll() {
   if (!state.catalog) loadModels();
-  refreshVideos();
+  refreshVideos().then(renderPairs);
   refreshJobs();
   reloadJob();
   updateRun();
@@ -40,25 +50,27 @@ function init() {
   bindVideos();
   bindPrompts();
   bindModels();
-  bindJobs({ open: openJob, cancel: cancelJob });
-  renderMode();
-  renderPrompts();
-  renderModels();
-  renderVideos();
-  updateRun();
+  bindPairs();
+  bindJobs({ open: openJob, again: runAgain, cancel: askToCancel });
+  renderForm();
   if (API) for (const a of document.querySelectorAll('a[href="openapi.json"]')) a.href = `${API}/openapi.json`;
 
   $("batch-mode").addEventListener("change", (event) => {
+    pairsToGrid(); // exact pairs are a batch: leaving batch mode leaves them too
     setBatch(event.target.checked);
-    renderMode();
-    renderVideos();
-    renderPrompts();
-    updateRun();
+    renderForm();
   });
   $("run-button").addEventListener("click", startBatch);
+  $("job-name").addEventListener("input", (event) => {
+    setName(event.target.value);
+    updateRun();
+  });
+  $("job-again").addEventListener("click", () => {
+    if (state.jobId) runAgain(state.jobId, $("job-again"));
+  });
   $("error-close").addEventListener("click", clearError);
   $("job-cancel").addEventListener("click", () => {
-    if (state.jobId) cancelJob(state.jobId, $("job-cancel"));
+    if (state.jobId) askToCancel(state.jobId, $("job-cancel"));
   });
   window.addEventListener("popstate", () => {
     const id = jobFromUrl();
@@ -73,7 +85,7 @@ function init() {
   });
 
   const models = loadModels();
-  refreshVideos();
+  refreshVideos().then(renderPairs); // saved pairs name their videos once the list is in
   refreshJobs();
   const id = jobFromUrl();
   if (id) {

@@ -1,6 +1,6 @@
 /* Step 2, the prompts: one textarea each (only the first in single mode), + Add prompt, and
  * the preset chips. */
-import { $, h } from "./dom.js";
+import { $, h, removeButton } from "./dom.js";
 import { updateRun } from "./run.js";
 import { appendPrompt, removePrompt, setPrompt, state, usePrompt } from "./state.js";
 
@@ -27,21 +27,11 @@ export function renderPrompts() {
       },
     });
     area.value = text;
-    const remove = h(
-      "button",
-      {
-        type: "button",
-        class: "remove",
-        title: "Remove this prompt",
-        "aria-label": `Remove prompt ${index + 1}`,
-        onclick: () => {
-          removePrompt(index);
-          renderPrompts();
-          updateRun();
-        },
-      },
-      "×",
-    );
+    const remove = removeButton("prompt", index + 1, () => {
+      removePrompt(index);
+      renderPrompts();
+      updateRun();
+    });
     const hidden = !state.batch && index > 0;
     list.append(h("li", { class: `prompt${hidden ? " hidden-in-single" : ""}` }, area, remove));
   });

@@ -21,6 +21,9 @@ export const state = Object.seal({
   formModels: null, // the saved choice, applied when the catalog arrives
   judge: "",
   concurrency: "1",
+  name: "", // the job's name, optional
+  judgeSwaps: 1, // 2 when a job run again judged each combination twice, answers swapped
+  pairs: null, // [{video_id, prompt}] when the form runs a job's exact pairs again, else null
   jobId: null, // the job in the address (?job=ID)
   view: null, // the current job's last JobView
 });
@@ -35,26 +38,53 @@ export function maxModels() {
 }
 
 export function chosenVideos() {
+  if (state.pairs) return [...new Set(state.pairs.map((p) => p.video_id))];
   const ids = state.videos.map((v) => v.video_id).filter((id) => state.selected.has(id));
   return state.batch ? ids : ids.slice(0, 1);
 }
 
 export function chosenPrompts() {
-  const prompts = state.prompts.map((p) => p.trim()).filter(Boolean);
-  return state.batch ? prompts : prompts.slice(0, 1);
+  if (state.pairs) return [...new Set(state.pairs.map((p) => p.prompt.trim()).filter(Boolean))];
+  return sentPromptIndexes().map((index) => state.prompts[index].trim());
+}
+
+/** Where each prompt sent lies in the form: prompts[i] of the body is state.prompts[result[i]]. */
+export function sentPromptIndexes() {
+  const indexes = [];
+  state.prompts.forEach((text, index) => {
+    if (text.trim()) indexes.push(index);
+  });
+  return state.batch ? indexes : indexes.slice(0, 1);
+}
+
+/** The pairs the form sends (blank prompts left out): pairs[i] of the body is state.pairs[result[i]]. */
+export function sentPairIndexes() {
+  const indexes = [];
+  (state.pairs || []).forEach((pair, index) => {
+    if (pair.prompt.trim()) indexes.push(index);
+  });
+  return indexes;
+}
+
+/** How many combinations the form describes. */
+export function combinationCount() {
+  return state.pairs ? sentPairIndexes().length : chosenVideos().length * chosenPrompts().length;
 }
 
 /** The body of POST /api/batch-compare-async for what the form says. */
 export function batchBody(dryRun) {
-  const body = {
-    video_ids: chosenVideos(),
-    prompts: chosenPrompts(),
+  const body = state.pairs
+    ? { pairs: sentPairIndexes().map((i) => ({ video_id: state.pairs[i].video_id, prompt: state.pairs[i].prompt.trim() })) }
+    : { video_ids: chosenVideos(), prompts: chosenPrompts() };
+  Object.assign(body, {
     models: catalogModels()
       .map((m) => m.model_id)
       .filter((id) => state.models.has(id)),
     concurrency: Number.parseInt(state.concurrency, 10) || 1,
-  };
+  });
   if (state.judge) body.judge_model = state.judge;
+  if (state.name.trim()) body.name = state.name.trim();
+  if (state.judgeSwaps > 1) body.judge_swaps = state.judgeSwaps;
   if (dryRun) body.dry_run = true;
   return body;
 }
@@ -81,7 +111,11 @@ export function videoName(id) {
 export function saveForm() {
   const form = {
     batch: state.batch,
+    videos: [...state.selected],
     prompts: state.prompts,
+    pairs: state.pairs,
+    name: state.name,
+    judgeSwaps: state.judgeSwaps,
     models: state.catalog ? [...state.models] : state.formModels,
     judge: state.judge,
     concurrency: state.concurrency,
@@ -97,7 +131,13 @@ export function loadForm() {
   const form = parseJson(localStorage.getItem(FORM_STORE));
   if (!form) return;
   if (typeof form.batch === "boolean") state.batch = form.batch;
+  // The ticks come back with the prompts ("Run 0 × 20" otherwise); ids the server no longer
+  // lists are dropped when its list arrives (setVideos).
+  if (Array.isArray(form.videos)) state.selected = new Set(form.videos.map(String));
   if (Array.isArray(form.prompts) && form.prompts.length) state.prompts = form.prompts.map(String);
+  if (Array.isArray(form.pairs) && form.pairs.length) state.pairs = cleanPairs(form.pairs);
+  if (typeof form.name === "string") state.name = form.name;
+  if (form.judgeSwaps === 2) state.judgeSwaps = 2;
   // Models and judge are checked against the catalog once it arrives (setCatalog).
   if (Array.isArray(form.models)) state.formModels = form.models.map(String);
   if (typeof form.judge === "string") state.judge = form.judge;
@@ -115,9 +155,11 @@ export function setBatch(on) {
 }
 
 // ------------------------------------------------------------------ videos
-/** The server's list, newest first. (Selected ids missing from it are simply not used.) */
+/** The server's list, newest first; chosen ids it no longer lists are dropped. */
 export function setVideos(videos) {
   state.videos = [...videos].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+  const listed = new Set(state.videos.map((v) => v.video_id));
+  state.selected = new Set([...state.selected].filter((id) => listed.has(id)));
 }
 
 /** Tick or untick a video; in single mode a tick replaces the one chosen. */
@@ -192,6 +234,63 @@ export function setJudge(id) {
 
 export function setConcurrency(value) {
   state.concurrency = value;
+}
+
+export function setName(text) {
+  state.name = text;
+}
+
+// ------------------------------------------------------------------ exact pairs
+function cleanPairs(pairs) {
+  const clean = pairs
+    .filter((p) => p && typeof p.video_id === "string" && typeof p.prompt === "string")
+    .map((p) => ({ video_id: p.video_id, prompt: p.prompt }));
+  return clean.length ? clean : null;
+}
+
+export function setPairPrompt(index, text) {
+  state.pairs[index].prompt = text;
+}
+
+/** Remove a pair; the last one gone leaves the pairs for videos × prompts. */
+export function removePair(index) {
+  state.pairs.splice(index, 1);
+  if (!state.pairs.length) state.pairs = null;
+}
+
+/** Leave the exact pairs for videos × prompts: their videos ticked and their prompts listed. */
+export function pairsToGrid() {
+  if (!state.pairs) return;
+  const pairs = state.pairs;
+  state.pairs = null;
+  state.batch = true;
+  state.selected = new Set(pairs.map((p) => p.video_id));
+  const prompts = [...new Set(pairs.map((p) => p.prompt))];
+  state.prompts = prompts.length ? prompts : [""];
+}
+
+// ------------------------------------------------------------------ a job's request, again
+/** Fill the form with a job's request (GET /api/jobs/ID/request) to run it again, edited. */
+export function loadRequest(request) {
+  state.batch = true;
+  state.pairs = Array.isArray(request.pairs) && request.pairs.length ? cleanPairs(request.pairs) : null;
+  if (!state.pairs) {
+    state.selected = new Set((request.video_ids || []).map(String));
+    const prompts = (request.prompts || []).map(String);
+    state.prompts = prompts.length ? prompts : [""];
+  }
+  const models = (request.models || []).map(String);
+  if (state.catalog) {
+    const known = catalogModels().map((m) => m.model_id);
+    state.models = new Set(models.filter((id) => known.includes(id)).slice(0, maxModels()));
+  } else {
+    state.formModels = models;
+  }
+  state.judge = request.judge_model ? String(request.judge_model) : "";
+  if (state.catalog && state.judge && !state.catalog.judges.some((j) => j.judge_id === state.judge)) state.judge = "";
+  state.concurrency = String(request.concurrency || 1);
+  state.judgeSwaps = request.judge_swaps === 2 ? 2 : 1;
+  state.name = request.name ? `${request.name} (again)` : "";
 }
 
 // ------------------------------------------------------------------ the current job
