@@ -151,6 +151,12 @@ class Settings:
     # TTL policy (infra/) deletes them after it, and the bucket's lifecycle rule the files.
     retention_days: int
 
+    @staticmethod
+    def check_quotas() -> None:
+        """Read the quota variables as a function would: ValueError naming a bad one."""
+        _quotas("VIDCOMPARE_QUOTAS")
+        _tier("VIDCOMPARE_GEMINI_TIER")
+
     @classmethod
     def from_env(cls) -> Settings:
         project = (

@@ -861,3 +861,23 @@ def test_each_staged_function_works_on_its_own(staged_venv, stack, videos, tmp_p
         for process, _ in servers.values():
             process.kill()
             process.wait()
+
+
+def test_the_deployers_quotas_reach_the_functions_and_a_bad_table_stops_the_deploy():
+    quotas = '{"gemini-3.8-flash": {"rpm": 60, "tpm": 1000000}, "*": {"rpm": 150}}'
+    env = _env() | {"VIDCOMPARE_QUOTAS": quotas, "VIDCOMPARE_GEMINI_TIER": "free"}
+    lines = _cli("deploy", P, "--region=europe-west1", "--dry-run", env=env).splitlines()
+    deploy = _flags(_one(lines, "gcloud functions deploy vidcompare-process-combo "))
+    flag = next(f for f in deploy if f.startswith("--set-env-vars="))
+    passed = dict(item.split("=", 1) for item in flag.removeprefix("--set-env-vars=^;^").split(";"))
+    assert passed["VIDCOMPARE_QUOTAS"] == quotas
+    assert passed["VIDCOMPARE_GEMINI_TIER"] == "free"
+    bad = subprocess.run(
+        [sys.executable, "-m", "vidcompare.cli", "deploy", P, "--region=europe-west1", "--dry-run"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env() | {"VIDCOMPARE_QUOTAS": '{"gemini-3.8-flash": {"rpm": 0}}'},
+    )
+    assert bad.returncode != 0
+    assert bad.stderr.startswith("error: VIDCOMPARE_QUOTAS: rpm must be a whole number >= 1")

@@ -44,9 +44,10 @@ def deploy(
     origins = tuple(o for given in web_origin or () for o in given.split(",") if o.strip())
     try:
         target = Target(project, region, name, retention_days=retention_days, web_origins=origins)
+        script = prepare_deploy(target)  # checks the quota variables it passes on
     except ValueError as exc:
         raise fail(str(exc)) from None
-    _run_or_print(prepare_deploy(target), dry_run, run_script)
+    _run_or_print(script, dry_run, run_script)
 
 
 def teardown(

@@ -16,6 +16,7 @@ never from one forwarded by the gateway.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,6 +40,18 @@ def _audiences(target: Target) -> list[str]:
     return [target.function_url(f.name) for f in FUNCTIONS if f.http]
 
 
+def _quota_settings() -> dict[str, str]:
+    """``VIDCOMPARE_QUOTAS`` and ``VIDCOMPARE_GEMINI_TIER`` from the deployer's
+    environment, as the functions will read them (each one checked now)."""
+    passed = {}
+    for name in ("VIDCOMPARE_QUOTAS", "VIDCOMPARE_GEMINI_TIER"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            passed[name] = value
+    config.Settings.check_quotas()  # raises ValueError naming the variable
+    return passed
+
+
 def _env_vars(target: Target, fn: FunctionPlan) -> str:
     env = {
         "GOOGLE_CLOUD_PROJECT": target.project,
@@ -52,6 +65,9 @@ def _env_vars(target: Target, fn: FunctionPlan) -> str:
         "VIDCOMPARE_ADMINS": target.account("scheduler"),
         "VIDCOMPARE_ID_TOKEN_AUDIENCE": ",".join(_audiences(target)),
     }
+    # The deployer's quotas, checked here (a bad table fails the deploy, not a call).
+    for name, value in _quota_settings().items():
+        env[name] = value
     if fn.name == SWEEP_FUNCTION:  # the scheduler's direct call, and only that
         env["VIDCOMPARE_DIRECT_ID_TOKEN_AUDIENCE"] = run_url(target, fn.name)
     # "^;^" makes ";" the separator: values hold commas.
