@@ -20,30 +20,16 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
+from screenshots import shot, shot_of
 
 from vidcompare.auth import hash_key
 from vidcompare.devstack.stack import Stack
 from vidcompare.web import asset
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 OFFLINE = {"local-scenes": "Local Scenes", "local-motion-colour": "Local Motion & Colour"}
 SLOW_MODEL = "gemini-3.8-flash"  # answered by the fake Gemini server after a delay
 WEB_KEY = "vc_web_test_key"
-
-
-def shot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def shot_of(locator: Locator, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    locator.screenshot(path=str(path))
-    return path
 
 
 def js_number(value: float) -> str:

@@ -1,7 +1,8 @@
 """The page's form and job history, in Chromium on the real stack: what a user saw go wrong
 (ticks lost on reload, Run on while the form cannot run, 0-based field paths, the error out
 of view, phone tables, a faint focus ring, a silent progress bar), and the history (a job's
-name, "Run again", a confirmed cancel, deep links). Screenshots go to ``/tmp/web16/``.
+name, "Run again", a confirmed cancel, deep links). Screenshots go to
+``test-output/screenshots/form-*.png``.
 """
 
 from __future__ import annotations
@@ -9,14 +10,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 
 import httpx
 import pytest
+import screenshots
 from playwright.sync_api import Page, Route, expect
 from test_web import OFFLINE, SLOW_MODEL, choose_models, select_videos, set_prompts, wait_for_status
 
-SCREENSHOTS = Path("/tmp/web16")
 LONG_PROMPT = "Describe the video. " * 125  # 2,499 characters once trimmed; the server takes 2,000
 PHONE = {"width": 390, "height": 844}
 
@@ -52,8 +52,7 @@ WATCH_LIVE = """() => {
 
 
 def shot(page: Page, name: str, *, full_page: bool = True) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"form-{name}.png"), full_page=full_page)
+    screenshots.shot(page, f"form-{name}", full_page=full_page)
 
 
 def open_form(page: Page, address: str = "/") -> None:
@@ -166,7 +165,7 @@ def test_run_is_off_with_its_reason_and_the_server_names_fields_as_the_form(
     expect(page.locator("#estimate")).to_have_text("")  # said once, next to Run
     page.locator(".run-bar").scroll_into_view_if_needed()
     shot(page, "run-disabled", full_page=False)
-    page.locator(".run-bar").screenshot(path=str(SCREENSHOTS / "form-run-disabled-bar.png"))
+    screenshots.shot_of(page.locator(".run-bar"), "form-run-disabled-bar")
 
     # Fixed: the mark goes and Run is on.
     areas.nth(2).fill("Which colours dominate?")
@@ -274,7 +273,7 @@ def test_jobs_and_leaderboard_are_usable_on_a_phone(
     label = score.evaluate("td => getComputedStyle(td, '::before').content")
     assert label == '"Score"'
     shot(page, "phone-390")
-    page.locator("#jobs").screenshot(path=str(SCREENSHOTS / "form-phone-390-jobs.png"))
+    screenshots.shot_of(page.locator("#jobs"), "form-phone-390-jobs")
     api.post(f"/api/jobs/{running}/cancel")
 
 
@@ -298,7 +297,7 @@ def test_the_focus_ring_stands_out_from_what_it_is_on(page: Page) -> None:
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Tab")
     expect(page.locator("#run-button")).to_be_focused()
-    page.locator(".run-bar").screenshot(path=str(SCREENSHOTS / "form-focus-ring.png"))
+    screenshots.shot_of(page.locator(".run-bar"), "form-focus-ring")
 
 
 def test_the_progress_bar_is_named_and_says_each_change_once(

@@ -5,7 +5,7 @@ jobs and the exports.
 Real jobs run on the session's local stack with the offline models. Large results (120 or
 more combinations, errors, judge disagreements) are the benchmark's synthetic JobResult,
 answered by Playwright for ``GET /api/jobs/ID`` and ``/api/jobs/ID/result`` only; the page
-and everything else are the real stack's. Screenshots go to /tmp/web16/results-*.png.
+and everything else are the real stack's. Screenshots go to test-output/screenshots/results-*.png.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 import pytest
+import screenshots
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from vidcompare.devstack.stack import StackInfo
 
-SHOTS = Path("/tmp/web16")
 OFFLINE = ["local-scenes", "local-motion-colour"]
 
 
@@ -45,8 +45,7 @@ synthetic = _synthetic()
 
 
 def shot(page: Page, name: str, *, full: bool = False) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"results-{name}.png"), full_page=full)
+    screenshots.shot(page, f"results-{name}", full_page=full)
 
 
 def run_job(api: httpx.Client, video_ids: list[str], prompts: list[str], **extra: Any) -> dict:
@@ -384,7 +383,7 @@ def test_screenshots_of_120_combinations(context: BrowserContext, page: Page) ->
     result = synthetic.synthetic_result(12, 10)
     open_synthetic(context, page, result)
     page.locator("#results-panel").scroll_into_view_if_needed()
-    page.locator("#results-panel").screenshot(path=str(SHOTS / "results-table-desktop.png"))
+    screenshots.shot_of(page.locator("#results-panel"), "results-table-desktop")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 6000, height  # one page of 50 rows, not 120 cards
 
@@ -399,12 +398,12 @@ def test_screenshots_of_120_combinations(context: BrowserContext, page: Page) ->
     expect(dialog.locator(".answer-col .ts").first).to_be_visible()
     shot(page, "detail-desktop")
     dialog.locator(".diff").scroll_into_view_if_needed()
-    dialog.locator(".diff").screenshot(path=str(SHOTS / "results-diff.png"))
+    screenshots.shot_of(dialog.locator(".diff"), "results-diff")
     page.keyboard.press("Escape")
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("#results-panel").scroll_into_view_if_needed()
-    page.locator("#results-panel").screenshot(path=str(SHOTS / "results-table-phone.png"))
+    screenshots.shot_of(page.locator("#results-panel"), "results-table-phone")
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= 390, scroll  # the table scrolls in its box, not the page
     page.locator('#results-table tbody tr[data-combo="1"] .combo-open').click()

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Request, Response, Route, expect
+from screenshots import shot
 
 from vidcompare.gcp import bucket
 from vidcompare.testing.synth import padded_video
 
-SCREENSHOTS = Path("/tmp/web15")
 CHUNK = 8 * 1024 * 1024  # the session's chunk_bytes
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 16
 
@@ -44,13 +44,6 @@ WATCH_ROWS = """() => {
     .observe(document.getElementById("uploads"),
              {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
-
-
-def shot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def sha256(path: Path) -> str:
@@ -130,7 +123,7 @@ def test_two_files_upload_at_once_each_in_its_own_row(
 
     done = page.locator('#uploads .upload[data-state="done"]')
     expect(done).to_have_count(2, timeout=60_000)
-    shot(page, "01-two-uploads-done")
+    shot(page, "uploads-01-two-uploads-done")
     # Both sessions were opened before either upload was finalized: they ran at once.
     assert traffic.events[:2] == ["start", "start"], traffic.events
     # The big file went in the session's chunks, each range right after the last.
@@ -194,9 +187,9 @@ def test_an_upload_resumes_after_the_network_drops(
         "the connection dropped; trying again in 4 s…", timeout=30_000
     )
     expect(row).to_have_attribute("data-state", "resuming")
-    shot(page, "02-upload-resuming")
+    shot(page, "uploads-02-upload-resuming")
     expect(row).to_have_attribute("data-state", "done", timeout=60_000)
-    shot(page, "03-upload-resumed-done")
+    shot(page, "uploads-03-upload-resumed-done")
 
     # It went on from where the session stood: the first chunk was never sent again.
     second = f"bytes {CHUNK}-{2 * CHUNK - 1}/{size}"
@@ -247,7 +240,7 @@ def test_offline_then_online_resumes_at_once(
     expect(detail).to_have_text(re.compile(r"^(8|9|[1-3]\d)\.\d MB of "), timeout=30_000)
     context.set_offline(True)
     expect(detail).to_have_text("the connection dropped; trying again in 8 s…", timeout=30_000)
-    shot(page, "05-upload-offline")
+    shot(page, "uploads-05-upload-offline")
     # Back online: the page does not sit out its 8 s, it asks the session at once (the
     # "resuming from" note can be too brief to see: the rest takes well under a second).
     context.set_offline(False)
@@ -356,7 +349,7 @@ def test_a_png_named_mp4_shows_the_servers_refusal(
     expect(row).to_have_attribute("data-state", "failed", timeout=30_000)
     expect(row.locator(".upload-state")).to_have_text("failed")
     expect(row.locator(".upload-error")).to_have_text(message)
-    shot(page, "04-png-refused")
+    shot(page, "uploads-04-png-refused")
     # Nothing of it is kept, and it is not in the list.
     assert [b.name for b in bucket().list_blobs(prefix=f"incoming/{upload_id}/")] == []
     assert [b.name for b in bucket().list_blobs(prefix=f"videos/{upload_id}/")] == []

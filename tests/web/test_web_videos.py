@@ -2,7 +2,7 @@
 page's headers, only for rows in view), rename in place, delete after a confirm (refused
 while a job uses the video), and a failed upload's row dismissed.
 
-Screenshots go to ``/tmp/web16/videos-*.png``.
+Screenshots go to ``test-output/screenshots/videos-*.png``.
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+import screenshots
 from playwright.sync_api import Page, expect
 
 from vidcompare.testing.synth import padded_video
 
-SCREENSHOTS = Path("/tmp/web16")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 16
 
 
 def shot(page: Page, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"videos-{name}.png"), full_page=full_page)
+    screenshots.shot(page, f"videos-{name}", full_page=full_page)
 
 
 @pytest.fixture
