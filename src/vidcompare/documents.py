@@ -126,6 +126,9 @@ class JobDoc(Stored):
     models: list[str]
     judge_model: str
     warnings: list[str] = Field(default_factory=list)
+    # Each video's file name when the job started: its reports keep it after a rename or
+    # a delete of the video.
+    video_names: dict[str, str] = Field(default_factory=dict)
     judge_swaps: int = 1
     concurrency: int = 1
     created_at: dt.datetime

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import uuid
 
 import httpx
@@ -16,6 +17,7 @@ from vidcompare.api.batches import job_document
 from vidcompare.client import APIError
 from vidcompare.plan import Plan
 from vidcompare.schemas import BatchRequest, JobStatus
+from vidcompare.testing.synth import padded_video
 
 MODELS = ["local-scenes", "local-motion-colour"]
 
@@ -117,11 +119,13 @@ def test_an_ambiguous_or_too_short_or_foreign_prefix_is_refused(client):
     assert "at least 6 characters" in too_short.json()["error"]["message"]
 
 
-def test_a_result_exports_as_each_file_a_person_saves(client, videos, video_files):
-    accepted = client.start_batch(
-        [videos["green"]], ["How many cuts?"], MODELS, name="cuts: A/B <v2>"
-    )
+def test_a_result_exports_as_each_file_a_person_saves(client, video_files, tmp_path):
+    own = tmp_path / "cuts-original.mp4"  # a video of its own: it is renamed below
+    padded_video(video_files["green"], own, size=200_000 + random.randrange(10**5))
+    video_id = client.upload(own).video_id
+    accepted = client.start_batch([video_id], ["How many cuts?"], MODELS, name="cuts: A/B <v2>")
     client.wait(accepted.job_id, poll_seconds=0.2, timeout=90)
+    client.http.patch(f"/api/videos/{video_id}", json={"filename": "renamed.mp4"})
     result = client.result(accepted.job_id)
     short = accepted.job_id[:12]
     stem = f"vidcompare-{accepted.job_id[:8]}-cuts-A-B-v2"
@@ -137,8 +141,8 @@ def test_a_result_exports_as_each_file_a_person_saves(client, videos, video_file
     rows = list(csv.DictReader(io.StringIO(wide.text)))
     assert len(rows) == 1
     row = rows[0]
-    assert row["video_id"] == videos["green"] and row["prompt"] == "How many cuts?"
-    assert row["filename"] == video_files["green"].name  # the original file name
+    assert row["video_id"] == video_id and row["prompt"] == "How many cuts?"
+    assert row["filename"] == "cuts-original.mp4"  # the name when the job ran
     for comparison_answer, evaluation in zip(
         result.comparisons[0].results, result.comparisons[0].evaluation, strict=True
     ):

@@ -64,7 +64,7 @@ def bad_bodies(video_id: str) -> list[tuple[str, object, str]]:
         ("duplicate model", ok | {"models": ["local-scenes", "local-scenes"]}, "models[1]"),
         ("too many models", ok | {"models": ["a", "b", "c", "d", "e"]}, "models"),
         ("unknown judge", ok | {"judge_model": "nobody"}, "judge_model"),
-        ("unknown video", ok | {"video_ids": [video_id, "no-such-video"]}, "video_ids"),
+        ("unknown video", ok | {"video_ids": [video_id, "no-such-video"]}, "video_ids[1]"),
         ("path in video id", ok | {"video_ids": ["../../etc/passwd"]}, "video_ids[0]"),
         ("prompt too long", ok | {"prompts": ["fine", LONG_PROMPT]}, "prompts[1]"),
         ("concurrency zero", ok | {"concurrency": 0}, "concurrency"),

@@ -136,7 +136,7 @@ def test_rubric_scores_cut_answers(facts: VideoFacts) -> None:
     )
     assert scenes.strengths == [
         "Says 2 shots, matching the measurement.",
-        "Says 1 cuts, matching the measurement.",
+        "Says 1 cut, matching the measurement.",
         "Cut at 00:01.5 matches the measured cut at 00:01.5.",
         "Gives 3 specific timestamps.",
     ]

@@ -464,6 +464,14 @@ def expect_comparison(page: Page, first: dict, second: dict, by: str) -> None:
     rows = output.locator(".compare-combos tbody tr")
     expect(rows).to_have_count(len(pairs))
     assert rows.evaluate_all("rows => rows.map(r => r.dataset.higher)") == higher
+    # Each row names its video (two rows of one prompt are two videos), and the other
+    # job's id in the headings is the id as written: uppercased, it would name no job.
+    shown = rows.evaluate_all(
+        "rows => rows.map(r => [r.cells[1].textContent, r.cells[2].textContent])"
+    )
+    assert all(video for video, _ in shown) and len(set(map(tuple, shown))) == len(pairs)
+    heading = output.locator(".compare-combos th").nth(4)
+    assert heading.inner_text() == f"Job {other}"
 
 
 def compare_with(page: Page, job_id: str) -> None:

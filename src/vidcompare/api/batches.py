@@ -161,9 +161,14 @@ def validate_batch(
         )
     missing = store.missing_videos(plan.video_ids, owner=owner)
     if missing:
+        # Where the first unknown one stands in the request, as the other fields say it.
+        if request.pairs is not None:
+            at = [p.video_id for p in request.pairs].index(missing[0])
+            where = f"pairs[{at}].video_id"
+        else:
+            where = f"video_ids[{request.video_ids.index(missing[0])}]"
         raise InvalidRequest.for_field(
-            "pairs" if request.pairs is not None else "video_ids",
-            f"unknown video {', '.join(repr(v) for v in missing)}; upload it first",
+            where, f"unknown video {', '.join(repr(v) for v in missing)}; upload it first"
         )
     return ValidBatch(plan, judge_model, warnings)
 
@@ -190,6 +195,7 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
     job = job_document(
         request, plan, judge_model=judge_model, lanes=lanes, owner=owner, warnings=warnings
     )
+    job.video_names = store.video_filenames(plan.video_ids, owner=owner)
     store.create_job(job)
     job_id = job.job_id
     try:

@@ -156,7 +156,11 @@ def export(job_id: str, fmt: str, *, owner: str | None) -> RawAnswer:
     """The result as a file (``reports.FORMATS``), named for the job, to save or mail."""
     job = store.get_job(full_job_id(job_id, owner=owner), owner=owner)
     result = _result(job)
-    filenames = store.video_filenames([c.video_id for c in result.comparisons], owner=owner)
+    # The names the videos had when the job started (a job from before they were kept:
+    # today's names).
+    filenames = job.video_names or store.video_filenames(
+        [c.video_id for c in result.comparisons], owner=owner
+    )
     exported = reports.render(result, fmt, filenames=filenames, job=job_view(job))
     name = reports.download_name(job.job_id, job.name, exported.extension)
     return RawAnswer(

@@ -275,7 +275,7 @@ def result(
     * `vidcompare result JOB --format md > result.md`
     * `vidcompare result JOB --open` (the HTML report in your browser)
     """
-    check_output(fmt, output)
+    check_output(ResultFormat.html if open_it else fmt, output)  # --open writes HTML
     if open_it and fmt not in (ResultFormat.table, ResultFormat.html):
         raise typer.BadParameter("--open writes the HTML report", param_hint="--format")
     if open_it:

@@ -26,6 +26,8 @@ def api_failure(exc: APIError) -> typer.Exit:
         if isinstance(detail, dict) and "message" in detail:
             where = detail.get("field") or detail.get("location") or ""
             detail = f"{where}: {detail['message']}" if where else detail["message"]
+        elif isinstance(detail, dict):  # e.g. {"job_id": …}: as people write it
+            detail = ", ".join(f"{key} {value}" for key, value in detail.items())
         if str(detail) not in exc.message:  # our server's message already names each field
             lines.append(f"  - {detail}")
     if isinstance(exc, Unreachable):

@@ -47,6 +47,9 @@ _HOP_BY_HOP = {
     "transfer-encoding",
     "upgrade",
     "host",
+    # The gateway's own server writes these: the function's copies would be duplicates.
+    "server",
+    "date",
 }
 _BLOCK = 1024 * 1024
 _STATIC_PREFIX = "/static/"

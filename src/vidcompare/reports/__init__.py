@@ -51,7 +51,8 @@ Renderer = Callable[[JobResult, Mapping[str, str], JobView | None], str]
 
 _RENDERERS: dict[str, tuple[Renderer, str, str]] = {
     "csv": (lambda r, names, job: to_csv_wide(r, names), "text/csv", "csv"),
-    "csv-long": (lambda r, names, job: to_csv_long(r), "text/csv", "csv"),
+    # Its own name: saved beside the wide CSV, it must not take that one's place.
+    "csv-long": (lambda r, names, job: to_csv_long(r), "text/csv", "long.csv"),
     "json": (lambda r, names, job: r.model_dump_json(indent=2) + "\n", "application/json", "json"),
     "md": (lambda r, names, job: to_markdown(r, names), "text/markdown", "md"),
     "html": (to_html, "text/html", "html"),

@@ -117,10 +117,13 @@ class _AnswerChecker:
         for value, noun in count_claims(self.text):
             actual = len(cuts) if noun == "cuts" else len(facts.shots)
             count_ok |= value == actual
+            said = f"{value} {noun.removesuffix('s') if value == 1 else noun}"
             if value == actual:
-                self.add(True, f"Says {value} {noun}, matching the measurement.")
+                self.add(True, f"Says {said}, matching the measurement.")
             else:
-                self.add(False, f"Says {value} {noun}, but {actual} were measured.")
+                self.add(
+                    False, f"Says {said}, but {actual} {'was' if actual == 1 else 'were'} measured."
+                )
         if not self.wants("cuts"):
             return
         matched: set[int] = set()

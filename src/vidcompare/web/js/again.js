@@ -32,8 +32,14 @@ export async function runAgain(id, button) {
     const [request] = await Promise.all([api("GET", `/api/jobs/${encodeURIComponent(id)}/request`), refreshVideos()]);
     loadRequest(request);
     renderForm();
+    // Videos deleted since the job ran cannot run again: say which were left out.
+    const listed = new Set(state.videos.map((v) => v.video_id));
+    const asked = request.pairs ? request.pairs.map((p) => p.video_id) : request.video_ids;
+    const gone = [...new Set(asked)].filter((v) => !listed.has(v));
     const note = $("again-note");
-    note.textContent = `Loaded from job ${id.slice(0, 12)}: edit what you like, then Run.`;
+    note.textContent =
+      `Loaded from job ${id.slice(0, 12)}: edit what you like, then Run.` +
+      (gone.length ? ` Left out, deleted since: ${gone.join(", ")}.` : "");
     note.hidden = false;
     $("setup").scrollIntoView({ block: "start" });
     $("job-name").focus({ preventScroll: true });

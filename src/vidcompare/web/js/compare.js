@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { $, h } from "./dom.js";
 import { fmtScore } from "./format.js";
 import { compareResults } from "./compare-model.js";
+import { videoName } from "./state.js";
 
 let current = null; // the JobResult on the page
 
@@ -93,7 +94,7 @@ function renderComparison(outcome, other) {
       h(
         "table",
         { class: "table" },
-        h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Prompt"), h("th", { class: "num" }, "This job"), h("th", { class: "num" }, `Job ${otherName}`), h("th", {}, "Higher"))),
+        h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "Video"), h("th", {}, "Prompt"), h("th", { class: "num" }, "This job"), h("th", { class: "num" }, `Job ${otherName}`), h("th", {}, "Higher"))),
         h(
           "tbody",
           {},
@@ -102,6 +103,7 @@ function renderComparison(outcome, other) {
               "tr",
               { dataset: { combo: c.index + 1, higher: c.higher } },
               h("td", { class: "num" }, c.index + 1),
+              h("td", {}, videoName(c.video_id)),
               h("td", { class: "compare-prompt" }, c.prompt === c.otherPrompt ? c.prompt : `${c.prompt} ⟷ ${c.otherPrompt}`),
               h("td", { class: "num" }, fmtScore(c.first === null ? null : Math.round(c.first * 10) / 10)),
               h("td", { class: "num" }, fmtScore(c.second === null ? null : Math.round(c.second * 10) / 10)),
