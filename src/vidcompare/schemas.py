@@ -252,6 +252,8 @@ class JobResult(BaseModel):
     completed_combinations: int
     leaderboard: list[LeaderboardEntry]
     judge: JudgeSummary
+    # Each video's file name when the job started (kept after a rename or a delete).
+    video_names: dict[str, str] = Field(default_factory=dict)
     total_tokens: int = 0
     estimated_cost_usd: float = 0.0
     unpriced_calls: int = 0

@@ -158,7 +158,7 @@ def export(job_id: str, fmt: str, *, owner: str | None) -> RawAnswer:
     result = _result(job)
     # The names the videos had when the job started (a job from before they were kept:
     # today's names).
-    filenames = job.video_names or store.video_filenames(
+    filenames = result.video_names or store.video_filenames(
         [c.video_id for c in result.comparisons], owner=owner
     )
     exported = reports.render(result, fmt, filenames=filenames, job=job_view(job))
@@ -210,6 +210,7 @@ def _result(job: JobDoc) -> JobResult:
         completed_combinations=job.completed_combinations,
         leaderboard=leaderboard,
         judge=_judge_summary(job),
+        video_names=job.video_names,
         **_totals(job),
     )
 

@@ -37,7 +37,7 @@ from vidcompare.cli.session import fail, session
 from vidcompare.cli.stack import show_stack_status
 from vidcompare.client import Client
 from vidcompare.reports.cells import printable
-from vidcompare.schemas import JobStatus, JobView
+from vidcompare.schemas import JobResult, JobStatus, JobView
 
 # Passed as typed: the server takes a unique prefix (6 or more characters) of an id.
 JobArgument = Annotated[
@@ -49,12 +49,13 @@ NEEDS_CONTEXT = {ResultFormat.csv_wide, ResultFormat.md, ResultFormat.html}
 
 
 def report_context(
-    client: Client, job_id: str, fmt: ResultFormat
+    client: Client, job_id: str, fmt: ResultFormat, result: JobResult
 ) -> tuple[Mapping[str, str] | None, JobView | None]:
-    """The video file names and the job's view, for the formats that show them."""
+    """The video file names (those the job started with; today's for a job from before
+    they were kept) and the job's view, for the formats that show them."""
     if fmt not in NEEDS_CONTEXT:
         return None, None
-    filenames = {v.video_id: v.filename for v in client.videos()}
+    filenames = result.video_names or {v.video_id: v.filename for v in client.videos()}
     return filenames, client.job(job_id)
 
 
@@ -187,7 +188,7 @@ def batch(
                 f"(vidcompare status {accepted.job_id}, vidcompare cancel {accepted.job_id})"
             ) from None
         answer = client.result(accepted.job_id)
-        filenames, view = report_context(client, accepted.job_id, fmt)
+        filenames, view = report_context(client, accepted.job_id, fmt, answer)
     show_result(answer, fmt, output, filenames=filenames, job=view)
     if job.status is not JobStatus.completed:
         raise fail(f"job {job.job_id} {job.status.value}: {job.error or job.progress_message}")
@@ -282,7 +283,7 @@ def result(
         fmt = ResultFormat.html
     with session(url, api_key) as client:
         answer = client.result(job)
-        filenames, view = report_context(client, job, fmt)
+        filenames, view = report_context(client, job, fmt, answer)
     if open_it:
         default = reports.download_name(answer.job_id, view.name if view else "", "html")
         path = output or state_dir_or_default(None) / "reports" / default
