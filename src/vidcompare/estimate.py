@@ -1,11 +1,12 @@
 """What a batch will take before it runs: calls, seconds and dollars.
 
 Latencies and token counts come from the caller's recent completed jobs when there
-are any; otherwise the seed's rule of thumb (15 s per model call, plus 20 %) and token
-counts derived from the videos' durations at each model family's video token rate
-(Gemini 2.5: 258 tokens per frame, Gemini 3 and later: 70, plus 32 of audio per
-second), with an allowance for thinking tokens. Costs follow the bill: audio at the
-audio price, the long-context tier, today's price (see :mod:`vidcompare.prices`).
+are any; otherwise the seed's rule of thumb (15 s per model call, 1 s for an offline
+analyzer, plus 20 %) and token counts derived from the videos' durations at each model
+family's video token rate (Gemini 2.5: 258 tokens per frame, Gemini 3 and later: 70,
+plus 32 of audio per second), with an allowance for thinking tokens. Costs follow the
+bill: audio at the audio price, the long-context tier, today's price (see
+:mod:`vidcompare.prices`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from vidcompare.providers.registry import default_registry
 from vidcompare.schemas import DryRunAnswer, ModelEstimate
 
 DEFAULT_CALL_SECONDS = 15.0
+# The offline analyzers decode the video on this machine: about a second per call for a
+# short clip, not a remote model's 15 s (measured: 0.1 s for a 2 s clip).
+OFFLINE_CALL_SECONDS = 1.0
 SAFETY_FACTOR = 1.2
 DEFAULT_ANSWER_TOKENS = 400
 JUDGE_INSTRUCTION_TOKENS = 200
@@ -112,6 +116,7 @@ def estimate_batch(
         outputs = sum(count * o for count, _, o, _ in per_video) / total
         cost = sum(count * c for count, _, _, c in per_video) / total  # per combination
         priced = not rates.counts_tokens or price_of(model_id) is not None
+        default_seconds = DEFAULT_CALL_SECONDS if rates.counts_tokens else OFFLINE_CALL_SECONDS
         if not priced and model_id not in unpriced:
             unpriced.append(model_id)
         costs.append(cost)
@@ -120,7 +125,7 @@ def estimate_batch(
                 model_id=model_id,
                 role="judge" if is_judge else "model",
                 basis="measured" if measured else "default",
-                seconds_per_call=round(measured.get("seconds", DEFAULT_CALL_SECONDS) * calls, 3),
+                seconds_per_call=round(measured.get("seconds", default_seconds) * calls, 3),
                 input_tokens_per_call=round(inputs),
                 output_tokens_per_call=round(outputs),
                 video_tokens_per_second=rates.frame_tokens_per_second
