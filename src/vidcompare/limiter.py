@@ -17,15 +17,22 @@ is the limit less that burst, so no sliding minute ever holds more than the limi
 **It adapts (AIMD).** A 429 halves the model's rate (never below 1 per minute) and
 holds every caller until the server's ``retryDelay``; each call more than a minute
 after the last 429 adds 5 % of the configured limit back, up to the limit.
+
+**Jobs share it evenly.** While ``n`` jobs call a model (each took a turn in the last
+:data:`ACTIVE_S` seconds), each job's own calls are spaced ``n`` intervals apart, so a
+job with 8 lanes cannot take more than its share from one with 2; alone, a job has the
+whole rate. The job is the one the worker is serving (:data:`serving_job`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from vidcompare import store
@@ -39,7 +46,13 @@ BURST_SHARE = 0.05  # of the per-minute limit, sent at once before pacing starts
 GROWTH_SHARE = 0.05  # of the limit, given back per call a quiet minute after a 429
 QUIET_S = 60.0
 MINUTE = 60.0
+ACTIVE_S = 15.0  # a job that took no turn for this long no longer counts as sharing
 T = TypeVar("T")
+
+# The job whose combination this task serves (set by the worker), for fair shares.
+serving_job: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "serving_job", default=None
+)
 
 # One transaction per model at a time from this process: the calls of one instance
 # queue here instead of contending for the document (Firestore aborts or times out
@@ -60,15 +73,28 @@ def _burst(limit: float) -> float:
     return max(1.0, limit * BURST_SHARE)
 
 
-def take_turn(pace: Pace, quota: ModelQuota, now: float) -> float:
-    """Admit one call: how many seconds it waits before it is sent (``pace`` changes)."""
+@dataclass(frozen=True)
+class Turn:
+    wait_s: float  # sleep this long, then send (granted) or ask again (not granted)
+    granted: bool
+
+
+def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = None) -> Turn:
+    """Admit one call of ``job_id``, or tell it when to ask again (``pace`` changes).
+
+    A job over its share is not given a turn ahead of time: it asks again when its share
+    allows, so it never holds the model's future turns that another job could use."""
     start = max(now, pace.hold_until)
     if quota.rpm:
         if pace.last_429_at and now - pace.last_429_at > QUIET_S:
             pace.rate_rpm = min(float(quota.rpm), pace.rate_rpm + quota.rpm * GROWTH_SHARE)
         burst = _burst(pace.rate_rpm)
         interval = MINUTE / max(1.0, pace.rate_rpm - burst)
-        arrival = max(pace.next_request_at, now)
+        if job_id is not None:
+            eligible = _fair_share(pace, job_id, interval, now)
+            if eligible > now:
+                return Turn(eligible - now, granted=False)
+        arrival = max(pace.next_request_at, start)
         # GCRA: the call may go once it is no more than (burst - 1) intervals early.
         start = max(start, arrival - (burst - 1) * interval)
         pace.next_request_at = arrival + interval
@@ -76,7 +102,21 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float) -> float:
         tolerance = _burst(quota.tpm) * MINUTE / quota.tpm
         start = max(start, pace.next_token_at - tolerance)
     pace.turns += 1
-    return max(0.0, start - now)
+    return Turn(max(0.0, start - now), granted=True)
+
+
+def _fair_share(pace: Pace, job_id: str, interval: float, now: float) -> float:
+    """When the job may next take a turn while others share the model: its own turns
+    ``n`` intervals apart (``n`` jobs active). Now: its entry moves on."""
+    active = {j: v for j, v in pace.jobs.items() if now - v[1] < ACTIVE_S}
+    sharing = len(active | {job_id: [0.0, now]})
+    own_next = active.get(job_id, [0.0, now])[0] if sharing > 1 else now
+    if own_next > now:
+        pace.jobs = active
+        return own_next
+    active[job_id] = [now + interval * sharing, now]
+    pace.jobs = active
+    return now
 
 
 def charge_tokens(pace: Pace, quota: ModelQuota, tokens: int, now: float) -> None:
@@ -115,13 +155,20 @@ async def wait_for_turn(
     (nothing is read)."""
     if not (quota.rpm or quota.tpm):
         return 0.0
-    delay = await _update(model_id, quota, take_turn)
-    if longest_s is not None and delay > longest_s:
-        return None
-    if delay > 0:
-        log.info("%s: waiting %.2f s for its turn under its quota", model_id, delay)
-        await asyncio.sleep(delay)
-    return delay
+    job_id = serving_job.get()
+    waited = 0.0
+    while True:
+        turn = await _update(
+            model_id, quota, lambda pace, quota, now: take_turn(pace, quota, now, job_id)
+        )
+        if longest_s is not None and waited + turn.wait_s > longest_s:
+            return None
+        if turn.wait_s > 0:
+            log.info("%s: waiting %.2f s for its turn under its quota", model_id, turn.wait_s)
+            await asyncio.sleep(turn.wait_s)
+        waited += turn.wait_s
+        if turn.granted:
+            return waited
 
 
 async def record_tokens(model_id: str, quota: ModelQuota, tokens: int) -> None:

@@ -12,7 +12,7 @@ from vidcompare.store.quotas import Pace
 
 def _starts(quota: ModelQuota, arrivals: list[float], pace: Pace | None = None) -> list[float]:
     pace = pace or Pace.fresh(quota)
-    return [now + take_turn(pace, quota, now) for now in arrivals]
+    return [now + take_turn(pace, quota, now).wait_s for now in arrivals]
 
 
 def _busiest_minute(starts: list[float]) -> int:
@@ -46,11 +46,13 @@ def test_calls_slower_than_the_quota_never_wait():
 def test_spent_input_tokens_hold_the_next_calls():
     quota = ModelQuota(tpm=60_000)
     pace = Pace.fresh(quota)
-    assert take_turn(pace, quota, 0.0) == 0.0
+    assert take_turn(pace, quota, 0.0).wait_s == 0.0
     charge_tokens(pace, quota, 30_000, now=1.0)  # half the minute's tokens in one call
     per_token = 60 / (60_000 - 3_000)
     tolerance = 3_000 * 60 / 60_000
-    assert take_turn(pace, quota, 1.0) == pytest.approx(1.0 + 30_000 * per_token - tolerance - 1.0)
+    assert take_turn(pace, quota, 1.0).wait_s == pytest.approx(
+        1.0 + 30_000 * per_token - tolerance - 1.0
+    )
 
 
 def test_a_429_halves_the_rate_holds_everyone_and_quiet_minutes_give_it_back():
@@ -59,7 +61,7 @@ def test_a_429_halves_the_rate_holds_everyone_and_quiet_minutes_give_it_back():
     take_turn(pace, quota, 0.0)
     slow_down(pace, quota, retry_after_s=17.0, now=10.0)
     assert pace.rate_rpm == 50.0
-    assert take_turn(pace, quota, 11.0) == pytest.approx(16.0)  # held until 27 s
+    assert take_turn(pace, quota, 11.0).wait_s == pytest.approx(16.0)  # held until 27 s
     slow_down(pace, quota, retry_after_s=None, now=30.0)
     assert pace.rate_rpm == 25.0 and pace.hold_until == 31.0
     take_turn(pace, quota, 60.0)  # within a minute of the 429: no growth
@@ -75,3 +77,42 @@ def test_a_429_halves_the_rate_holds_everyone_and_quiet_minutes_give_it_back():
 def test_a_model_without_limits_is_never_held():
     quota = ModelQuota()
     assert _starts(quota, [0.0] * 100) == [0.0] * 100
+
+
+def _simulate(lanes: dict[str, int], quota: ModelQuota, seconds: float, call_s: float = 1.0):
+    """Lanes that ask for a turn, wait for it, call for ``call_s`` and ask again: the
+    start times of each job's calls over ``seconds``."""
+    import heapq
+
+    pace = Pace.fresh(quota)
+    asks = [(0.0, job, lane) for job, count in lanes.items() for lane in range(count)]
+    heapq.heapify(asks)
+    starts: dict[str, list[float]] = {job: [] for job in lanes}
+    while asks:
+        now, job, lane = heapq.heappop(asks)
+        if now > seconds:
+            continue
+        turn = take_turn(pace, quota, now, job)
+        if not turn.granted:  # over its share: asks again when its share allows
+            heapq.heappush(asks, (now + turn.wait_s, job, lane))
+            continue
+        start = now + turn.wait_s
+        starts[job].append(start)
+        heapq.heappush(asks, (start + call_s, job, lane))
+    return starts
+
+
+def test_jobs_calling_one_model_share_it_evenly_whatever_their_lanes():
+    quota = ModelQuota(rpm=60)
+    starts = _simulate({"big": 8, "small": 2}, quota, seconds=300)
+    big = sum(1 for s in starts["big"] if s < 300)
+    small = sum(1 for s in starts["small"] if s < 300)
+    assert _busiest_minute(starts["big"] + starts["small"]) <= 60
+    assert abs(big - small) <= 0.1 * (big + small), (big, small)
+    assert big + small >= 0.9 * 5 * 60  # the quota is still used
+
+
+def test_a_job_alone_has_the_whole_rate():
+    quota = ModelQuota(rpm=60)
+    starts = _simulate({"alone": 8}, quota, seconds=300)["alone"]
+    assert sum(1 for s in starts if s < 300) >= 0.9 * 5 * 60
