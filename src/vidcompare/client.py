@@ -40,7 +40,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypedDict, TypeVar, Unpack
+from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -188,7 +188,7 @@ class BatchOptions(TypedDict, total=False):
 
     pairs: Sequence[Pair | dict[str, str]]  # explicit pairs instead of videos × prompts
     judge_model: str  # default: the server's Gemini judge with Gemini models, else local-rubric
-    concurrency: int  # parallel chains of combinations (default 1, at most 8)
+    concurrency: int | Literal["auto"]  # lanes (default 1, at most 8); "auto": by the quota
     judge_swaps: int  # 2: judge again with the answers in reversed order (default 1)
     name: str  # what lists and reports call the job
 

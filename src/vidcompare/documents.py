@@ -130,7 +130,8 @@ class JobDoc(Stored):
     # a delete of the video.
     video_names: dict[str, str] = Field(default_factory=dict)
     judge_swaps: int = 1
-    concurrency: int = 1
+    concurrency: int = 1  # lanes
+    auto_concurrency: bool = False  # the request said "auto"
     created_at: dt.datetime
     updated_at: dt.datetime
     started_at: dt.datetime | None = None

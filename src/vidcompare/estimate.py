@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from vidcompare import store
+from vidcompare import limiter, store
 from vidcompare.documents import CallTotals, JobDoc
 from vidcompare.plan import Plan
 from vidcompare.prices import TokenCount, cost_usd, price_of
@@ -63,6 +63,27 @@ def _calls_per_video(plan: Plan) -> dict[str, int]:
         video_id, _ = plan.combination(index)
         counts[video_id] = counts.get(video_id, 0) + 1
     return counts
+
+
+def quota_bound(
+    combinations: int, models: list[str], judge_model: str, judge_swaps: int
+) -> tuple[str | None, float]:
+    """The model whose quota takes longest to serve the batch's calls, and how long: its
+    calls at the steady rate the shared limiter allows (the limit less its burst)."""
+    calls: dict[str, int] = {}
+    for model_id in models:
+        calls[model_id] = calls.get(model_id, 0) + combinations
+    calls[judge_model] = calls.get(judge_model, 0) + combinations * judge_swaps
+    slowest, seconds = None, 0.0
+    for model_id, count in calls.items():
+        rpm = limiter.quota_for(model_id).rpm
+        if not rpm:
+            continue
+        steady = max(1.0, rpm - max(1.0, rpm * limiter.BURST_SHARE))
+        needed = max(0, count - max(1.0, rpm * limiter.BURST_SHARE)) * 60 / steady
+        if needed > seconds:
+            slowest, seconds = model_id, needed
+    return slowest, seconds
 
 
 def estimate_batch(
@@ -137,6 +158,8 @@ def estimate_batch(
     # the judge (each of its swaps); lanes run side by side.
     per_combination = max(r.seconds_per_call for r in rows[:-1]) + rows[-1].seconds_per_call
     rounds = math.ceil(plan.total / lanes)
+    by_lanes = per_combination * rounds
+    bound_by, by_quota = quota_bound(plan.total, models, judge_model, judge_swaps)
     return DryRunAnswer(
         total_combinations=plan.total,
         total_videos=len(plan.video_ids),
@@ -146,7 +169,8 @@ def estimate_batch(
         concurrency=lanes,
         model_calls=plan.total * len(models),
         judge_calls=plan.total * judge_swaps,
-        estimated_seconds=round(per_combination * rounds * SAFETY_FACTOR, 1),
+        estimated_seconds=round(max(by_lanes, by_quota) * SAFETY_FACTOR, 1),
+        bound_by=bound_by if by_quota > by_lanes else None,
         estimated_cost_usd=round(sum(costs) * plan.total * SAFETY_FACTOR, 4),
         per_model=rows,
         unpriced_models=unpriced,

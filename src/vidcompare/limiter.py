@@ -37,7 +37,7 @@ from typing import TypeVar
 
 from vidcompare import store
 from vidcompare.config import settings
-from vidcompare.quotas import ModelQuota, default_quota
+from vidcompare.quotas import ModelQuota, default_quota, gemini_family
 from vidcompare.store.quotas import Pace
 
 log = logging.getLogger(__name__)
@@ -135,15 +135,19 @@ def slow_down(pace: Pace, quota: ModelQuota, retry_after_s: float | None, now: f
 
 
 def quota_for(model_id: str) -> ModelQuota:
-    """The model's configured quota (``VIDCOMPARE_QUOTAS``: its own entry, else ``*``),
-    else its family's default in ``VIDCOMPARE_GEMINI_TIER``; none with the tier off."""
+    """The model's configured quota (``VIDCOMPARE_QUOTAS``: its own entry, else ``*`` for
+    a Gemini model), else its family's default in ``VIDCOMPARE_GEMINI_TIER`` (none with
+    the tier off). The offline analyzers have none unless named."""
     config = settings()
-    configured = config.quotas.get(model_id) or config.quotas.get("*")
-    if configured is not None:
-        return configured
-    return (
-        ModelQuota() if config.gemini_tier == "off" else default_quota(model_id, config.gemini_tier)
-    )
+    if model_id in config.quotas:
+        return config.quotas[model_id]
+    if gemini_family(model_id) is None:
+        return ModelQuota()
+    if "*" in config.quotas:
+        return config.quotas["*"]
+    if config.gemini_tier == "off":
+        return ModelQuota()
+    return default_quota(model_id, config.gemini_tier)
 
 
 async def wait_for_turn(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 # Ids end up in Firestore document ids and object names: a safe alphabet, no path tricks.
 SAFE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
@@ -52,12 +52,23 @@ class BatchRequest(BaseModel):
     prompts: list[Prompt] = Field(default_factory=list)
     models: list[ModelId]
     judge_model: ModelId | None = None
-    concurrency: int = Field(default=1, ge=1)
+    # Lanes: a number, or "auto" (as many as the cap, paced by the models' shared quota).
+    concurrency: int | Literal["auto"] = 1
     # 2: judge twice, the second time with the answers in reversed order.
     judge_swaps: int = Field(default=1, ge=1, le=2)
     pairs: list[Pair] | None = None
     name: JobName = ""  # "": unnamed
     dry_run: bool = False
+
+    @field_validator("concurrency", mode="before")
+    @classmethod
+    def _lanes(cls, value: object) -> object:
+        # One message for every wrong value, named "concurrency" (not a union's branches).
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if value == "auto" or (type(value) is int and value >= 1):
+            return value
+        raise ValueError('must be a number of lanes (1 or more) or "auto"')
 
 
 class BatchShape(BaseModel):
@@ -68,7 +79,8 @@ class BatchShape(BaseModel):
     total_prompts: int
     models: list[str]
     judge_model: str
-    concurrency: int
+    concurrency: int  # the lanes it runs
+    auto_concurrency: bool = False  # asked for "auto": lanes paced by the shared quota
     # What runs but deserves a look, e.g. a deprecated model and its replacement.
     warnings: list[str] = Field(default_factory=list)
 
@@ -104,6 +116,9 @@ class DryRunAnswer(BatchShape):
     estimated_cost_usd: float
     per_model: list[ModelEstimate]
     unpriced_models: list[str] = Field(default_factory=list)
+    # The model whose quota bounds the time (its calls ÷ its requests per minute are more
+    # than the lanes' time); None when the lanes bound it.
+    bound_by: str | None = None
 
 
 class Usage(BaseModel):
@@ -222,6 +237,7 @@ class JobView(BaseModel):
     # What the batch was told when it started (repeats collapsed, a deprecated model).
     warnings: list[str] = Field(default_factory=list)
     concurrency: int
+    auto_concurrency: bool = False
     created_at: dt.datetime
     updated_at: dt.datetime
     started_at: dt.datetime | None = None

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from vidcompare import queue, store
+from vidcompare import limiter, queue, store
 from vidcompare.config import settings
 from vidcompare.documents import JobDoc
 from vidcompare.errors import (
@@ -235,6 +235,7 @@ def _chain(job_id: str, index: int, lanes: int, total: int) -> None:
 async def _run_combination(
     job_id: str, index: int, video_id: str, prompt: str, job: JobDoc
 ) -> Comparison:
+    limiter.serving_job.set(job_id)  # the model calls below take this job's share
     registry = default_registry()
     video = await asyncio.to_thread(video_source, video_id)
     models = [registry.model(m) for m in job.models]

@@ -116,3 +116,48 @@ def test_a_job_alone_has_the_whole_rate():
     quota = ModelQuota(rpm=60)
     starts = _simulate({"alone": 8}, quota, seconds=300)["alone"]
     assert sum(1 for s in starts if s < 300) >= 0.9 * 5 * 60
+
+
+@pytest.fixture
+def quotas(monkeypatch):
+    """Settings with a quota table (the settings are read once: read again here)."""
+    from vidcompare.config import settings
+
+    def use(table: str, tier: str = "tier1") -> None:
+        monkeypatch.setenv("VIDCOMPARE_QUOTAS", table)
+        monkeypatch.setenv("VIDCOMPARE_GEMINI_TIER", tier)
+        settings.cache_clear()
+
+    yield use
+    settings.cache_clear()
+
+
+def test_the_estimate_names_the_model_whose_quota_bounds_a_batch(quotas):
+    from vidcompare.estimate import quota_bound
+
+    quotas('{"gemini-3.8-flash": {"rpm": 60}}')
+    # 200 combinations, the model judging itself: 400 calls at 57 a minute after 3 at once.
+    assert quota_bound(200, ["gemini-3.8-flash", "local-scenes"], "gemini-3.8-flash", 1) == (
+        "gemini-3.8-flash",
+        pytest.approx((400 - 3) * 60 / 57),
+    )
+    # Tier 1's Pro (150 a minute) bounds before its Flash (1,000).
+    model, seconds = quota_bound(
+        300, ["gemini-3.1-pro-preview", "gemini-3.6-flash"], "local-rubric", 1
+    )
+    assert model == "gemini-3.1-pro-preview"
+    assert seconds == pytest.approx((300 - 7.5) * 60 / 142.5)
+    assert quota_bound(300, ["local-scenes"], "local-rubric", 2) == (None, 0.0)
+
+
+def test_quotas_name_models_star_covers_gemini_and_the_tier_can_be_off(quotas):
+    from vidcompare.limiter import quota_for
+
+    quotas('{"gemini-3.8-flash": {"rpm": 60}, "*": {"rpm": 5}}')
+    assert quota_for("gemini-3.8-flash") == ModelQuota(rpm=60)
+    assert quota_for("gemini-3.1-pro-preview") == ModelQuota(rpm=5)
+    assert quota_for("local-scenes") == ModelQuota()  # offline: "*" is for Gemini
+    quotas("", tier="free")
+    assert quota_for("gemini-3.1-pro-preview") == ModelQuota(rpm=5, tpm=250_000)
+    quotas("", tier="off")
+    assert quota_for("gemini-3.8-flash") == ModelQuota()

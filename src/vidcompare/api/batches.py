@@ -139,7 +139,7 @@ def validate_batch(
     judge_model = judge_for(request, config, registry)
     judge = registry.require_offered(judge_model, field="judge_model", judge=True)
     warnings += _lifecycle_warning("judge_model", judge)
-    if request.concurrency > config.max_concurrency:
+    if request.concurrency != "auto" and request.concurrency > config.max_concurrency:
         raise InvalidRequest.for_field("concurrency", f"must be at most {config.max_concurrency}")
 
     plan = Plan.from_request(request)
@@ -173,6 +173,13 @@ def validate_batch(
     return ValidBatch(plan, judge_model, warnings)
 
 
+def lanes_asked(request: BatchRequest, config: Settings) -> int:
+    """The lanes a batch asks for; "auto": the cap, since every model call waits for its
+    turn under the model's shared quota anyway (vidcompare.limiter), so lanes beyond
+    what the quota allows only wait, and fewer would leave quota unused."""
+    return config.max_concurrency if request.concurrency == "auto" else request.concurrency
+
+
 def judge_for(request: BatchRequest, config: Settings, registry: Registry) -> str:
     """The judge asked for; else the judge a family offers for the batch's models (the
     Gemini one for Gemini batches), the offline one otherwise."""
@@ -186,12 +193,13 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
     request: BatchRequest = parse_model(BatchRequest, body)
     valid = validate_batch(request, owner=owner, config=config, registry=default_registry())
     plan, judge_model, warnings = valid.plan, valid.judge_model, valid.warnings
-    lanes = min(request.concurrency, plan.total)
+    lanes = min(lanes_asked(request, config), plan.total)
     if request.dry_run:
         estimate = estimate_batch(
             plan, request.models, judge_model, lanes, owner=owner, judge_swaps=request.judge_swaps
         )
-        return estimate.model_copy(update={"warnings": warnings})
+        auto = request.concurrency == "auto"
+        return estimate.model_copy(update={"warnings": warnings, "auto_concurrency": auto})
     job = job_document(
         request, plan, judge_model=judge_model, lanes=lanes, owner=owner, warnings=warnings
     )
@@ -240,6 +248,7 @@ def job_document(
         warnings=warnings or [],
         judge_swaps=request.judge_swaps,
         concurrency=lanes,
+        auto_concurrency=request.concurrency == "auto",
         plan=plan.to_doc(),
         created_at=stamp,
         updated_at=stamp,

@@ -51,6 +51,7 @@ def job_view(job: JobDoc, *, result: JobResult | None = None) -> JobView:
         judge_model=job.judge_model,
         warnings=job.warnings,
         concurrency=job.concurrency,
+        auto_concurrency=job.auto_concurrency,
         created_at=job.created_at,
         updated_at=job.updated_at,
         started_at=job.started_at,
@@ -188,7 +189,7 @@ def batch_request(job_id: str, *, owner: str | None) -> BatchRequest:
         **shape,
         models=job.models,
         judge_model=job.judge_model,
-        concurrency=job.concurrency,
+        concurrency="auto" if job.auto_concurrency else job.concurrency,
         judge_swaps=job.judge_swaps,
         name=job.name,
     )

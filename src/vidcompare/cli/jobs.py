@@ -48,6 +48,18 @@ JobArgument = Annotated[
 NEEDS_CONTEXT = {ResultFormat.csv_wide, ResultFormat.md, ResultFormat.html}
 
 
+def lanes_option(value: str | None) -> int | str | None:
+    """``--concurrency``: a number of lanes, or ``auto`` (the server checks the range)."""
+    if value is None or value.strip().lower() == "auto":
+        return value and "auto"
+    try:
+        return int(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is neither a number of lanes nor auto", param_hint="--concurrency"
+        ) from None
+
+
 def report_context(
     client: Client, job_id: str, fmt: ResultFormat, result: JobResult
 ) -> tuple[Mapping[str, str] | None, JobView | None]:
@@ -97,8 +109,12 @@ def batch(
         ),
     ] = None,
     concurrency: Annotated[
-        int | None,
-        typer.Option(help="Combinations run in parallel (default 1).", show_default=False),
+        str | None,
+        typer.Option(
+            help="Combinations run in parallel (default 1), or auto: as many lanes as the "
+            "models' shared quota allows (up to the server's cap of 8).",
+            show_default=False,
+        ),
     ] = None,
     judge_swaps: Annotated[
         int | None,
@@ -144,7 +160,7 @@ def batch(
         spec |= {"video_ids": video or [], "prompts": prompt or []}
     options = {
         "judge_model": judge,
-        "concurrency": concurrency,
+        "concurrency": lanes_option(concurrency),
         "judge_swaps": judge_swaps,
         "name": name,
     }
@@ -169,7 +185,7 @@ def batch(
             console.print(
                 f"job [bold]{accepted.job_id}[/] started: {accepted.total_combinations} "
                 f"combinations × {len(accepted.models)} models, judge {accepted.judge_model}, "
-                f"concurrency {accepted.concurrency}",
+                f"concurrency {report.lanes_text(accepted)}",
                 highlight=False,
             )
             console.print(

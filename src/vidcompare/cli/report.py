@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from vidcompare.reports.cells import NONE, cost_text, duration_text, plural, time_text
 from vidcompare.reports.tables import TextTable
-from vidcompare.schemas import DryRunAnswer, JobView, VideoInfo
+from vidcompare.schemas import BatchShape, DryRunAnswer, JobView, VideoInfo
 
 # Ids are copied from tables: a terminal too narrow squeezes other columns, never these.
 ID_COLUMNS = {"#", "rank", "job", "video", "id"}
@@ -85,7 +85,7 @@ def job_fields(job: JobView) -> list[tuple[str, str]]:
         ),
         ("models", ", ".join(job.models)),
         ("judge", job.judge_model),
-        ("concurrency", str(job.concurrency)),
+        ("concurrency", lanes_text(job)),
         ("created", time_text(job.created_at)),
         ("started", time_text(job.started_at)),
         ("finished", time_text(job.finished_at)),
@@ -123,5 +123,13 @@ def estimate_table(answer: DryRunAnswer) -> TextTable:
         f"{plural(answer.model_calls, 'model call')} + {plural(answer.judge_calls, 'judge call')} "
         f"≈ {duration_text(answer.estimated_seconds)}, {cost_text(answer.estimated_cost_usd)} "
         f"(both with a 20 % margin{unpriced})"
+        + (f"; bound by {answer.bound_by}'s quota" if answer.bound_by else "")
     )
     return TextTable(title, columns, rows, ("tokens in/out per call", "basis"))
+
+
+def lanes_text(shape: BatchShape | JobView) -> str:
+    """``3``, or ``auto (8 lanes)``: lanes paced by the models' shared quota."""
+    if shape.auto_concurrency:
+        return f"auto ({shape.concurrency} lane{'s' * (shape.concurrency != 1)})"
+    return str(shape.concurrency)
