@@ -482,3 +482,30 @@ def test_a_deep_link_keeps_its_other_parameters(
     page.click("#jobs-refresh")
     page.locator(f'#jobs-table tr[data-job-id="{other}"] .job-open').click()
     expect(page).to_have_url(re.compile(rf"\?lang=en&job={other}$"))
+
+
+def test_auto_lanes_are_offered_said_and_sent(page: Page, videos: dict[str, str]) -> None:
+    open_form(page)
+    auto = page.locator("#concurrency-auto")
+    expect(auto).not_to_be_checked()
+    expect(page.locator("#concurrency-auto-hint")).to_be_hidden()
+    page.fill("#concurrency", "3")
+    auto.check()
+    expect(page.locator("#concurrency")).to_be_disabled()
+    expect(page.locator("#concurrency-auto-hint")).to_contain_text("shared fairly")
+    select_videos(page, [videos["green"]])
+    set_prompts(page, ["How many cuts?"])
+    choose_models(page, list(OFFLINE), "local-rubric")
+    with page.expect_request(
+        lambda r: (
+            r.url.endswith("/api/batch-compare-async")
+            and r.method == "POST"
+            and not json.loads(r.post_data or "{}").get("dry_run")
+        )
+    ) as sent:
+        page.click("#run-button")
+    assert json.loads(sent.value.post_data)["concurrency"] == "auto"
+    expect(page.locator("#job-facts")).to_contain_text("auto (1)")  # one combination: one lane
+    auto.uncheck()
+    expect(page.locator("#concurrency")).to_have_value("3")  # the number comes back
+    shot(page, "auto-lanes", full_page=False)

@@ -20,7 +20,10 @@ export function renderForm() {
   renderPairs();
   renderModels();
   renderJudges();
-  $("concurrency").value = state.concurrency;
+  $("concurrency").value = state.concurrency === "auto" ? "1" : state.concurrency;
+  $("concurrency-auto").checked = state.concurrency === "auto";
+  $("concurrency").disabled = state.concurrency === "auto";
+  $("concurrency-auto-hint").hidden = state.concurrency !== "auto";
   $("job-name").value = state.name;
   updateRun();
 }

@@ -81,7 +81,7 @@ export function renderJob(view) {
     ["Combinations", `${view.completed_combinations}/${view.total_combinations} (${shape(view)})`],
     ["Models", view.models.map(modelName).join(", ")],
     ["Judge", modelName(view.judge_model)],
-    ["Lanes", String(view.concurrency)],
+    ["Lanes", view.auto_concurrency ? `auto (${view.concurrency})` : String(view.concurrency)],
     ["Started", new Date(view.created_at).toLocaleString()],
   ];
   if (view.total_tokens) facts.push(["Tokens", view.total_tokens.toLocaleString()]);

@@ -170,9 +170,24 @@ export function bindModels() {
     updateRun();
   });
   const lanes = $("concurrency");
-  lanes.value = state.concurrency;
+  const auto = $("concurrency-auto");
+  // "auto": lanes paced by the models' shared quota; the number waits for its return.
+  let number = state.concurrency === "auto" ? "1" : state.concurrency;
+  const show = () => {
+    auto.checked = state.concurrency === "auto";
+    lanes.disabled = auto.checked;
+    lanes.value = auto.checked ? number : state.concurrency;
+    $("concurrency-auto-hint").hidden = !auto.checked;
+  };
+  show();
   lanes.addEventListener("input", () => {
+    number = lanes.value;
     setConcurrency(lanes.value);
+    updateRun();
+  });
+  auto.addEventListener("change", () => {
+    setConcurrency(auto.checked ? "auto" : number);
+    show();
     updateRun();
   });
 }

@@ -48,7 +48,7 @@ function formProblem() {
   const lanes = $("concurrency");
   const value = state.concurrency.trim();
   const [low, high] = [Number(lanes.min), Number(lanes.max)];
-  if (!/^\d+$/.test(value) || Number(value) < low || Number(value) > high) {
+  if (value !== "auto" && (!/^\d+$/.test(value) || Number(value) < low || Number(value) > high)) {
     return { message: `Parallel lanes: a whole number from ${low} to ${high}.`, fields: [{ element: () => lanes }] };
   }
   if (state.name.trim().length > MAX_NAME) {

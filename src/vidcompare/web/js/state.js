@@ -80,7 +80,7 @@ export function batchBody(dryRun) {
     models: catalogModels()
       .map((m) => m.model_id)
       .filter((id) => state.models.has(id)),
-    concurrency: Number.parseInt(state.concurrency, 10) || 1,
+    concurrency: state.concurrency === "auto" ? "auto" : Number.parseInt(state.concurrency, 10) || 1,
   });
   if (state.judge) body.judge_model = state.judge;
   if (state.name.trim()) body.name = state.name.trim();
