@@ -5,12 +5,16 @@
 Every Gemini call (the four models and the judge) answers after exactly the fake's
 latency, so the ideal wall time of a batch is known: per combination, the slowest
 model plus the judge. Times come from Firestore (``created_at``, ``claimed_at``,
-``completed_at``, ``finished_at``), not from polling.
+``completed_at``, ``finished_at``), not from polling; the per-step breakdown from the
+worker's own structured log line per combination (``vidcompare.step_log``).
+
+    .venv/bin/python benchmarks/orchestration.py --steps-only   # the L = 1 breakdown alone
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import threading
@@ -21,6 +25,7 @@ from google.cloud import pubsub_v1
 from harness import GEMINI, Bench, Figure, bench_stack, ms, p50_p95
 
 from vidcompare.devstack.stack import free_port
+from vidcompare.step_log import EVENT
 
 
 def run_batch(bench: Bench, videos: list[str], prompts: list[str], models: list[str], lanes: int):
@@ -100,6 +105,7 @@ def overhead(bench: Bench, latency_s: float, combinations: int) -> tuple[list[Fi
         ),
     ]
     plot = {"samples": samples, "ideal_per_combination": 2 * latency_s, "total": len(combos)}
+    plot["job_id"] = job["job_id"]
     return figures, plot
 
 
@@ -153,6 +159,135 @@ def emulator_floor(bench: Bench, messages: int = 40) -> Figure:
     )
 
 
+def step_lines(bench: Bench, job_id: str) -> list[dict]:
+    """The worker's step log line of each of the job's deliveries, in combination order."""
+    lines = []
+    with open(bench.stack.info.service("process_combo").log, errors="replace") as log:
+        for line in log:
+            if line.startswith("{") and f'"{EVENT}"' in line:
+                entry = json.loads(line)
+                if entry.get("job_id") == job_id and entry.get("outcome") == "done":
+                    lines.append(entry)
+    return sorted(lines, key=lambda e: e["index"])
+
+
+# The steps of one combination's critical path at L = 1, in order (the ones after the
+# successor's publish overlap with its delivery).
+CRITICAL_STEPS = ["parse", "plan", "claim", "setup", "models", "judge", "wind_down", "commit"]
+CRITICAL_STEPS += ["finish_check", "publish"]
+
+
+def steps(bench: Bench, job_id: str, latency_s: float, floor_s: float) -> list[Figure]:
+    """Where one combination's time goes at L = 1, p50/p95 per step, from the worker's
+    own timings; the models and the judge net of the fake's exact latency."""
+    entries = step_lines(bench, job_id)
+    latency_ms = latency_s * 1000
+    per_step: dict[str, list[float]] = {}
+    for entry in entries:
+        for name, value in entry["steps_ms"].items():
+            net = value - latency_ms if name in ("models", "judge") else value
+            per_step.setdefault(name, []).append(net / 1000)
+    hand_over = [  # successor's publish returned → its handler started: emulator + framework
+        b["received_at"] - a["published_at"]
+        for a, b in zip(entries, entries[1:], strict=False)
+        if "published_at" in a
+    ]
+    sdk = [(e["model_latency_ms"] - latency_ms) / 1000 for e in entries]
+    judge_sdk = [(e["judge_latency_ms"] - latency_ms) / 1000 for e in entries]
+    critical = [
+        sum(e["steps_ms"].get(s, 0) for s in CRITICAL_STEPS) / 1000 - 2 * latency_s for e in entries
+    ]
+    ours = [c + max(0.0, h - floor_s) for c, h in zip(critical[1:], hand_over, strict=False)]
+    figures = [
+        Figure(f"Step at L = 1 ({len(entries)} combinations): {name}", p50_p95(values), "")
+        for name, values in per_step.items()
+    ]
+    figures += [
+        Figure("Step: the slowest model's call beyond the fake's latency (SDK)", p50_p95(sdk), ""),
+        Figure("Step: the judge's call beyond the fake's latency (SDK)", p50_p95(judge_sdk), ""),
+        Figure(
+            "Step: successor published → its handler starts (emulator push + functions-framework)",
+            p50_p95(hand_over),
+            "",
+        ),
+        Figure(
+            "Step: Pub/Sub publishTime → handler start (the worker's delivery_ms)",
+            p50_p95([e["delivery_ms"] / 1000 for e in entries if e.get("delivery_ms") is not None]),
+            "",
+        ),
+        Figure(
+            "Our own per combination: critical-path steps beyond the models' latency, plus the "
+            "hand-over beyond the bare emulator chain's median",
+            p50_p95(ours) + f", mean {ms(statistics.fmean(ours))}",
+            "≤ 35 ms",
+            statistics.fmean(ours) <= 0.035,
+        ),
+    ]
+    return figures
+
+
+class _Chain(BaseHTTPRequestHandler):
+    """A push endpoint that publishes the next message of the chain before answering,
+    as the worker does: the bare emulator's publish → push → publish …"""
+
+    arrivals: list[float] = []
+    topics: list[str] = []
+    publisher: pubsub_v1.PublisherClient | None = None
+    remaining = 0
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        self.rfile.read(int(self.headers["Content-Length"]))
+        _Chain.arrivals.append(time.perf_counter())
+        if _Chain.remaining > 0 and _Chain.publisher is not None:
+            _Chain.remaining -= 1
+            topic = _Chain.topics[len(_Chain.arrivals) % len(_Chain.topics)]
+            _Chain.publisher.publish(topic, b"{}").result()
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def emulator_chain(bench: Bench, hops: int = 40) -> tuple[Figure, float]:
+    """The bare emulator chain, on as many topic shards as the stack's: each push publishes
+    the next message. Its hop is the floor of the worker's; (figure, median hop)."""
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Chain)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    project = bench.stack.info.project
+    publisher = pubsub_v1.PublisherClient(
+        batch_settings=pubsub_v1.types.BatchSettings(max_latency=0.001)
+    )
+    subscriber = pubsub_v1.SubscriberClient()
+    topics = []
+    for shard in range(len(bench.stack.info.topics)):
+        topic = publisher.topic_path(project, f"bench-chain-{shard}")
+        publisher.create_topic(name=topic)
+        subscriber.create_subscription(
+            request={
+                "name": subscriber.subscription_path(project, f"bench-chain-push-{shard}"),
+                "topic": topic,
+                "push_config": {"push_endpoint": f"http://127.0.0.1:{server.server_port}/"},
+            }
+        )
+        topics.append(topic)
+    _Chain.arrivals, _Chain.topics, _Chain.publisher = [], topics, publisher
+    _Chain.remaining = hops
+    publisher.publish(topics[0], b"{}").result()
+    deadline = time.monotonic() + 60
+    while len(_Chain.arrivals) <= hops and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.shutdown()
+    gaps = [b - a for a, b in zip(_Chain.arrivals, _Chain.arrivals[1:], strict=False)][3:]
+    figure = Figure(
+        f"Emulator floor, chained: push → publish the next → its push ({len(gaps)} hops, "
+        f"{len(topics)} topic shards, no work)",
+        p50_p95(gaps) + f", mean {ms(statistics.fmean(gaps))}",
+        "",
+    )
+    return figure, statistics.median(gaps)
+
+
 def lanes(bench: Bench, latency_s: float, combinations: int = 16) -> tuple[list[Figure], dict]:
     videos = bench.videos(2, tag="lanes")
     walls, curves = {}, {}
@@ -173,11 +308,18 @@ def lanes(bench: Bench, latency_s: float, combinations: int = 16) -> tuple[list[
     return figures, {"curves": curves, "total": combinations}
 
 
-def run(bench: Bench, latency_ms: int, combinations: int) -> tuple[list[Figure], dict]:
+def run(
+    bench: Bench, latency_ms: int, combinations: int, *, with_lanes: bool = True
+) -> tuple[list[Figure], dict]:
     latency_s = latency_ms / 1000
     bench.fake.script("*", latency_ms=latency_ms)
     figures, plot = overhead(bench, latency_s, combinations)
     figures.append(emulator_floor(bench))
+    chain, floor_s = emulator_chain(bench)
+    figures.append(chain)
+    figures += steps(bench, plot["job_id"], latency_s, floor_s)
+    if not with_lanes:
+        return figures, {"overhead": plot}
     lane_figures, lane_plot = lanes(bench, latency_s)
     return figures + lane_figures, {"overhead": plot, "lanes": lane_plot}
 
@@ -186,9 +328,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=int, default=1000)
     parser.add_argument("--combinations", type=int, default=20)
+    parser.add_argument("--steps-only", action="store_true", help="skip the lanes")
     args = parser.parse_args()
     with bench_stack() as bench:
-        figures, _ = run(bench, args.latency_ms, args.combinations)
+        figures, _ = run(bench, args.latency_ms, args.combinations, with_lanes=not args.steps_only)
     for figure in figures:
         print(f"{figure.name}: {figure.value}  (target {figure.target or '-'})")
 
