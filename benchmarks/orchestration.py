@@ -332,9 +332,16 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=1000)
     parser.add_argument("--combinations", type=int, default=20)
     parser.add_argument("--steps-only", action="store_true", help="skip the lanes")
+    parser.add_argument("--steps-json", help="write the worker's step log lines here")
     args = parser.parse_args()
     with bench_stack() as bench:
-        figures, _ = run(bench, args.latency_ms, args.combinations, with_lanes=not args.steps_only)
+        figures, plot = run(
+            bench, args.latency_ms, args.combinations, with_lanes=not args.steps_only
+        )
+        if args.steps_json:
+            entries = step_lines(bench, plot["overhead"]["job_id"])
+            with open(args.steps_json, "w") as out:
+                json.dump(entries, out, indent=1)
     for figure in figures:
         print(f"{figure.name}: {figure.value}  (target {figure.target or '-'})")
 

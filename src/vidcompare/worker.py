@@ -8,6 +8,7 @@ it is recorded as published, so the chain survives a crash at any line.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
 import os
@@ -50,10 +51,14 @@ def claim_identity() -> str:
 
 class Heartbeat:
     """Renews a claim's lease every quarter of the lease while the models run, so that a
-    live worker keeps it and a dead one loses it within a lease (60 s by default)."""
+    live worker keeps it and a dead one loses it within a lease (60 s by default).
 
-    def __init__(self, job_id: str, index: int, holder: str) -> None:
+    ``version`` follows the combination document's update time through the renewals
+    (None once unknown), for the commit's single precondition write."""
+
+    def __init__(self, job_id: str, index: int, holder: str, version: dt.datetime | None) -> None:
         self.job_id, self.index, self.holder = job_id, index, holder
+        self.version = version
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
 
@@ -64,12 +69,16 @@ class Heartbeat:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self.version = None  # a renewal may still land: let the commit's transaction decide
 
     def _beat(self) -> None:
         lease = settings().lease_seconds
         while not self._stop.wait(lease / 4):
             try:
-                if not store.renew_lease(self.job_id, self.index, self.holder, lease):
+                self.version = None  # until a renewal says what it wrote
+                self.version = store.renew_lease(self.job_id, self.index, self.holder, lease)
+                if self.version is None:
                     log.warning(
                         "lost the lease of combination %s of job %s", self.index, self.job_id
                     )
@@ -206,13 +215,17 @@ def process(job_id: str, index: int, timer: StepTimer | None = None) -> str:
         return f"drop: {claim.reason}"
     lanes = claim.job.concurrency
     if claim.action is store.ClaimAction.run:
+        successor = index + lanes
+        next_video = plan.combination(successor)[0] if successor < plan.total else None
         try:
-            with Heartbeat(job_id, index, holder):
+            with Heartbeat(job_id, index, holder, claim.version) as heartbeat:
                 comparison = run_async(
-                    _run_combination(job_id, index, video_id, prompt, claim.job, timer)
+                    _run_combination(job_id, index, video_id, prompt, claim.job, timer, next_video)
                 )
             timer.lap("wind_down")
-            recorded = store.commit_combination(job_id, index, comparison)
+            recorded = store.commit_combination(
+                job_id, index, comparison, version=heartbeat.version
+            )
             timer.lap("commit")
         except (PermanentModelError, NotFound) as exc:
             store.fail_job(job_id, exc.message)
@@ -260,7 +273,13 @@ def _chain(job_id: str, index: int, lanes: int, total: int, timer: StepTimer) ->
 
 
 async def _run_combination(
-    job_id: str, index: int, video_id: str, prompt: str, job: JobDoc, timer: StepTimer
+    job_id: str,
+    index: int,
+    video_id: str,
+    prompt: str,
+    job: JobDoc,
+    timer: StepTimer,
+    next_video_id: str | None = None,
 ) -> Comparison:
     registry = default_registry()
     video = await asyncio.to_thread(video_source, video_id)
@@ -268,6 +287,8 @@ async def _run_combination(
     judge = registry.judge(job.judge_model)
     await _ready(video, [*models, judge])
     timer.lap("setup")
+    if next_video_id is not None and next_video_id != video_id:
+        _prefetch(next_video_id, [*models, judge])
     try:
         # A permanent failure of one model cancels the others: the job fails anyway.
         async with asyncio.TaskGroup() as group:
@@ -303,6 +324,32 @@ async def _run_combination(
         position_consistent=judged.position_consistent,
         judge_labels=judged.labels,
     )
+
+
+# Referenced until done: the loop keeps only weak references to its tasks.
+_prefetches: set[asyncio.Future[None]] = set()
+# The prefetch waits this long, so that this combination's model requests (sent in the
+# same loop) leave first: it only has to be done by the successor's start.
+PREFETCH_AFTER_S = 0.25
+
+
+def _prefetch(video_id: str, parts: list[Model | Judge]) -> None:
+    """Start making the successor's video ready (a Files API upload) while this
+    combination's models run, instead of on the chain's path after the hop. The lookup
+    is shared: the successor, here, joins it or finds it done; elsewhere it finds the
+    upload recorded in Firestore, or makes it itself."""
+
+    async def ready() -> None:
+        await asyncio.sleep(PREFETCH_AFTER_S)
+        try:
+            video = await asyncio.to_thread(video_source, video_id)
+            await _ready(video, parts)
+        except Exception as exc:  # noqa: BLE001 - the successor meets it again and decides
+            log.info("could not make video %s ready ahead: %s", video_id, exc)
+
+    task = asyncio.ensure_future(ready())
+    _prefetches.add(task)
+    task.add_done_callback(_prefetches.discard)
 
 
 async def _ready(video: VideoSource, parts: list[Model | Judge]) -> None:
