@@ -1,13 +1,18 @@
-"""The commit's single write on the claim's version, and its transaction when anyone
-else wrote the combination since: recorded and counted once either way."""
+"""The claim's transaction that begins with its read, and the commit's single write on
+the claim's version (its transaction when anyone else wrote the combination since):
+one holder at a time, recorded and counted once, nothing left locked."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from vidcompare import store
 from vidcompare.api.batches import create_job
+from vidcompare.errors import LeaseHeld
 from vidcompare.plan import Plan
 from vidcompare.schemas import BatchRequest, Comparison, Evaluation, ModelResult
 
@@ -111,3 +116,39 @@ def test_a_renewal_carries_the_version_and_a_crash_record_invalidates_it(local_s
     assert store.get_job(job_id).completed_combinations == 1
     # Done: a renewal finds no holder any more.
     assert store.renew_lease(job_id, 0, "w1", 10) is None
+
+
+def test_concurrent_claims_of_one_combination_let_exactly_one_run(local_stack, videos):
+    job_id = unpublished_job(videos["green"])
+    outcomes: list[str] = []
+
+    def attempt(worker: str) -> None:
+        try:
+            outcomes.append(claim(job_id, worker).action.value)
+        except LeaseHeld:
+            outcomes.append("held")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(attempt, [f"w{i}" for i in range(6)]))
+    assert sorted(outcomes) == ["held"] * 5 + ["run"]
+    assert stored(job_id)["attempts"] == 1
+
+
+def test_a_claim_that_writes_nothing_lets_go_of_the_job_at_once(local_stack, videos):
+    job_id = unpublished_job(videos["green"])
+    store.cancel_job(job_id, owner=None)
+    dropped = claim(job_id, "late")
+    assert (dropped.action, dropped.reason) == (store.ClaimAction.drop, "job is cancelled")
+    # Its transaction read the job document: rolled back, a writer is not kept waiting.
+    started = time.monotonic()
+    store.touch_job(job_id)
+    assert time.monotonic() - started < 1.0
+    # A refused claim (the lease is held) lets go too.
+    job_id = unpublished_job(videos["green"])
+    claim(job_id, "holder")
+    with pytest.raises(LeaseHeld):
+        claim(job_id, "duplicate")
+    started = time.monotonic()
+    store.touch_job(job_id)
+    store.combo_ref(job_id, 0).update({"prompt": "edited"})
+    assert time.monotonic() - started < 1.0
