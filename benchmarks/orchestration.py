@@ -108,6 +108,7 @@ def overhead(bench: Bench, latency_s: float, combinations: int) -> tuple[list[Fi
     ]
     plot = {"samples": samples, "ideal_per_combination": 2 * latency_s, "total": len(combos)}
     plot["job_id"] = job["job_id"]
+    plot["per_combination_s"] = (wall - ideal) / len(combos)
     return figures, plot
 
 
@@ -173,7 +174,19 @@ def step_lines(bench: Bench, job_id: str) -> list[dict]:
     return sorted(lines, key=lambda e: e["index"])
 
 
-def steps(bench: Bench, job_id: str, latency_s: float, floor_s: float) -> list[Figure]:
+# The worker's steps up to its successor's publish: the rest of a delivery (marking the
+# successor published, the answer that acknowledges the message) overlaps its delivery.
+ON_THE_PATH = ["parse", "plan", "claim", "setup", "models", "judge", "wind_down", "commit"]
+ON_THE_PATH += ["finish_check", "publish"]
+
+
+def with_mean(values: list[float]) -> str:
+    return f"{p50_p95(values)}, mean {ms(statistics.fmean(values))}"
+
+
+def steps(
+    bench: Bench, job_id: str, latency_s: float, floor_mean_s: float, per_combination_s: float
+) -> list[Figure]:
     """Where one combination's time goes at L = 1, p50/p95 per step, from the worker's
     own timings; the models and the judge net of the fake's exact latency."""
     entries = step_lines(bench, job_id)
@@ -183,49 +196,50 @@ def steps(bench: Bench, job_id: str, latency_s: float, floor_s: float) -> list[F
         for name, value in entry["steps_ms"].items():
             net = value - latency_ms if name in ("models", "judge") else value
             per_step.setdefault(name, []).append(net / 1000)
-    hand_over = [  # successor's publish returned → its handler started: emulator + framework
-        b["received_at"] - a["published_at"]
-        for a, b in zip(entries, entries[1:], strict=False)
-        if "published_at" in a
-    ]
+    pairs = list(zip(entries, entries[1:], strict=False))
+    # Successor published → its handler starts: the emulator's push and functions-framework.
+    hand_over = [b["received_at"] - a["published_at"] for a, b in pairs]
     sdk = [(e["model_latency_ms"] - latency_ms) / 1000 for e in entries]
     judge_sdk = [(e["judge_latency_ms"] - latency_ms) / 1000 for e in entries]
-    # One combination's whole cycle, handler start to its successor's handler start,
-    # beyond the ideal: the L = 1 overhead per combination, the emulator's share included.
-    cycle = [
-        b["received_at"] - a["received_at"] - 2 * latency_s
-        for a, b in zip(entries, entries[1:], strict=False)
+    # Handler start → successor published, beyond the models' latency: all ours.
+    ours = [
+        sum(a["steps_ms"].get(step, 0) for step in ON_THE_PATH) / 1000 - 2 * latency_s
+        for a, _ in pairs[1:]  # the first combination pays the instance's first calls
     ]
-    ours = [c - floor_s for c in cycle]
+    # Handler start → successor's handler start, beyond the models' latency.
+    cycle = [b["received_at"] - a["received_at"] - 2 * latency_s for a, b in pairs]
     figures = [
         Figure(f"Step at L = 1 ({len(entries)} combinations): {name}", p50_p95(values), "")
         for name, values in per_step.items()
     ]
+    delivery = [e["delivery_ms"] / 1000 for e in entries if e.get("delivery_ms") is not None]
     figures += [
         Figure("Step: the slowest model's call beyond the fake's latency (SDK)", p50_p95(sdk), ""),
         Figure("Step: the judge's call beyond the fake's latency (SDK)", p50_p95(judge_sdk), ""),
         Figure(
             "Step: successor published → its handler starts (emulator push + functions-framework)",
-            p50_p95(hand_over),
+            with_mean(hand_over),
+            "",
+        ),
+        Figure("Step: Pub/Sub publishTime → handler start (delivery_ms)", p50_p95(delivery), ""),
+        Figure(
+            "Cycle per combination beyond the ideal (handler start → successor's handler start)",
+            with_mean(cycle),
             "",
         ),
         Figure(
-            "Step: Pub/Sub publishTime → handler start (the worker's delivery_ms)",
-            p50_p95([e["delivery_ms"] / 1000 for e in entries if e.get("delivery_ms") is not None]),
-            "",
-        ),
-        Figure(
-            "Cycle per combination beyond the ideal (handler start → successor's handler start "
-            "− 2 × latency)",
-            p50_p95(cycle) + f", mean {ms(statistics.fmean(cycle))}",
-            "",
-        ),
-        Figure(
-            "Our own per combination: the cycle beyond the ideal, less the bare emulator "
-            "chain's median hop",
-            p50_p95(ours) + f", mean {ms(statistics.fmean(ours))}",
-            "≤ 35 ms",
+            "Our own per combination, measured: handler start → successor published, beyond "
+            "the models' latency (combinations 1 to n − 2)",
+            with_mean(ours),
+            "mean ≤ 35 ms",
             statistics.fmean(ours) <= 0.035,
+        ),
+        Figure(
+            "Our own per combination, from the wall: (wall − ideal) / combinations − the bare "
+            "chain's mean hop (the first combination and the job's start included)",
+            ms(per_combination_s - floor_mean_s),
+            "≤ 35 ms",
+            per_combination_s - floor_mean_s <= 0.035,
         ),
     ]
     return figures
@@ -257,7 +271,7 @@ class _Chain(BaseHTTPRequestHandler):
 
 def emulator_chain(bench: Bench, hops: int = 40) -> tuple[Figure, float]:
     """The bare emulator chain, on as many topic shards as the stack's: each push publishes
-    the next message. Its hop is the floor of the worker's; (figure, median hop)."""
+    the next message. Its hop is the floor of the worker's; (figure, mean hop)."""
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Chain)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     project = bench.stack.info.project
@@ -291,7 +305,7 @@ def emulator_chain(bench: Bench, hops: int = 40) -> tuple[Figure, float]:
         p50_p95(gaps) + f", mean {ms(statistics.fmean(gaps))}",
         "",
     )
-    return figure, statistics.median(gaps)
+    return figure, statistics.fmean(gaps)
 
 
 def lanes(bench: Bench, latency_s: float, combinations: int = 16) -> tuple[list[Figure], dict]:
@@ -321,9 +335,9 @@ def run(
     bench.fake.script("*", latency_ms=latency_ms)
     figures, plot = overhead(bench, latency_s, combinations)
     figures.append(emulator_floor(bench))
-    chain, floor_s = emulator_chain(bench)
+    chain, floor_mean_s = emulator_chain(bench)
     figures.append(chain)
-    figures += steps(bench, plot["job_id"], latency_s, floor_s)
+    figures += steps(bench, plot["job_id"], latency_s, floor_mean_s, plot["per_combination_s"])
     if not with_lanes:
         return figures, {"overhead": plot}
     lane_figures, lane_plot = lanes(bench, latency_s)
