@@ -125,25 +125,42 @@ class _Arrivals(BaseHTTPRequestHandler):
         pass
 
 
-def emulator_floor(bench: Bench, messages: int = 40) -> Figure:
-    """Publish → push arrival on the same Pub/Sub emulator, with no work at all: the
-    part of every hop that is the emulator's own (its push loop polls)."""
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Arrivals)
+def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    project = bench.stack.info.project
-    publisher = pubsub_v1.PublisherClient(
+    return server
+
+
+def quick_publisher() -> pubsub_v1.PublisherClient:
+    return pubsub_v1.PublisherClient(
         batch_settings=pubsub_v1.types.BatchSettings(max_latency=0.001)
     )
+
+
+def pushed_topic(
+    bench: Bench, publisher: pubsub_v1.PublisherClient, name: str, server: ThreadingHTTPServer
+) -> str:
+    """A new topic whose push subscription delivers to ``server``: its path."""
+    project = bench.stack.info.project
     subscriber = pubsub_v1.SubscriberClient()
-    topic = publisher.topic_path(project, "bench-floor")
+    topic = publisher.topic_path(project, name)
     publisher.create_topic(name=topic)
     subscriber.create_subscription(
         request={
-            "name": subscriber.subscription_path(project, "bench-floor-push"),
+            "name": subscriber.subscription_path(project, f"{name}-push"),
             "topic": topic,
             "push_config": {"push_endpoint": f"http://127.0.0.1:{server.server_port}/"},
         }
     )
+    return topic
+
+
+def emulator_floor(bench: Bench, messages: int = 40) -> Figure:
+    """Publish → push arrival on the same Pub/Sub emulator, with no work at all: the
+    part of every hop that is the emulator's own (its push loop polls)."""
+    server = serve(_Arrivals)
+    publisher = quick_publisher()
+    topic = pushed_topic(bench, publisher, "bench-floor", server)
     rng = random.Random(1)
     delays = []
     for _ in range(messages):
@@ -272,25 +289,12 @@ class _Chain(BaseHTTPRequestHandler):
 def emulator_chain(bench: Bench, hops: int = 40) -> tuple[Figure, float]:
     """The bare emulator chain, on as many topic shards as the stack's: each push publishes
     the next message. Its hop is the floor of the worker's; (figure, mean hop)."""
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Chain)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    project = bench.stack.info.project
-    publisher = pubsub_v1.PublisherClient(
-        batch_settings=pubsub_v1.types.BatchSettings(max_latency=0.001)
-    )
-    subscriber = pubsub_v1.SubscriberClient()
-    topics = []
-    for shard in range(len(bench.stack.info.topics)):
-        topic = publisher.topic_path(project, f"bench-chain-{shard}")
-        publisher.create_topic(name=topic)
-        subscriber.create_subscription(
-            request={
-                "name": subscriber.subscription_path(project, f"bench-chain-push-{shard}"),
-                "topic": topic,
-                "push_config": {"push_endpoint": f"http://127.0.0.1:{server.server_port}/"},
-            }
-        )
-        topics.append(topic)
+    server = serve(_Chain)
+    publisher = quick_publisher()
+    topics = [
+        pushed_topic(bench, publisher, f"bench-chain-{shard}", server)
+        for shard in range(len(bench.stack.info.topics))
+    ]
     _Chain.arrivals, _Chain.topics, _Chain.publisher = [], topics, publisher
     _Chain.remaining = hops
     publisher.publish(topics[0], b"{}").result()
