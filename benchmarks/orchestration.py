@@ -69,8 +69,8 @@ def overhead(bench: Bench, latency_s: float, combinations: int) -> tuple[list[Fi
             f"Overhead: wall / ideal, {len(combos)} combinations × 4 models, L = 1, "
             f"every call {ms(latency_s)}",
             f"{wall / ideal:.3f} ({wall:.2f} s / {ideal:.2f} s)",
-            "≤ 1.03",
-            wall / ideal <= 1.03,
+            "≤ 1.05",  # issue #17: the emulator's own hop alone is ≈ 1.03
+            wall / ideal <= 1.05,
         ),
         Figure(
             "Orchestration per combination: (wall − ideal) / combinations, first uploads included",
