@@ -15,10 +15,24 @@ import sys
 import time
 from typing import Any
 
+
+class _Stdout(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is when it writes (a server or a test may have
+    replaced it since import)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 # Its own logger and handler: the root logger of a function has no handler at INFO.
 _log = logging.getLogger("vidcompare.steps")
 if not _log.handlers:
-    _handler = logging.StreamHandler(sys.stdout)
+    _handler = _Stdout()
     _handler.setFormatter(logging.Formatter("%(message)s"))
     _log.addHandler(_handler)
     _log.setLevel(logging.INFO)
