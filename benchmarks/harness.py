@@ -11,6 +11,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -76,8 +77,29 @@ class Bench:
 
 
 @contextmanager
+def fake_gemini_process() -> Iterator[FakeGemini]:
+    """The fake in a process of its own (its request log quiet): in a thread of the
+    benchmark it would share the benchmark's interpreter lock, and every call would pay
+    for the benchmark's own work on top of the scripted latency."""
+    command = [sys.executable, "-m", "vidcompare.testing.fake_gemini"]  # a free port
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline().strip() if proc.stdout else ""
+        if not line.startswith("FAKE_GEMINI_URL="):
+            raise RuntimeError(f"the fake Gemini did not start: {line!r}")
+        fake = FakeGemini.connect(line.split("=", 1)[1])
+        try:
+            yield fake
+        finally:
+            fake.stop()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
 def bench_stack(extra_env: dict[str, str] | None = None) -> Iterator[Bench]:
-    with tempfile.TemporaryDirectory() as folder, FakeGemini() as fake:
+    with tempfile.TemporaryDirectory() as folder, fake_gemini_process() as fake:
         env = fake.env() | {"VIDCOMPARE_GEMINI_POLL_S": "0.05"} | (extra_env or {})
         stack = Stack(Path(folder) / "stack", gateway_port=free_port(), extra_env=env)
         info = stack.start()

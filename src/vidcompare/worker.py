@@ -8,6 +8,7 @@ it is recorded as published, so the chain survives a crash at any line.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
 import os
@@ -35,6 +36,7 @@ from vidcompare.plan import Plan
 from vidcompare.providers.base import Judge, Model, VideoSource
 from vidcompare.providers.registry import default_registry
 from vidcompare.schemas import Comparison, JobStatus, ModelResult, Usage
+from vidcompare.step_log import StepTimer, delivery_ms
 from vidcompare.video_files import video_source
 
 log = logging.getLogger(__name__)
@@ -49,10 +51,14 @@ def claim_identity() -> str:
 
 class Heartbeat:
     """Renews a claim's lease every quarter of the lease while the models run, so that a
-    live worker keeps it and a dead one loses it within a lease (60 s by default)."""
+    live worker keeps it and a dead one loses it within a lease (60 s by default).
 
-    def __init__(self, job_id: str, index: int, holder: str) -> None:
+    ``version`` follows the combination document's update time through the renewals
+    (None once unknown), for the commit's single precondition write."""
+
+    def __init__(self, job_id: str, index: int, holder: str, version: dt.datetime | None) -> None:
         self.job_id, self.index, self.holder = job_id, index, holder
+        self.version = version
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
 
@@ -63,12 +69,16 @@ class Heartbeat:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self.version = None  # a renewal may still land: let the commit's transaction decide
 
     def _beat(self) -> None:
         lease = settings().lease_seconds
         while not self._stop.wait(lease / 4):
             try:
-                if not store.renew_lease(self.job_id, self.index, self.holder, lease):
+                self.version = None  # until a renewal says what it wrote
+                self.version = store.renew_lease(self.job_id, self.index, self.holder, lease)
+                if self.version is None:
                     log.warning(
                         "lost the lease of combination %s of job %s", self.index, self.job_id
                     )
@@ -110,28 +120,42 @@ def handle_event(data: dict) -> str:
     """Entry point for a ``messagePublished`` CloudEvent's ``data``. Returns what happened.
 
     Raising makes the function answer 5xx, so Pub/Sub redelivers the message later.
+    Every delivery of a well-formed message logs its steps' durations (one JSON line).
     """
+    timer = StepTimer()
     try:
         message = queue.message_from_event(data)
     except InvalidRequest as exc:
         log.error("dropping a malformed message: %s", exc.message)
         return "drop: malformed message"
+    raw = data.get("message") if isinstance(data, dict) else None
+    timer.fields.update(
+        job_id=message.job_id,
+        index=message.index,
+        delivery_ms=delivery_ms((raw or {}).get("publishTime"), timer.received_at),
+    )
+    timer.lap("parse")
+    outcome = "error"
     try:
-        return process(message.job_id, message.index)
+        outcome = _handle(message.job_id, message.index, timer)
+        return outcome
+    finally:
+        timer.emit(outcome)
+
+
+def _handle(job_id: str, index: int, timer: StepTimer) -> str:
+    try:
+        return process(job_id, index, timer)
     except RetryLater:
         raise  # expected: another worker holds it, or the video is not ready; come back later
     except Exception as exc:
         # A crash that would repeat on every delivery must not retry forever.
         error = f"{type(exc).__name__}: {exc}"
-        failures = store.record_crash(message.job_id, message.index, error)
-        log.exception(
-            "combination %s of job %s crashed (%d)", message.index, message.job_id, failures
-        )
+        failures = store.record_crash(job_id, index, error)
+        log.exception("combination %s of job %s crashed (%d)", index, job_id, failures)
         if failures < settings().max_deliveries:
             raise
-        store.fail_job(
-            message.job_id, f"combination {message.index} crashed {failures} times: {error}"
-        )
+        store.fail_job(job_id, f"combination {index} crashed {failures} times: {error}")
         return "drop: poison message"
 
 
@@ -169,7 +193,8 @@ def _claim(job_id: str, index: int, holder: str, video_id: str, prompt: str) -> 
     return attempt()
 
 
-def process(job_id: str, index: int) -> str:
+def process(job_id: str, index: int, timer: StepTimer | None = None) -> str:
+    timer = timer or StepTimer()
     try:
         plan = _plan(job_id)
     except NotFound:
@@ -182,16 +207,26 @@ def process(job_id: str, index: int) -> str:
         log.error("dropping a message for job %s: %s", job_id, exc)
         return f"drop: {exc}"
     holder = claim_identity()
+    timer.lap("plan")
     claim = _claim(job_id, index, holder, video_id, prompt)
+    timer.lap("claim")
     if claim.action is store.ClaimAction.drop or claim.job is None:
         log.info("dropping combination %s of job %s: %s", index, job_id, claim.reason)
         return f"drop: {claim.reason}"
     lanes = claim.job.concurrency
     if claim.action is store.ClaimAction.run:
+        successor = index + lanes
+        next_video = plan.combination(successor)[0] if successor < plan.total else None
         try:
-            with Heartbeat(job_id, index, holder):
-                comparison = run_async(_run_combination(job_id, index, video_id, prompt, claim.job))
-            recorded = store.commit_combination(job_id, index, comparison)
+            with Heartbeat(job_id, index, holder, claim.version) as heartbeat:
+                comparison = run_async(
+                    _run_combination(job_id, index, video_id, prompt, claim.job, timer, next_video)
+                )
+            timer.lap("wind_down")
+            recorded = store.commit_combination(
+                job_id, index, comparison, version=heartbeat.version
+            )
+            timer.lap("commit")
         except (PermanentModelError, NotFound) as exc:
             store.fail_job(job_id, exc.message)
             return f"failed: {exc.message}"
@@ -208,9 +243,11 @@ def process(job_id: str, index: int) -> str:
             return outcome
     # Also on a redelivery: the worker that committed may have died before these steps.
     if _may_be_last(claim.job, lanes):
-        if store.finish_if_complete(job_id) is not JobStatus.running:
+        finished = store.finish_if_complete(job_id) is not JobStatus.running
+        timer.lap("finish_check")
+        if finished:
             return outcome
-    _chain(job_id, index, lanes, plan.total)
+    _chain(job_id, index, lanes, plan.total, timer)
     return outcome
 
 
@@ -225,15 +262,24 @@ def _may_be_last(job_at_claim: JobDoc, lanes: int) -> bool:
     return job_at_claim.completed_combinations + lanes >= job_at_claim.total_combinations
 
 
-def _chain(job_id: str, index: int, lanes: int, total: int) -> None:
+def _chain(job_id: str, index: int, lanes: int, total: int, timer: StepTimer) -> None:
     successor = index + lanes
     if successor < total:
         queue.publish_combinations(job_id, [successor])
+        timer.lap("publish")
+        timer.stamp("published_at")
     store.mark_successor_published(job_id, index)
+    timer.lap("mark_published")
 
 
 async def _run_combination(
-    job_id: str, index: int, video_id: str, prompt: str, job: JobDoc
+    job_id: str,
+    index: int,
+    video_id: str,
+    prompt: str,
+    job: JobDoc,
+    timer: StepTimer,
+    next_video_id: str | None = None,
 ) -> Comparison:
     limiter.serving_job.set(job_id)  # the model calls below take this job's share
     registry = default_registry()
@@ -241,6 +287,9 @@ async def _run_combination(
     models = [registry.model(m) for m in job.models]
     judge = registry.judge(job.judge_model)
     await _ready(video, [*models, judge])
+    timer.lap("setup")
+    if next_video_id is not None and next_video_id != video_id:
+        _prefetch(next_video_id, [*models, judge])
     try:
         # A permanent failure of one model cancels the others: the job fails anyway.
         async with asyncio.TaskGroup() as group:
@@ -248,6 +297,8 @@ async def _run_combination(
     except* (PermanentModelError, RetryLater) as failures:
         raise failures.exceptions[0] from None
     results = [task.result() for task in tasks]
+    timer.lap("models")
+    timer.fields["model_latency_ms"] = max((r.latency_ms or 0 for r in results), default=0)
     judged = await judge_combination(
         judge,
         video,
@@ -257,6 +308,8 @@ async def _run_combination(
         swaps=job.judge_swaps,
         timeout_s=settings().model_timeout_s,
     )
+    timer.lap("judge")
+    timer.fields["judge_latency_ms"] = judged.latency_ms
     return Comparison(
         index=index,
         video_id=video_id,
@@ -272,6 +325,32 @@ async def _run_combination(
         position_consistent=judged.position_consistent,
         judge_labels=judged.labels,
     )
+
+
+# Referenced until done: the loop keeps only weak references to its tasks.
+_prefetches: set[asyncio.Future[None]] = set()
+# The prefetch waits this long, so that this combination's model requests (sent in the
+# same loop) leave first: it only has to be done by the successor's start.
+PREFETCH_AFTER_S = 0.25
+
+
+def _prefetch(video_id: str, parts: list[Model | Judge]) -> None:
+    """Start making the successor's video ready (a Files API upload) while this
+    combination's models run, instead of on the chain's path after the hop. The lookup
+    is shared: the successor, here, joins it or finds it done; elsewhere it finds the
+    upload recorded in Firestore, or makes it itself."""
+
+    async def ready() -> None:
+        await asyncio.sleep(PREFETCH_AFTER_S)
+        try:
+            video = await asyncio.to_thread(video_source, video_id)
+            await _ready(video, parts)
+        except Exception as exc:  # noqa: BLE001 - the successor meets it again and decides
+            log.info("could not make video %s ready ahead: %s", video_id, exc)
+
+    task = asyncio.ensure_future(ready())
+    _prefetches.add(task)
+    task.add_done_callback(_prefetches.discard)
 
 
 async def _ready(video: VideoSource, parts: list[Model | Judge]) -> None:
