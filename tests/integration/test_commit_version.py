@@ -1,6 +1,6 @@
-"""The claim's transaction that begins with its read, and the commit's single write on
-the claim's version (its transaction when anyone else wrote the combination since):
-one holder at a time, recorded and counted once, nothing left locked."""
+"""The claim's transaction and the commit's single write on the claim's version (its
+transaction when anyone else wrote the combination since): one holder at a time,
+recorded and counted once, nothing left locked."""
 
 from __future__ import annotations
 

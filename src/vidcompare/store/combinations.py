@@ -11,37 +11,21 @@ import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
-from google.api_core.exceptions import (
-    Aborted,
-    DeadlineExceeded,
-    FailedPrecondition,
-    ServiceUnavailable,
-)
+from google.api_core.exceptions import FailedPrecondition
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_client import _parse_batch_get
 
 from vidcompare.documents import SUMMARY_FIELDS, ComboDoc, ComboState, JobDoc
 from vidcompare.errors import LeaseHeld, RetryLater
 from vidcompare.gcp import firestore_client
 from vidcompare.schemas import Comparison, JobStatus, dump
 from vidcompare.store.jobs import counter_increments, start_job
-from vidcompare.store.refs import (
-    TRANSACTION_ATTEMPTS,
-    combo_ref,
-    comparisons,
-    expiry,
-    job_ref,
-    now,
-    transact,
-)
+from vidcompare.store.refs import combo_ref, comparisons, expiry, job_ref, now, transact
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class ClaimAction(StrEnum):
@@ -76,10 +60,18 @@ def claim_combination(
     The job document is only read here, never written: parallel lanes claim without
     waiting on each other. The read still orders the claim after any cancel.
     """
-    # Both documents in one read: this is on the path from one combination to the next.
-    refs = {"job": job_ref(job_id), "combo": combo_ref(job_id, index)}
 
-    def run(tx: firestore.Transaction, snaps: dict[str, Any]) -> Claim:
+    used: list[firestore.Transaction] = []
+
+    def run(tx: firestore.Transaction) -> Claim:
+        used[:] = [tx]
+        # Both documents in one read: this is on the path from one combination to the next.
+        refs = {"job": job_ref(job_id), "combo": combo_ref(job_id, index)}
+        found = firestore_client().get_all(
+            refs.values(), field_paths=SUMMARY_FIELDS + _CLAIM_FIELDS, transaction=tx
+        )
+        by_path = {s.reference.path: s for s in found}  # in no particular order
+        snaps = {name: by_path[ref.path] for name, ref in refs.items()}
         if not snaps["job"].exists:
             return Claim(ClaimAction.drop, reason="job not found")
         read = snaps["job"].to_dict()
@@ -118,9 +110,9 @@ def claim_combination(
         )
         return Claim(ClaimAction.run, job, attempts=attempts)
 
-    claim, tx = _transact_from_read(refs, SUMMARY_FIELDS + _CLAIM_FIELDS, run)
+    claim = transact(run)
     if claim.action is ClaimAction.run:
-        claim.version = _written_version(tx)
+        claim.version = _written_version(used)
     if claim.action is ClaimAction.run and claim.job and claim.job.status is JobStatus.pending:
         try:
             start_job(job_id)
@@ -130,82 +122,9 @@ def claim_combination(
     return claim
 
 
-def _transact_from_read(
-    refs: dict[str, firestore.DocumentReference],
-    field_paths: list[str],
-    body: Callable[[firestore.Transaction, dict[str, Any]], T],
-) -> tuple[T, firestore.Transaction]:
-    """A read-write transaction that begins with its read of ``refs`` (one request, as
-    Firestore allows), then runs ``body(transaction, snapshots by name)`` and commits
-    what it wrote: two round trips where ``transact`` makes three (its own begin
-    first). Same guarantees: the read holds the documents until the commit, and a
-    commit that loses to another writer is tried again from the read.
-    """
-    retry_id = b""
-    try:
-        for _ in range(TRANSACTION_ATTEMPTS):
-            tx, snapshots = _read_beginning(refs, field_paths, retry_id)
-            try:
-                result = body(tx, snapshots)
-                if not tx._write_pbs:
-                    _let_go(tx)
-                    return result, tx
-            except BaseException:
-                _let_go(tx)
-                raise
-            try:
-                tx._commit()
-                return result, tx
-            except Aborted:
-                retry_id = tx._id  # another writer won: read again, first in line
-    except (Aborted, ServiceUnavailable, DeadlineExceeded) as exc:  # the read
-        raise RetryLater(f"Firestore is busy ({exc.message}); try again", retry_after_s=1) from exc
-    raise RetryLater("the data is busy with other writers; try again", retry_after_s=1)
-
-
-def _read_beginning(
-    refs: dict[str, firestore.DocumentReference], field_paths: list[str], retry_id: bytes
-) -> tuple[firestore.Transaction, dict[str, Any]]:
-    """Read ``refs`` in a new read-write transaction: (the transaction, snapshots by name).
-    The client library has no call for it: this is its ``get_all`` with a
-    ``new_transaction`` instead of a transaction begun beforehand."""
-    client = firestore_client()
-    by_path = {ref._document_path: ref for ref in refs.values()}
-    request = {
-        "database": client._database_string,
-        "documents": list(by_path),
-        "mask": {"field_paths": field_paths},
-        "new_transaction": {"read_write": {"retry_transaction": retry_id}},
-    }
-    tx, found = client.transaction(), {}
-    try:
-        for response in client._firestore_api.batch_get_documents(
-            request=request, metadata=client._rpc_metadata
-        ):
-            tx._id = response.transaction or tx._id
-            if response._pb.WhichOneof("result"):  # an answer may carry only the id
-                snapshot = _parse_batch_get(response, by_path, client)
-                found[snapshot.reference._document_path] = snapshot
-    except BaseException:
-        _let_go(tx)
-        raise
-    return tx, {name: found[ref._document_path] for name, ref in refs.items()}
-
-
-def _let_go(tx: firestore.Transaction) -> None:
-    """Roll back a transaction that will not commit, releasing what it read at once;
-    if that fails, its locks lapse by themselves."""
-    if not tx._id:
-        return
-    try:
-        tx._rollback()
-    except Exception:  # noqa: BLE001 - best effort; the documents unlock on their own
-        log.warning("could not roll back a claim's transaction", exc_info=True)
-
-
-def _written_version(tx: firestore.Transaction | None) -> dt.datetime | None:
+def _written_version(used: list[firestore.Transaction]) -> dt.datetime | None:
     """The update time of the one document a committed transaction wrote."""
-    results = getattr(tx, "write_results", None)
+    results = getattr(used[-1], "write_results", None) if used else None
     return results[0].update_time if results else None
 
 
@@ -289,7 +208,7 @@ def renew_lease(job_id: str, index: int, holder: str, lease_seconds: float) -> d
     """Extend ``holder``'s lease on a running combination: the document's new update time
     (its version, for the commit); None when it holds it no more (the combination is
     done, or another claim took it over)."""
-    used: list[firestore.Transaction] = []  # the transaction, to read what it wrote
+    used: list[firestore.Transaction] = []
 
     def run(tx: firestore.Transaction) -> bool:
         used[:] = [tx]
@@ -299,7 +218,7 @@ def renew_lease(job_id: str, index: int, holder: str, lease_seconds: float) -> d
         tx.update(combo_ref(job_id, index), {"lease_expires_at": until})
         return True
 
-    return _written_version(used[-1]) if transact(run) else None
+    return _written_version(used) if transact(run) else None
 
 
 def release_claim(job_id: str, index: int, *, worker: str) -> None:
