@@ -21,7 +21,9 @@ after the last 429 adds 5 % of the configured limit back, up to the limit.
 **Jobs share it evenly.** While ``n`` jobs call a model (each took a turn in the last
 :data:`ACTIVE_S` seconds), each job's own calls are spaced ``n`` intervals apart, so a
 job with 8 lanes cannot take more than its share from one with 2; alone, a job has the
-whole rate. The job is the one the worker is serving (:data:`serving_job`).
+whole rate. The job is the one the worker is serving (:data:`serving_job`). No turn is
+promised more than :data:`LEAD_TURNS` intervals ahead (the caller asks again nearer the
+time), so a job that comes later does not queue behind every lane of the others.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ BURST_SHARE = 0.05  # of the per-minute limit, sent at once before pacing starts
 GROWTH_SHARE = 0.05  # of the limit, given back per call a quiet minute after a 429
 QUIET_S = 60.0
 MINUTE = 60.0
+LEAD_TURNS = 2.0  # a turn is promised at most this many intervals ahead
 ACTIVE_S = 15.0  # a job that took no turn for this long no longer counts as sharing
 T = TypeVar("T")
 
@@ -96,7 +99,12 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = No
                 return Turn(eligible - now, granted=False)
         arrival = max(pace.next_request_at, start)
         # GCRA: the call may go once it is no more than (burst - 1) intervals early.
-        start = max(start, arrival - (burst - 1) * interval)
+        slot = max(start, arrival - (burst - 1) * interval)
+        if slot - now > LEAD_TURNS * interval:
+            # Not promised so far ahead: the caller asks again nearer the time, so a job
+            # that comes later queues behind a few turns, not behind every lane's.
+            return Turn(slot - now - (LEAD_TURNS - 0.5) * interval, granted=False)
+        start = slot
         pace.next_request_at = arrival + interval
     if quota.tpm:
         tolerance = _burst(quota.tpm) * MINUTE / quota.tpm
