@@ -488,7 +488,10 @@ def test_a_server_without_gemini_says_why_and_offers_the_offline_models(
             "Gemini models are unavailable: Gemini is not configured on this server: set "
             "GEMINI_API_KEY (or GOOGLE_API_KEY), or GOOGLE_GENAI_USE_VERTEXAI=true with "
             "GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION, where the functions run, and "
-            "restart them (locally: `vidcompare down`, then `GEMINI_API_KEY=... vidcompare up`)"
+            "restart them (locally: vidcompare down, then GEMINI_API_KEY=... vidcompare up)"
+        )
+        expect(note.locator("code")).to_have_text(  # the server's `…` as code
+            ["vidcompare down", "GEMINI_API_KEY=... vidcompare up"]
         )
         expect(page.locator("#judge-select option").first).to_have_text(
             "Automatic (Local Rubric Judge)"

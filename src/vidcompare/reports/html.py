@@ -2,7 +2,9 @@
 
 Inline CSS only: no script, no external file, no font or image to fetch. Every value from
 the job (prompts, answers, names, a judge's words) goes through :func:`html.escape`, so an
-answer that says ``<script>`` shows those characters.
+answer that says ``<script>`` shows those characters. On a phone (media queries, still no
+script) the tables drop their less useful columns and the score table folds the video into
+the prompt's cell, so that nothing scrolls sideways; video ids wrap at their - and _.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left;
 th { background: #f2f4f7; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
+.vid { overflow-wrap: break-word; }
+.cell-video { display: none; font-weight: 600; }
 .clip { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3;
   line-clamp: 3; overflow: hidden; min-width: 10rem; }
 .score { display: inline-block; min-width: 2.2em; padding: 0 .35em; border-radius: .3em;
@@ -60,9 +64,13 @@ td.num { white-space: nowrap; }
   margin: .75rem 0 0; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
 @media (max-width: 40rem) { body { padding: .6rem; } table { font-size: .85rem; }
-  th, td { padding: .25rem .35rem; } }
+  th, td { padding: .25rem .35rem; }
+  .wide { display: none; }
+  .cell-video { display: block; }
+  .scores { font-size: .8rem; } .scores th, .scores td { padding: .25rem .2rem; }
+  .clip { min-width: 6.5rem; } }
 @media print { body { max-width: none; font-size: 11pt; } .scroll { overflow: visible; }
-  .clip { display: block; } }
+  .clip { display: block; } .wide { display: table-cell; } .cell-video { display: none; } }
 """
 
 
@@ -77,19 +85,24 @@ def score_badge(score: float | None) -> str:
     return f'<span class="score {score_class(score)}">{escape(score_text(score))}</span>'
 
 
-def _cells(values: Iterable[str], numeric: list[bool], tag: str = "td") -> str:
+# The classes of a column's cells: "num" right-aligns; "wide" hides it on a phone.
+NUM, WIDE = "num", "wide"
+
+
+def _cells(values: Iterable[str], classes: list[str], tag: str = "td") -> str:
     return "".join(
-        f'<{tag} class="num">{value}</{tag}>' if is_number else f"<{tag}>{value}</{tag}>"
-        for value, is_number in zip(values, numeric, strict=True)
+        f'<{tag} class="{kind}">{value}</{tag}>' if kind else f"<{tag}>{value}</{tag}>"
+        for value, kind in zip(values, classes, strict=True)
     )
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: list[bool]) -> str:
-    """Cells are HTML already escaped by the caller."""
-    body = "".join(f"<tr>{_cells(row, numeric)}</tr>" for row in rows)
+def _table(head: list[str], rows: list[list[str]], classes: list[str], name: str = "") -> str:
+    """Cells are HTML already escaped by the caller; classes: each column's."""
+    body = "".join(f"<tr>{_cells(row, classes)}</tr>" for row in rows)
+    table = f'<table class="{name}">' if name else "<table>"
     return (
-        '<div class="scroll"><table><thead><tr>'
-        f"{_cells((escape(h) for h in head), numeric, 'th')}</tr></thead>"
+        f'<div class="scroll">{table}<thead><tr>'
+        f"{_cells((escape(h) for h in head), classes, 'th')}</tr></thead>"
         f"<tbody>{body}</tbody></table></div>"
     )
 
@@ -105,6 +118,12 @@ def report_date(result: JobResult, job: JobView | None) -> dt.datetime | None:
 def video_label(video_id: str, filenames: Mapping[str, str]) -> str:
     filename = filenames.get(video_id)
     return f"{filename} ({video_id})" if filename else video_id
+
+
+def breakable(text: str) -> str:
+    """``text`` escaped, free to wrap after each - and _ (an id breaks there, not mid-word;
+    a browser will not always break after a hyphen before a digit)."""
+    return escape(text).replace("-", "-<wbr>").replace("_", "_<wbr>")
 
 
 def heading(result: JobResult, job: JobView | None) -> str:
@@ -143,8 +162,9 @@ def leaderboard(result: JobResult) -> str:
         ]
         for e in result.leaderboard
     ]
-    numeric = [True, False, True, True, True, True, True, True]
-    return "<section><h2>Leaderboard</h2>" + _table(head, rows, numeric) + "</section>"
+    # On a phone: the model, its score, latency, errors and cost (the rank is the order).
+    classes = [f"{NUM} {WIDE}", "", NUM, f"{NUM} {WIDE}", NUM, NUM, f"{NUM} {WIDE}", NUM]
+    return "<section><h2>Leaderboard</h2>" + _table(head, rows, classes) + "</section>"
 
 
 def model_names(result: JobResult) -> dict[str, str]:
@@ -162,14 +182,17 @@ def score_table(result: JobResult, filenames: Mapping[str, str]) -> str:
         rows.append(
             [
                 f'<a href="#c{c.index + 1}">{c.index + 1}</a>',
-                escape(video_label(c.video_id, filenames)),
-                # Three lines at most here (the whole prompt heads its answers below).
-                f'<span class="clip" title="{escape(c.prompt)}">{escape(c.prompt)}</span>',
+                breakable(video_label(c.video_id, filenames)),
+                # On a phone the video column folds into this one (the same words, shown
+                # in one place at a time). Three lines at most of the prompt here: the
+                # whole prompt heads its answers below.
+                f'<span class="cell-video vid">{breakable(video_label(c.video_id, filenames))}'
+                f'</span><span class="clip" title="{escape(c.prompt)}">{escape(c.prompt)}</span>',
                 *(score_badge(scores.get(m)) for m in names),
             ]
         )
-    numeric = [True, False, False, *(True for _ in names)]
-    return "<section><h2>Scores</h2>" + _table(head, rows, numeric) + "</section>"
+    classes = [NUM, f"vid {WIDE}", "", *(NUM for _ in names)]
+    return "<section><h2>Scores</h2>" + _table(head, rows, classes, "scores") + "</section>"
 
 
 def _list(label: str, items: list[str]) -> str:
@@ -206,7 +229,7 @@ def combination(c: Comparison, filenames: Mapping[str, str]) -> str:
     summary = f"judge error: {c.judge_error}" if c.judge_error else c.overall_summary or NONE
     return (
         f'<article class="combo" id="c{c.index + 1}">'
-        f"<h3>{c.index + 1} · {escape(video_label(c.video_id, filenames))}</h3>"
+        f"<h3>{c.index + 1} · {breakable(video_label(c.video_id, filenames))}</h3>"
         f'<p class="prompt">{escape(c.prompt)}</p>'
         f'<div class="answers">{cards}</div>'
         f'<p class="summary"><span class="label">Summary:</span> {escape(summary)}</p>'

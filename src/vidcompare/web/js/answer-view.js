@@ -1,7 +1,8 @@
 /* The detail of one combination, in a modal <dialog>: the video, the judge's summary, and
  * each model's answer side by side (score, reasoning, strengths, weaknesses, latency,
  * tokens) with every timestamp a button that seeks the video; and a word diff of two
- * answers. Esc closes (the dialog's own cancel); focus goes back to where it came from. */
+ * answers. Esc closes (the dialog's own cancel); focus goes back to where it came from.
+ * Whoever opened it is told how it closed: by the user, or quietly (the history moved). */
 import { $, h } from "./dom.js";
 import { wordDiff } from "./diff.js";
 import { fmtMs, fmtScore, plural } from "./format.js";
@@ -12,9 +13,10 @@ import { splitTimestamps } from "./timestamps.js";
 
 let player = null;
 let closed = () => {};
+let closingQuietly = false; // the next "close" event is closeDetail({ quiet: true })'s
 
 /** Open the dialog on `row`; previous/next: the rows its buttons open (null: none).
- * on: {close(), open(row)}; focusModel: the model whose answer gets the focus. */
+ * on: {close({ quiet }), open(row)}; focusModel: the model whose answer gets the focus. */
 export function openDetail(row, models, { focusModel = null, previous = null, next = null, on }) {
   const dialog = $("answer-view");
   closed = on.close;
@@ -42,9 +44,12 @@ export function isDetailOpen() {
   return $("answer-view").open;
 }
 
-export function closeDetail() {
+/** Close it; quiet: not the user's doing (Back, another job), so the opener touches no history. */
+export function closeDetail({ quiet = false } = {}) {
   const dialog = $("answer-view");
-  if (dialog.open) dialog.close(); // "close" → onClose below
+  if (!dialog.open) return;
+  closingQuietly = quiet;
+  dialog.close(); // "close" → bindDetail's listener
 }
 
 /** Wire the dialog once: its close (Esc, the button, closeDetail) stops the video. */
@@ -55,7 +60,9 @@ export function bindDetail() {
     if (video) video.pause();
     dialog.replaceChildren();
     player = null;
-    closed();
+    const quiet = closingQuietly;
+    closingQuietly = false;
+    closed({ quiet });
   });
 }
 
@@ -74,7 +81,7 @@ function head(row, previous, next, on) {
       { class: "detail-nav" },
       h("button", { type: "button", class: "btn btn-ghost btn-small", disabled: !previous, onclick: () => on.open(previous), "aria-label": "Previous combination" }, "‹ Prev"),
       h("button", { type: "button", class: "btn btn-ghost btn-small", disabled: !next, onclick: () => on.open(next), "aria-label": "Next combination" }, "Next ›"),
-      h("button", { type: "button", class: "btn btn-secondary btn-small detail-close", onclick: closeDetail, "aria-label": "Close (Esc)" }, "Close"),
+      h("button", { type: "button", class: "btn btn-secondary btn-small detail-close", onclick: () => closeDetail(), "aria-label": "Close (Esc)" }, "Close"),
     ),
   );
 }

@@ -74,6 +74,7 @@ function jobRow(job) {
     fill: h("span"),
     count: h("span", { class: "count" }),
     mini: null,
+    done: 0, // combinations compared so far
     name: h("span", { class: "job-name" }, job.name || ""),
     link: h("a", { href: jobHref(job.job_id), class: "btn btn-ghost btn-small job-open", onclick: open }, "Open"),
     again: h("button", { type: "button", class: "btn btn-ghost btn-small job-again" }, "Run again"),
@@ -113,7 +114,9 @@ export function updateJobRow(job) {
   if (typeof job.name === "string") row.name.textContent = job.name;
   const finished = FINISHED.has(job.status);
   row.cancel.hidden = finished;
-  row.link.textContent = job.status === "completed" ? "Results" : "Open";
+  // "Results" once there are comparisons to read, whatever the status; "Open" before.
+  if (job.completed_combinations !== undefined) row.done = job.completed_combinations;
+  row.link.textContent = row.done > 0 ? "Results" : "Open";
 }
 
 /** A job's address: this page's, with ?job=ID (any other parameter of it kept, but combo=,

@@ -152,13 +152,21 @@ function providerNotes() {
     const name = (PROVIDERS[status.provider] || { name: status.provider }).name;
     if (!status.available) {
       notes.push(h("p", { class: "provider-note", dataset: { provider: status.provider } },
-        `${name} models are unavailable: ${status.message}`));
+        `${name} models are unavailable: `, withCode(status.message)));
     } else if (status.source === "fallback") {
       notes.push(h("p", { class: "provider-note", dataset: { provider: status.provider } },
-        `${name}: ${status.message}`));
+        `${name}: `, withCode(status.message)));
     }
   }
   return notes;
+}
+
+/** The server's text with each `command` in backticks as <code> (built as nodes: the
+ * text never becomes markup). An unpaired backtick stays as it is. */
+export function withCode(text) {
+  const pieces = String(text || "").split("`");
+  if (pieces.length % 2 === 0) return [text]; // an odd number of backticks: no pairs to trust
+  return pieces.map((piece, i) => (i % 2 ? h("code", {}, piece) : piece)).filter((piece) => piece !== "");
 }
 
 /** The judge select and the lanes input change the state as they are edited. */

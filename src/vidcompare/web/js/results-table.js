@@ -10,7 +10,8 @@ export const PAGE_SIZE = 50;
 /**
  * Draw `table` (a <table> with <thead> and <tbody>) and `pager`.
  * view: {rows (filtered and sorted), models [{id, name}] shown, sort {key, direction}, page}
- * on: {sort(key), open(row, modelId | null, opener), page(n)}
+ * on: {sort(key), open(row, modelId | null, opener), page(n), clear()}: clear() empties
+ * the filters, offered when no row matches them.
  */
 export function renderTable(table, pager, view, on) {
   const columns = [
@@ -24,7 +25,23 @@ export function renderTable(table, pager, view, on) {
   const page = Math.min(view.page, pages - 1);
   const shown = view.rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
   table.tBodies[0].replaceChildren(...shown.map((row) => tableRow(row, view.models, on.open)));
+  // Not in the body: the body's rows are combinations, each with its number.
+  const foot = table.tFoot || table.createTFoot();
+  foot.replaceChildren(...(view.rows.length ? [] : [emptyRow(columns.length, on.clear)]));
   renderPager(pager, page, pages, view.rows.length, on.page);
+}
+
+function emptyRow(span, onClear) {
+  return h(
+    "tr",
+    { class: "empty-row" },
+    h(
+      "td",
+      { colspan: span },
+      h("p", {}, "No combination matches these filters."),
+      h("button", { type: "button", class: "btn btn-secondary btn-small", onclick: onClear }, "Clear filters"),
+    ),
+  );
 }
 
 function header(column, sort, onSort) {

@@ -2,7 +2,11 @@
  * pages; the detail of one combination (?combo=N, 1-based, in the address while open);
  * exports; comparing with another job; then the leaderboard. renderResult is called with
  * each result the job's polling brings; what the user chose (filters, sort, page, an open
- * detail) survives the polls and is reset for another job. */
+ * detail) survives the polls and is reset for another job.
+ *
+ * Opening a detail from the table is a history entry of its own: Back closes it, Forward
+ * opens it again; Prev/Next change that entry; Esc and Close go back when the entry is
+ * ours, so that Back does not open it again. A deep link's detail replaces nothing. */
 import { closeDetail, bindDetail, isDetailOpen, openDetail } from "./answer-view.js";
 import { bindCompare, setCompareBase } from "./compare.js";
 import { $, h } from "./dom.js";
@@ -25,6 +29,8 @@ const view = {
   deepLinkDone: false, // ?combo=N of the address has been opened (or found missing)
 };
 let bound = false;
+// Marks the history entries this page pushed for a detail (not one of a page before a reload).
+const PAGE_MARK = `${Date.now()}-${Math.random()}`;
 
 export function renderResult(result) {
   const started = performance.now();
@@ -48,7 +54,7 @@ export function renderResult(result) {
 }
 
 function startJob() {
-  closeDetail();
+  closeDetail({ quiet: true }); // the address already names the other job
   view.filters = noFilters();
   view.sort = { key: "number", direction: "ascending" };
   view.page = 0;
@@ -63,7 +69,7 @@ function draw() {
   view.ordered = rows;
   const ids = shownModels(view.models, view.filters);
   const models = view.models.filter((m) => ids.includes(m.id));
-  renderTable($("results-table"), $("results-pager"), { rows, models, sort: view.sort, page: view.page }, { sort: sortBy, open, page: toPage });
+  renderTable($("results-table"), $("results-pager"), { rows, models, sort: view.sort, page: view.page }, { sort: sortBy, open, page: toPage, clear: clearFilters });
   $("results-shown").textContent =
     rows.length === view.rows.length ? `All ${plural(rows.length, "row")}` : `${rows.length} of ${plural(view.rows.length, "row")} match`;
 }
@@ -78,6 +84,13 @@ function sortBy(key) {
   draw();
   toTop();
   $("results-table").querySelector(`th[data-key="${CSS.escape(key)}"] button`).focus();
+}
+
+/** Every filter off (the form's reset reads them again), and the focus on the first. */
+function clearFilters() {
+  const form = $("results-filters");
+  form.reset();
+  form.querySelector("select, input").focus();
 }
 
 function toPage(page) {
@@ -130,7 +143,10 @@ function readFilters() {
 }
 
 // ------------------------------------------------------------------ the detail
-function open(row, modelId, opener) {
+/** Open `row`'s detail. address: "push" (a new history entry), "replace" (this entry names
+ * it) or "keep" (the history moved to it already). */
+function open(row, modelId, opener, address = "push") {
+  const wasOpen = isDetailOpen();
   view.combo = row.number;
   const ids = shownModels(view.models, view.filters);
   // Prev and Next follow the table's order (a row filtered out: the combination order).
@@ -140,33 +156,66 @@ function open(row, modelId, opener) {
     focusModel: modelId && ids.includes(modelId) ? modelId : null,
     previous: order[at - 1] || null,
     next: order[at + 1] || null,
-    on: { close: () => detailClosed(opener), open: (other) => open(other, null, null) },
+    on: { close: ({ quiet }) => detailClosed(opener, quiet), open: (other) => open(other, null, null, "replace") },
   });
-  setComboInAddress(row.number);
+  if (address !== "keep") setComboInAddress(row.number, address === "push" && !wasOpen);
 }
 
-function detailClosed(opener) {
+function detailClosed(opener, quiet) {
   const number = view.combo;
   view.combo = null;
-  setComboInAddress(null);
+  if (!quiet) {
+    // Back to the entry before ours (its popstate finds the detail closed already).
+    if (ourEntry()) history.back();
+    else setComboInAddress(null);
+  }
   // Back to what opened it; the table may have been drawn again since: its row then.
   const table = $("results-table");
   const target = opener && opener.isConnected ? opener : table.querySelector(`tr[data-combo="${number}"] .combo-open`);
   (target || table.querySelector("th button")).focus();
 }
 
-function setComboInAddress(number) {
+/** Whether the current history entry is one this page pushed for a detail. */
+function ourEntry() {
+  return Boolean(history.state && history.state.detail === PAGE_MARK);
+}
+
+/** The address names combination `number` (null: none), in a new entry when `push`. */
+function setComboInAddress(number, push = false) {
   const url = new URL(location.href);
   if (number) url.searchParams.set("combo", String(number));
   else url.searchParams.delete("combo");
-  history.replaceState(history.state, "", url.toString());
+  const state = { ...(history.state || {}) };
+  if (push) state.detail = PAGE_MARK;
+  else if (!number) delete state.detail;
+  history[push ? "pushState" : "replaceState"](state, "", url.toString());
+}
+
+function comboInAddress() {
+  const number = Number.parseInt(new URLSearchParams(location.search).get("combo") || "", 10);
+  return Number.isInteger(number) ? number : null;
+}
+
+/** Back or Forward within this job: open or close the detail the entry names. */
+function followHistory() {
+  if (!view.result) return;
+  const job = new URLSearchParams(location.search).get("job"); // maybe a short id, a prefix
+  if (!job || !view.result.job_id.startsWith(job)) {
+    closeDetail({ quiet: true }); // another job's entry: its own results will come
+    return;
+  }
+  const wanted = comboInAddress();
+  if (wanted === view.combo) return;
+  const row = wanted === null ? null : view.rows.find((r) => r.number === wanted);
+  if (row) open(row, null, null, "keep");
+  else closeDetail({ quiet: true });
 }
 
 /** ?combo=N in the address: open it once its combination is in. */
 function openFromAddress() {
   if (view.deepLinkDone || isDetailOpen()) return;
-  const wanted = Number.parseInt(new URLSearchParams(location.search).get("combo") || "", 10);
-  if (!Number.isInteger(wanted)) {
+  const wanted = comboInAddress();
+  if (wanted === null) {
     view.deepLinkDone = true;
     return;
   }
@@ -174,7 +223,7 @@ function openFromAddress() {
   if (row) {
     view.deepLinkDone = true;
     $("results-panel").scrollIntoView({ block: "start" });
-    open(row, null, null);
+    open(row, null, null, "replace");
   } else if (view.result.complete || wanted < 1 || wanted > view.result.total_combinations) {
     view.deepLinkDone = true; // not there and never will be
     setComboInAddress(null);
@@ -189,6 +238,7 @@ function bind() {
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("reset", () => setTimeout(readFilters)); // after the fields are reset
   bindDetail();
+  window.addEventListener("popstate", followHistory);
   bindCompare();
   bindExport($("results-export"), () => view.result && view.result.job_id);
 }
