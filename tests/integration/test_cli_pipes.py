@@ -229,7 +229,11 @@ def test_a_short_job_id_is_sent_as_typed(stack, csv_batch):
     assert short.returncode == 0, short.stderr
     assert json.loads(short.stdout) == json.loads(full.stdout)
     status = run("status", job_id[:12], "--url", stack.base_url)
-    assert status.stdout.splitlines()[0] == f"job          {job_id}"
+    assert status.stdout.splitlines()[:3] == [
+        f"job          {job_id}",
+        "name         pipes: csv",  # named jobs say their name
+        "status       completed",
+    ]
     too_short = run("result", job_id[:3], "--url", stack.base_url)
     assert too_short.returncode == 1
     assert "NOT_FOUND (404)" in too_short.stderr and "at least 6 characters" in too_short.stderr

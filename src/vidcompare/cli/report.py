@@ -76,6 +76,7 @@ def job_fields(job: JobView) -> list[tuple[str, str]]:
     """``vidcompare status``: one (label, value) a line."""
     fields = [
         ("job", job.job_id),
+        *([("name", job.name)] if job.name else []),
         ("status", job.status.value),
         ("progress", f"{job.progress:.1f}%  {job.progress_message}"),
         (
