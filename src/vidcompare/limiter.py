@@ -93,8 +93,9 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = No
             pace.rate_rpm = min(float(quota.rpm), pace.rate_rpm + quota.rpm * GROWTH_SHARE)
         burst = _burst(pace.rate_rpm)
         interval = MINUTE / max(1.0, pace.rate_rpm - burst)
+        sharing = 1
         if job_id is not None:
-            eligible = _fair_share(pace, job_id, interval, now)
+            eligible, sharing = _fair_share(pace, job_id, now)
             if eligible > now:
                 return Turn(eligible - now, granted=False)
         arrival = max(pace.next_request_at, start)
@@ -106,6 +107,8 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = No
             return Turn(slot - now - (LEAD_TURNS - 0.5) * interval, granted=False)
         start = slot
         pace.next_request_at = arrival + interval
+        if job_id is not None:  # granted: only now is the job's own next turn moved on
+            pace.jobs[job_id] = [now + interval * sharing, now]
     if quota.tpm:
         tolerance = _burst(quota.tpm) * MINUTE / quota.tpm
         start = max(start, pace.next_token_at - tolerance)
@@ -113,18 +116,16 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = No
     return Turn(max(0.0, start - now), granted=True)
 
 
-def _fair_share(pace: Pace, job_id: str, interval: float, now: float) -> float:
-    """When the job may next take a turn while others share the model: its own turns
-    ``n`` intervals apart (``n`` jobs active). Now: its entry moves on."""
+def _fair_share(pace: Pace, job_id: str, now: float) -> tuple[float, int]:
+    """When the job may next take a turn while others share the model (its own turns
+    ``n`` intervals apart), and ``n``, the jobs active. Jobs gone quiet are forgotten;
+    the job's own entry moves on only when it is granted a turn."""
     active = {j: v for j, v in pace.jobs.items() if now - v[1] < ACTIVE_S}
-    sharing = len(active | {job_id: [0.0, now]})
-    own_next = active.get(job_id, [0.0, now])[0] if sharing > 1 else now
-    if own_next > now:
-        pace.jobs = active
-        return own_next
-    active[job_id] = [now + interval * sharing, now]
+    own = active.get(job_id, [now, now])
+    active[job_id] = [own[0], now]  # asking counts as active, granted or not
+    sharing = len(active)
     pace.jobs = active
-    return now
+    return (max(own[0], now) if sharing > 1 else now), sharing
 
 
 def charge_tokens(pace: Pace, quota: ModelQuota, tokens: int, now: float) -> None:
