@@ -12,7 +12,7 @@ import pytest
 
 from vidcompare import store
 from vidcompare.api.batches import create_job
-from vidcompare.errors import LeaseHeld
+from vidcompare.errors import LeaseHeld, RetryLater
 from vidcompare.plan import Plan
 from vidcompare.schemas import BatchRequest, Comparison, Evaluation, ModelResult
 
@@ -127,10 +127,13 @@ def test_concurrent_claims_of_one_combination_let_exactly_one_run(local_stack, v
             outcomes.append(claim(job_id, worker).action.value)
         except LeaseHeld:
             outcomes.append("held")
+        except RetryLater:  # the emulator timed out a contended transaction: not run
+            outcomes.append("retry")
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(attempt, [f"w{i}" for i in range(6)]))
-    assert sorted(outcomes) == ["held"] * 5 + ["run"]
+    assert len(outcomes) == 6 and outcomes.count("run") == 1  # exactly one runs
+    assert set(outcomes) <= {"run", "held", "retry"}
     assert stored(job_id)["attempts"] == 1
 
 

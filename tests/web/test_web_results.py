@@ -554,13 +554,22 @@ def test_export_sends_the_key_and_saves_under_the_servers_name(
 # --------------------------------------------------------------------------- the player
 
 
+def wait_until(page: Page, predicate: str, arg: object = None, timeout_s: float = 15.0) -> None:
+    """Poll a JS predicate with page.evaluate: wait_for_function builds it with
+    new Function in the page, which the page's CSP (no unsafe-eval) refuses at times."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(predicate, arg):
+        assert time.monotonic() < deadline, f"not true within {timeout_s} s: {predicate}"
+        time.sleep(0.05)
+
+
 def test_a_timestamp_seeks_the_video_player(page: Page, job: dict) -> None:
     # The real video through a playback grant; a timestamp in an answer seeks it there.
     page.goto(f"/?job={job['job_id']}&combo=1")
     dialog = page.locator("#answer-view")
     video = dialog.locator("video")
     expect(video).to_have_attribute("src", re.compile(r"/api/videos/[^/]+/content\?token="))
-    page.wait_for_function("document.querySelector('#answer-view video').readyState >= 1")
+    wait_until(page, "() => document.querySelector('#answer-view video').readyState >= 1")
     duration = video.evaluate("v => v.duration")
     stamps = dialog.locator(".answer-text .ts, .reasoning .ts")
     assert stamps.count() > 0, "the offline answers name the times of their cuts"
@@ -569,18 +578,20 @@ def test_a_timestamp_seeks_the_video_player(page: Page, job: dict) -> None:
     assert inside, (seconds, duration)
     target = seconds[inside[-1]]
     stamps.nth(inside[-1]).click()
-    page.wait_for_function(
+    wait_until(
+        page,
         "t => Math.abs(document.querySelector('#answer-view video').currentTime - t) < 0.3",
-        arg=target,
+        target,
     )
     # Before the metadata is in, the seek waits for it (a new detail, a new player).
     dialog.get_by_role("button", name="Next combination").click()
     dialog.locator(".ts").first.click()
     first = float(dialog.locator(".ts").first.get_attribute("data-seconds") or 0)
-    page.wait_for_function(
+    wait_until(
+        page,
         "t => { const v = document.querySelector('#answer-view video');"
         " return v.readyState >= 1 && Math.abs(v.currentTime - Math.min(t, v.duration)) < 0.3; }",
-        arg=first,
+        first,
     )
     shot(page, "player")
 
