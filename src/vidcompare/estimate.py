@@ -79,8 +79,8 @@ def quota_bound(
         rpm = limiter.quota_for(model_id).rpm
         if not rpm:
             continue
-        steady = max(1.0, rpm - max(1.0, rpm * limiter.BURST_SHARE))
-        needed = max(0, count - max(1.0, rpm * limiter.BURST_SHARE)) * 60 / steady
+        burst = limiter.burst_of(rpm)
+        needed = max(0.0, count - burst) * 60 / max(1.0, rpm - burst)
         if needed > seconds:
             slowest, seconds = model_id, needed
     return slowest, seconds

@@ -72,7 +72,8 @@ async def _update(model_id: str, quota: ModelQuota, change: Callable[..., T]) ->
     return await asyncio.to_thread(_locked_update, model_id, quota, change)
 
 
-def _burst(limit: float) -> float:
+def burst_of(limit: float) -> float:
+    """How many calls (or tokens) of a per-minute ``limit`` may go at once."""
     return max(1.0, limit * BURST_SHARE)
 
 
@@ -91,7 +92,7 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = No
     if quota.rpm:
         if pace.last_429_at and now - pace.last_429_at > QUIET_S:
             pace.rate_rpm = min(float(quota.rpm), pace.rate_rpm + quota.rpm * GROWTH_SHARE)
-        burst = _burst(pace.rate_rpm)
+        burst = burst_of(pace.rate_rpm)
         interval = MINUTE / max(1.0, pace.rate_rpm - burst)
         sharing = 1
         if job_id is not None:
@@ -110,7 +111,7 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = No
         if job_id is not None:  # granted: only now is the job's own next turn moved on
             pace.jobs[job_id] = [now + interval * sharing, now]
     if quota.tpm:
-        tolerance = _burst(quota.tpm) * MINUTE / quota.tpm
+        tolerance = burst_of(quota.tpm) * MINUTE / quota.tpm
         start = max(start, pace.next_token_at - tolerance)
     pace.turns += 1
     return Turn(max(0.0, start - now), granted=True)
@@ -131,7 +132,7 @@ def _fair_share(pace: Pace, job_id: str, now: float) -> tuple[float, int]:
 def charge_tokens(pace: Pace, quota: ModelQuota, tokens: int, now: float) -> None:
     """A call used ``tokens`` input tokens: the minute's budget is spent by that much."""
     if quota.tpm and tokens > 0:
-        per_token = MINUTE / max(1.0, quota.tpm - _burst(quota.tpm))
+        per_token = MINUTE / max(1.0, quota.tpm - burst_of(quota.tpm))
         pace.next_token_at = max(pace.next_token_at, now) + tokens * per_token
 
 

@@ -107,6 +107,7 @@ class ValidBatch:
     plan: Plan
     judge_model: str  # the one asked for, or the default; checked like the models
     warnings: list[str]  # e.g. a deprecated model and its replacement
+    video_names: dict[str, str]  # each video's file name, read while checking it exists
 
 
 def validate_batch(
@@ -159,7 +160,9 @@ def validate_batch(
             "pairs" if request.pairs is not None else "video_ids",
             f"{plan.total} combinations; at most {config.max_combinations} per batch",
         )
-    missing = store.missing_videos(plan.video_ids, owner=owner)
+    # One read: which videos exist (the owner's) and their names, kept on the job.
+    names = store.video_filenames(plan.video_ids, owner=owner)
+    missing = [v for v in plan.video_ids if v not in names]
     if missing:
         # Where the first unknown one stands in the request, as the other fields say it.
         if request.pairs is not None:
@@ -170,7 +173,7 @@ def validate_batch(
         raise InvalidRequest.for_field(
             where, f"unknown video {', '.join(repr(v) for v in missing)}; upload it first"
         )
-    return ValidBatch(plan, judge_model, warnings)
+    return ValidBatch(plan, judge_model, warnings, names)
 
 
 def lanes_asked(request: BatchRequest, config: Settings) -> int:
@@ -203,7 +206,7 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
     job = job_document(
         request, plan, judge_model=judge_model, lanes=lanes, owner=owner, warnings=warnings
     )
-    job.video_names = store.video_filenames(plan.video_ids, owner=owner)
+    job.video_names = valid.video_names
     store.create_job(job)
     job_id = job.job_id
     try:

@@ -182,10 +182,10 @@ def probe(source: str | Path | BinaryIO) -> VideoProbe:
 
 
 def _probe_container(container: av.container.InputContainer) -> VideoProbe:
-    stream = _video_stream(container)
+    stream = video_stream(container)
     rate = stream.average_rate or stream.guessed_rate
     return VideoProbe(
-        duration_s=_container_duration(container, stream),
+        duration_s=container_duration(container, stream),
         width=stream.codec_context.width,
         height=stream.codec_context.height,
         fps=float(rate) if rate else None,
@@ -203,7 +203,9 @@ def _open(source: str | Path | BinaryIO) -> av.container.InputContainer:
         raise ValueError(f"{Path(str(name)).name} is not a readable media file") from exc
 
 
-def _video_stream(container: av.container.InputContainer) -> av.VideoStream:
+def video_stream(container: av.container.InputContainer) -> av.VideoStream:
+    """The container's moving picture; ValueError for a still image, cover art only, or
+    a stream without a picture size."""
     fmt = container.format.name
     # Image demuxers (image2, png_pipe, jpeg_pipe, ...) expose a picture as a 1-frame video.
     if container.streams.video and (fmt == "image2" or fmt.endswith("_pipe")):
@@ -218,7 +220,7 @@ def _video_stream(container: av.container.InputContainer) -> av.VideoStream:
     return stream
 
 
-def _container_duration(
+def container_duration(
     container: av.container.InputContainer, stream: av.VideoStream
 ) -> float | None:
     if stream.duration is not None and stream.time_base is not None:
@@ -237,7 +239,7 @@ def analyze(path: str | Path) -> VideoFacts:
     Raises ``ValueError`` if the file is not a decodable video.
     """
     with _open(Path(path)) as container:
-        video = _video_stream(container)
+        video = video_stream(container)
         video.thread_type = "AUTO"  # frame threading: decoding is the expensive part
         audio = container.streams.audio[0] if container.streams.audio else None
         visual = _VisualAnalyser(fps=_nominal_fps(video))

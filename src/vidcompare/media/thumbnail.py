@@ -11,7 +11,8 @@ from fractions import Fraction
 from typing import BinaryIO
 
 import av
-from av.stream import Disposition
+
+from vidcompare.media.analysis import container_duration, video_stream
 
 THUMBNAIL_WIDTH = 160
 # A frame this far into the video: past a fade-in or a title card, still the opening.
@@ -31,7 +32,7 @@ def thumbnail_jpeg(
     when ``source`` is not a video whose frames can be decoded."""
     try:
         with av.open(source, mode="r") as container:
-            stream = _moving_picture(container)
+            stream = video_stream(container)
             frame = _frame_at(container, stream, at)
             pixel_aspect = stream.codec_context.sample_aspect_ratio
     except av.error.FFmpegError as exc:
@@ -41,28 +42,12 @@ def thumbnail_jpeg(
     return _encode_jpeg(frame, width, pixel_aspect)
 
 
-def _moving_picture(container: av.container.InputContainer) -> av.VideoStream:
-    # Cover art in an audio file is a "video stream" too; it is not the video.
-    moving = [s for s in container.streams.video if Disposition.attached_pic not in s.disposition]
-    if not moving:
-        raise ValueError("the file has no video stream")
-    return moving[0]
-
-
-def _duration_s(container: av.container.InputContainer, stream: av.VideoStream) -> float:
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / av.time_base
-    return 0.0
-
-
 def _frame_at(
     container: av.container.InputContainer, stream: av.VideoStream, at: float
 ) -> av.VideoFrame | None:
     """The first frame at or after ``at`` of the duration (the last one decoded if the
     stream ends first)."""
-    target_s = _duration_s(container, stream) * at
+    target_s = (container_duration(container, stream) or 0.0) * at
     start_s = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
     if target_s > 0 and stream.time_base is not None:
         # Back to the keyframe before the target; decoding forward from there.

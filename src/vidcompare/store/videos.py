@@ -50,19 +50,9 @@ def get_video(video_id: str, *, owner: str | None = None) -> VideoDoc:
     return VideoDoc.from_doc(_owned(video_ref(video_id).get(), video_id, owner))
 
 
-def missing_videos(video_ids: list[str], *, owner: str | None) -> list[str]:
-    """The ids among ``video_ids`` that do not exist (or belong to someone else)."""
-    refs = [video_ref(v) for v in video_ids]
-    found = {
-        s.id
-        for s in firestore_client().get_all(refs, field_paths=["owner"])
-        if s.exists and (owner is None or s.get("owner") == owner)
-    }
-    return [v for v in video_ids if v not in found]
-
-
 def video_filenames(video_ids: list[str], *, owner: str | None) -> dict[str, str]:
-    """The original file name of each of ``video_ids`` the owner still has."""
+    """The file name of each of ``video_ids`` the owner has (a missing one, or another
+    owner's, is not in the answer)."""
     refs = [video_ref(v) for v in dict.fromkeys(video_ids)]
     return {
         s.id: s.get("filename")
