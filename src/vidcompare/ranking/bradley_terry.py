@@ -21,6 +21,7 @@ from vidcompare.ranking.bootstrap import percentile_interval, resampled_sums
 DEFAULT_PRIOR = 1.0
 BT_RESAMPLES = 200
 _STEP_HALVINGS = 16
+_LIKELIHOOD_RATIO_CUT = 3.841459 / 2  # the 95 % quantile of χ² with 1 degree of freedom, halved
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,24 @@ def fit_bradley_terry(
     ``wins[i, j]`` is i's credit against j (wins + ties / 2). Strengths are scaled to a
     geometric mean of 1 over ``normalise_over`` (a boolean mask; default every model).
     """
-    if not prior > 0:
-        raise ValueError("prior must be positive: without it a model that never loses is infinite")
     batch = np.asarray(wins, dtype=float)
     single = batch.ndim == 2
-    if single:
-        batch = batch[None]
+    log_strength = _fit_log_strengths(
+        batch[None] if single else batch, prior, tolerance, max_iterations
+    )
+    mask = np.ones(batch.shape[-1], dtype=bool) if normalise_over is None else normalise_over
+    if mask.any():
+        log_strength -= log_strength[:, mask].mean(axis=1, keepdims=True)
+    strengths = np.exp(log_strength)
+    return strengths[0] if single else strengths
+
+
+def _fit_log_strengths(
+    batch: np.ndarray, prior: float, tolerance: float = 1e-10, max_iterations: int = 100
+) -> np.ndarray:
+    """Log strengths (R, M) maximising the penalised likelihood, the reference at 0."""
+    if not prior > 0:
+        raise ValueError("prior must be positive: without it a model that never loses is infinite")
     log_strength = np.zeros(batch.shape[:2])
     for _ in range(max_iterations):
         gradient, hessian = _gradient_and_hessian(log_strength, batch, prior)
@@ -92,11 +105,32 @@ def fit_bradley_terry(
         log_strength += step
         if not np.abs(step).max(initial=0.0) > tolerance:
             break
-    mask = np.ones(batch.shape[1], dtype=bool) if normalise_over is None else normalise_over
-    if mask.any():
-        log_strength -= log_strength[:, mask].mean(axis=1, keepdims=True)
-    strengths = np.exp(log_strength)
-    return strengths[0] if single else strengths
+    return log_strength
+
+
+def _likelihood_bound(
+    log_strength: np.ndarray, wins: np.ndarray, prior: float, model: int, direction: float
+) -> float:
+    """How far model's log strength can move in ``direction`` (the others held) before the
+    penalised likelihood drops by the 95 % likelihood-ratio cut (χ²₁ 3.84 / 2).
+
+    Used where the data put no limit on that side (a model that never lost, or never won):
+    resamples of such data never lose either, so the bootstrap alone would be too sure.
+    """
+
+    def drop(distance: float) -> float:
+        moved = log_strength.copy()
+        moved[model] += direction * distance
+        return float(best - _log_likelihood(moved[None], wins[None], prior)[0])
+
+    best = float(_log_likelihood(log_strength[None], wins[None], prior)[0])
+    low, high = 0.0, 1.0
+    while drop(high) < _LIKELIHOOD_RATIO_CUT and high < 1e3:
+        low, high = high, 2 * high
+    for _ in range(60):  # bisection: the likelihood is concave
+        middle = (low + high) / 2
+        low, high = (middle, high) if drop(middle) < _LIKELIHOOD_RATIO_CUT else (low, middle)
+    return float(log_strength[model] + direction * high)
 
 
 def _log_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -168,11 +202,20 @@ def strengths_with_ci(
     games = wins + wins.T
     pairwise = games.sum(axis=1)
     connected = largest_component(games)
-    fitted = fit_bradley_terry(wins, prior, connected)
+    log_strength = _fit_log_strengths(wins[None], prior)[0]
+    offset = log_strength[connected].mean() if connected.any() else 0.0
+    fitted = np.exp(log_strength - offset)
     low, high = percentile_interval(fit_bradley_terry(resampled_wins, prior, connected))
     answer = []
     for i, count in enumerate(pairwise):
         compared = count > 0
+        credit = wins[i].sum()
+        if compared and credit == count:  # never lost: no upper limit in the data
+            bound = _likelihood_bound(log_strength, wins, prior, i, +1.0)
+            high[i] = max(high[i], math.exp(bound - offset))
+        if compared and credit == 0:  # never won: no lower limit
+            bound = _likelihood_bound(log_strength, wins, prior, i, -1.0)
+            low[i] = min(low[i], math.exp(bound - offset))
         answer.append(
             BTStrength(
                 strength=float(fitted[i]) if compared else None,
@@ -180,7 +223,7 @@ def strengths_with_ci(
                 ci_high=float(high[i]) if compared and len(resampled_wins) else None,
                 connected=bool(connected[i]),
                 pairwise=round(count),
-                win_rate=float(wins[i].sum() / count) if compared else None,
+                win_rate=float(credit / count) if compared else None,
             )
         )
     return answer
