@@ -9,7 +9,14 @@ import json
 import numpy as np
 import pytest
 
-from vidcompare.ranking import Leaderboard, ModelAnswer, ScoreRecord, ScoreRows, leaderboard
+from vidcompare.ranking import (
+    Leaderboard,
+    ModelAnswer,
+    ModelStanding,
+    ScoreRecord,
+    ScoreRows,
+    leaderboard,
+)
 from vidcompare.ranking.simulate import simulated_rows
 
 
@@ -29,7 +36,7 @@ def record(
     return ScoreRecord(job, video, prompt, judge, given, consistent)
 
 
-def standing(board: Leaderboard, model_id: str):
+def standing(board: Leaderboard, model_id: str) -> ModelStanding:
     return next(s for s in board.models if s.model_id == model_id)
 
 

@@ -158,7 +158,9 @@ def _matrix(rows: ScoreRows) -> ScoreMatrix:
     np.add.at(counts, rows.prompt, scored)
     cells = [
         [
-            MatrixCell(mean=totals[p, j] / counts[p, j], n=counts[p, j]) if counts[p, j] else None
+            MatrixCell(mean=float(totals[p, j] / counts[p, j]), n=int(counts[p, j]))
+            if counts[p, j]
+            else None
             for j in range(shape[1])
         ]
         for p in range(shape[0])
@@ -199,7 +201,7 @@ def _prompt_winners(rows: ScoreRows, by_prompt: list[PromptScores]) -> list[Prom
         scored = [(group.prompt, group.models[j]) for group in by_prompt if group.models[j].n]
         if not scored:
             continue
-        best_prompt, best = max(scored, key=lambda item: item[1].mean_score or 0.0)
+        best_prompt, best = max(scored, key=lambda item: _or_lowest(item[1].mean_score))
         others = [score for prompt, score in scored if prompt != best_prompt]
         clear = bool(others) and all(
             best.mean_ci is not None
@@ -213,6 +215,10 @@ def _prompt_winners(rows: ScoreRows, by_prompt: list[PromptScores]) -> list[Prom
             )
         )
     return answer
+
+
+def _or_lowest(value: float | None) -> float:
+    return -math.inf if value is None else value
 
 
 def _mean(total: float, count: int) -> float | None:

@@ -35,7 +35,7 @@ class ScoreRecord(NamedTuple):
     consistent: bool | None = None  # judge position-consistent; None: no swap was run
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays have no single truth value to compare
 class ScoreRows:
     """The counted combinations, one row each (N rows), and the models as columns (M)."""
 
