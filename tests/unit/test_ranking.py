@@ -157,7 +157,10 @@ def test_empty_input_gives_an_empty_board() -> None:
     assert all(s.mean_score is None and s.strength is None for s in board.models)
     assert board.matrix.prompts == [] and board.matrix.cells == []
     assert board.by_prompt == [] and board.prompt_winners == []
-    assert ScoreRows.from_records([]).models == []
+    no_models = leaderboard(ScoreRows.from_records([]), by="prompt")
+    assert (no_models.models, no_models.matrix.cells, no_models.prompt_winners) == ([], [], [])
+    unanswered = leaderboard(ScoreRows.from_records([("j", "v", "p", "judge", {}, None)]))
+    assert (unanswered.comparisons, unanswered.jobs, unanswered.matrix.cells) == (1, 1, [[]])
 
 
 def test_nan_none_and_infinite_scores_are_not_scored() -> None:

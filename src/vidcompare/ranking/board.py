@@ -66,7 +66,7 @@ def leaderboard(
         mean_low, mean_high = percentile_interval(
             sums[:resamples, :m] / sums[:resamples, m : 2 * m]
         )
-    resampled_wins = sums[:bt_resamples, 2 * m :].reshape(-1, m, m)
+    resampled_wins = sums[:bt_resamples, 2 * m :].reshape(bt_resamples, m, m)
     strengths = strengths_with_ci(outcomes.sum(axis=0).reshape(m, m), resampled_wins, prior)
     counts = scored.sum(axis=0)
     means = [_mean(filled[:, j].sum(), counts[j]) for j in range(m)]

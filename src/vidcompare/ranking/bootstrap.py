@@ -54,7 +54,7 @@ def resampled_sums(values: np.ndarray, rng: np.random.Generator, resamples: int)
 def percentile_interval(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The 95 % percentile interval of each column of ``draws``; NaN draws are left out."""
     tail = (1 - CONFIDENCE) / 2 * 100
-    if draws.shape[0] == 0:
+    if draws.size == 0:  # no resamples, or no columns
         nan = np.full(draws.shape[1:], np.nan)
         return nan, nan.copy()
     # nanpercentile warns on all-NaN columns; those stay NaN, which the caller reads as "none".

@@ -239,5 +239,5 @@ def bradley_terry(
     bootstrapping combinations."""
     outcomes = pairwise_outcomes(scores)
     n, m = scores.shape
-    sums = resampled_sums(outcomes.reshape(n, m * m), rng, resamples).reshape(-1, m, m)
+    sums = resampled_sums(outcomes.reshape(n, m * m), rng, resamples).reshape(resamples, m, m)
     return strengths_with_ci(outcomes.sum(axis=0), sums, prior)
