@@ -111,9 +111,10 @@ def leaderboard(query: LeaderboardQuery, *, owner: str | None) -> ranking.Leader
     jobs = _jobs(query, owner=owner)
     rows = store.read_rows(jobs)
     gathered = gather(jobs, rows, query)
-    board = ranking.leaderboard(gathered, resamples=query.resamples, by_prompt=query.by != "model")
-    # The jobs that gave a counted combination (a filter may leave some without any).
-    return board.model_copy(update={"jobs": len(gathered.jobs), "filters": query.echo()})
+    # The jobs counted are those that gave a combination (a filter may leave some out).
+    return ranking.leaderboard(
+        gathered, by=query.by, resamples=query.resamples, filters=query.echo()
+    )
 
 
 def _jobs(query: LeaderboardQuery, *, owner: str | None) -> list[JobDoc]:

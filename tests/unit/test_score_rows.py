@@ -8,8 +8,8 @@ import pytest
 
 from vidcompare.errors import InvalidRequest
 from vidcompare.library_leaderboard import LeaderboardQuery
-from vidcompare.score_rows import ModelCell, decode, encode
 from vidcompare.schemas import Comparison, Evaluation, ModelResult, Usage
+from vidcompare.score_rows import ModelCell, decode, encode
 
 
 def _comparison(consistent: bool | None) -> Comparison:
@@ -19,12 +19,18 @@ def _comparison(consistent: bool | None) -> Comparison:
         prompt="p",
         results=[
             ModelResult(
-                model_name="A", model_id="a", response="x", latency_ms=1200,
+                model_name="A",
+                model_id="a",
+                response="x",
+                latency_ms=1200,
                 usage=Usage(estimated_cost_usd=0.00012345678),
             ),
             ModelResult(model_name="B", model_id="b", error="timeout", latency_ms=90000),
             ModelResult(
-                model_name="C", model_id="c", response="y", latency_ms=800,
+                model_name="C",
+                model_id="c",
+                response="y",
+                latency_ms=800,
                 usage=Usage(unpriced_calls=1),
             ),
         ],  # fmt: skip
@@ -42,7 +48,7 @@ def test_a_row_keeps_each_models_score_latency_cost_and_error():
     assert row.index == 7 and row.consistent is True
     assert row.cells == {
         "a": ModelCell(7.5, 1200, 0.00012346, False),
-        "b": ModelCell(None, None, None, True),  # a failure's time says nothing
+        "b": ModelCell(None, None, 0.0, True),  # a failure's time says nothing; its cost does
         "c": ModelCell(3, 800, None, False),  # unpriced: no cost, not zero
     }
 
@@ -55,7 +61,12 @@ def test_a_row_is_short_and_says_when_no_swap_was_run():
 
 def test_the_query_reads_repeated_filters_and_dates():
     query = LeaderboardQuery.from_args(
-        {"model": ["a", " b ", ""], "since": ["2026-11-01"], "until": ["2026-11-27"], "by": ["prompt"]}
+        {
+            "model": ["a", " b ", ""],
+            "since": ["2026-11-01"],
+            "until": ["2026-11-27"],
+            "by": ["prompt"],
+        }
     )
     assert query.models == ["a", "b"] and query.by == "prompt"
     assert query.since == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
