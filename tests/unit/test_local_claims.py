@@ -36,7 +36,10 @@ def test_count_claims_are_totals_only() -> None:
 
 
 def test_colours_levels_and_sentences() -> None:
-    assert colours_named("Not blue but crimson, then gray and no green.") == ["red", "grey"]
+    assert colours_named("Not blue but crimson, then gray and no green.") == [
+        ("crimson", "red"),
+        ("gray", "grey"),
+    ]
     assert loudness_claims("It averages -18.5 dBFS, peaks at - 12 dB.") == [-18.5, -12.0]
     assert sentences_of("One. Two!\nThree? four") == ["One.", "Two!", "Three?", "four"]
 
