@@ -26,6 +26,7 @@ from vidcompare.providers.local.claims import (
     REFUSAL,
     RESOLUTION,
     STATIC_CLAIM,
+    THROUGHOUT,
     addresses,
     colours_named,
     count_claims,
@@ -241,20 +242,30 @@ class _AnswerChecker:
         confirmed: set[str] = set()  # named where they were measured: a main colour named
         for sentence in self.sentences:  # for the wrong scene does not count
             times = tuple(timestamps(sentence))
+            everywhere = not times and bool(THROUGHOUT.search(sentence))
             for written, family in colours_named(sentence):
                 if (family, times) not in seen:
                     seen.add((family, times))
-                    if self._check_colour(written, family, times):
+                    if self._check_colour(written, family, times, everywhere):
                         confirmed.add(family)
         if self.wants("colour"):
             main = self._main_colours()
             found = len(confirmed & set(main)) / len(main)
             self.expect(found, f"the main colours ({join_words(main)})", "colour")
 
-    def _check_colour(self, written: str, family: str, times: tuple[float, ...]) -> bool:
+    def _check_colour(
+        self, written: str, family: str, times: tuple[float, ...], everywhere: bool = False
+    ) -> bool:
+        """One colour claim; ``everywhere`` ("brown throughout") holds only if every shot
+        has the colour."""
+        said = written if written == family else f"{written} ({family})"
+        if everywhere:
+            for shot in self.facts.shots:
+                span = (shot.start_s, shot.end_s)
+                if not any(family in families_near(m.rgb) for m in self._colours_measured(span)):
+                    return self._wrong_colour(said, span)
         measured = self._colours_measured(times)
         where = f" at {_span_text(times)}" if times else ""
-        said = written if written == family else f"{written} ({family})"
         match = next((m for m in measured if family in families_near(m.rgb)), None)
         if match is not None:
             self.add(
@@ -264,6 +275,11 @@ class _AnswerChecker:
                 "colour",
             )
             return True
+        return self._wrong_colour(said, times)
+
+    def _wrong_colour(self, said: str, times: Sequence[float]) -> bool:
+        measured = self._colours_measured(times)
+        where = f" at {_span_text(times)}" if times else ""
         listed = join_words(
             list(dict.fromkeys(f"{colour_family(m.rgb)} ({_rgb_text(m.rgb)})" for m in measured))
         )
@@ -408,7 +424,9 @@ class _AnswerChecker:
     # -- style
 
     def rate_relevance(self) -> None:
-        topics = [t for t in TOPICS if t in self.intents]
+        # A topic that only groups the question ("each scene") need not be addressed.
+        about = self.intents if "summary" in self.primary else self.primary
+        topics = [t for t in TOPICS if t in about]
         if topics:
             addressed = [t for t in topics if self._answers(t) or self._addresses(t)]
             self.result.relevance = len(addressed) / len(topics)

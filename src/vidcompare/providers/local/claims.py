@@ -58,6 +58,10 @@ MOTION_WORDS = keyword_pattern(("motion", "mov", "action", "activity", "pan", "f
 STATIC_CLAIM = keyword_pattern(
     ("static", "motionless", "no motion", "no movement", "nothing moves", "still throughout")
 )
+# A claim about the whole video, every scene of it ("brown throughout").
+THROUGHOUT = keyword_pattern(
+    ("throughout", "the whole video", "the entire video", "all the time", "every scene")
+)
 NO_AUDIO_CLAIM = keyword_pattern(
     ("no audio", "no sound", "silent throughout", "no soundtrack", "without sound")
 )

@@ -32,7 +32,10 @@ REASONING_CLAIMS = 8
 def _score(a: Assessment) -> int:
     """1-10. Accuracy scales everything: a detailed but wrong answer must not score well;
     then :func:`_answering_bounds` keeps non-answers below answers."""
-    coverage = sum(e.found for e in a.expected) / len(a.expected) if a.expected else 0.5
+    # Facts of a topic that only groups the question ("each scene") count half.
+    weights = [1.0 if e.topic in a.asked or "summary" in a.asked else 0.5 for e in a.expected]
+    found = sum(w * e.found for w, e in zip(weights, a.expected, strict=True))
+    coverage = found / sum(weights) if a.expected else 0.5
     accuracy = a.correct / len(a.checks) if a.checks else 0.5
     quality = (
         W_COVERAGE * coverage
