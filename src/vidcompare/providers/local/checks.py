@@ -33,6 +33,7 @@ from vidcompare.providers.local.claims import (
     duration_claims,
     loudness_claims,
     sentences_of,
+    timed_clauses,
     timestamps,
 )
 from vidcompare.providers.local.colours import families_near
@@ -240,10 +241,11 @@ class _AnswerChecker:
     def check_colours(self) -> None:
         seen: set[tuple[str, tuple[float, ...]]] = set()
         confirmed: set[str] = set()  # named where they were measured: a main colour named
-        for sentence in self.sentences:  # for the wrong scene does not count
-            times = tuple(timestamps(sentence))
-            everywhere = not times and bool(THROUGHOUT.search(sentence))
-            for written, family in colours_named(sentence):
+        clauses = [c for s in self.sentences for c in timed_clauses(s)]
+        for clause, clause_times in clauses:  # for the wrong scene does not count
+            times = tuple(clause_times)
+            everywhere = not times and bool(THROUGHOUT.search(clause))
+            for written, family in colours_named(clause):
                 if (family, times) not in seen:
                     seen.add((family, times))
                     if self._check_colour(written, family, times, everywhere):

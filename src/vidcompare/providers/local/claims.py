@@ -78,6 +78,28 @@ def sentences_of(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
 
+# Clause breaks: ";", a comma not inside a list of numbers ("rgb 126, 126, 126"), and
+# joining words not ending a time range ("between 00:02.0 and 00:03.0").
+# "Scene 1 (0-1.5 s) is grey and scene 2 (1.5-3 s) brown" is two claims.
+_CLAUSE_BREAK = re.compile(
+    r";\s*|,\s+(?!\d)|\s+(?:and|then|while|whereas|but)\s+(?!\d)", re.IGNORECASE
+)
+
+
+def timed_clauses(sentence: str) -> list[tuple[str, list[float]]]:
+    """A sentence's clauses, each with the times it refers to: its own, or else the
+    nearest clause's before it ("From 00:01.5, brown"), or else after it ("Grey and
+    brown from 0 to 3 s")."""
+    parts = [p for p in _CLAUSE_BREAK.split(sentence) if p.strip()]
+    own = [timestamps(p) for p in parts]
+    clauses = []
+    for i, part in enumerate(parts):
+        before = next((t for t in reversed(own[:i]) if t), [])
+        after = next((t for t in own[i + 1 :] if t), [])
+        clauses.append((part, own[i] or before or after))
+    return clauses
+
+
 def clock_times(sentence: str) -> list[float]:
     return [
         int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
