@@ -38,6 +38,8 @@ TEST_ENV = {
     "VIDCOMPARE_UPLOAD_LEASE_S": "5",
     # A model missing from the cached Gemini catalogue is asked about after this (30 s).
     "VIDCOMPARE_CATALOGUE_RECHECK_S": "1",
+    # One model no other test uses, under a tight quota: an Auto job's lanes shrink on it.
+    "VIDCOMPARE_QUOTAS": '{"gemini-3.4-flash-lite": {"rpm": 30}}',
 }
 
 

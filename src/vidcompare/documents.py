@@ -169,6 +169,8 @@ class ComboDoc(Stored):
     lease_expires_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
     next_published: bool = False
+    # An Auto job's lane: the combinations it took after this one (store.lanes).
+    successors: list[int] | None = None
     expire_at: dt.datetime | None = None
 
     def held_at(self, now: dt.datetime) -> bool:

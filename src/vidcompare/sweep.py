@@ -23,9 +23,22 @@ from vidcompare.schemas import SweepReport
 log = logging.getLogger(__name__)
 
 
-def missing_links(lanes: int, plan: Plan, combos: dict[int, ComboDoc]) -> list[int]:
-    """Per lane, the first combination that is not done and not held by a live lease."""
+def missing_links(
+    lanes: int, plan: Plan, combos: dict[int, ComboDoc], cursor: int | None = None
+) -> list[int]:
+    """Per lane, the first combination that is not done and not held by a live lease.
+
+    An Auto job's lanes take from a ``cursor`` (vidcompare.lanes) rather than a stride:
+    every combination before it was handed to a lane, so each one not done and not held
+    lost its message."""
     now, missing = store.now(), []
+    if cursor is not None:
+        return [
+            index
+            for index in range(min(cursor, plan.total))
+            if (combo := combos.get(index) or ComboDoc()).state is not ComboState.done
+            and not combo.held_at(now)
+        ]
     for lane in range(lanes):
         for index in range(lane, plan.total, lanes):
             combo = combos.get(index) or ComboDoc()
@@ -71,7 +84,9 @@ def sweep(
         if sum(c.state is ComboState.done for c in combos.values()) >= plan.total:
             store.finish_if_complete(job.job_id)  # the finishing worker died before finishing
             continue
-        indexes = missing_links(job.concurrency, plan, combos)
+        dispatch = store.read_dispatch(job.job_id) if job.auto_concurrency else None
+        cursor = dispatch.cursor if dispatch is not None else None
+        indexes = missing_links(job.concurrency, plan, combos, cursor)
         if indexes:
             queue.publish_combinations(job.job_id, indexes)
             report.republished[job.job_id] = indexes

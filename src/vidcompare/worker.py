@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from vidcompare import limiter, queue, store
+from vidcompare import lanes, limiter, queue, store
 from vidcompare.config import settings
 from vidcompare.documents import JobDoc
 from vidcompare.errors import (
@@ -213,14 +213,18 @@ def process(job_id: str, index: int, timer: StepTimer | None = None) -> str:
     if claim.action is store.ClaimAction.drop or claim.job is None:
         log.info("dropping combination %s of job %s: %s", index, job_id, claim.reason)
         return f"drop: {claim.reason}"
-    lanes = claim.job.concurrency
+    in_flight = claim.job.concurrency  # at most this many of the job's combinations at once
+    waits: list[float] | None = None  # this combination's waits for quota turns (if it ran)
     if claim.action is store.ClaimAction.run:
-        successor = index + lanes
+        waits = []
+        successor = index + in_flight
         next_video = plan.combination(successor)[0] if successor < plan.total else None
         try:
             with Heartbeat(job_id, index, holder, claim.version) as heartbeat:
                 comparison = run_async(
-                    _run_combination(job_id, index, video_id, prompt, claim.job, timer, next_video)
+                    _run_combination(
+                        job_id, index, video_id, prompt, claim.job, timer, next_video, waits
+                    )
                 )
             timer.lap("wind_down")
             recorded = store.commit_combination(
@@ -246,12 +250,12 @@ def process(job_id: str, index: int, timer: StepTimer | None = None) -> str:
         if claim.next_published:
             return outcome
     # Also on a redelivery: the worker that committed may have died before these steps.
-    if _may_be_last(claim.job, lanes):
+    if _may_be_last(claim.job, in_flight):
         finished = store.finish_if_complete(job_id) is not JobStatus.running
         timer.lap("finish_check")
         if finished:
             return outcome
-    _chain(job_id, index, lanes, plan.total, timer)
+    _chain(job_id, index, claim.job, plan.total, timer, waits)
     return outcome
 
 
@@ -266,10 +270,28 @@ def _may_be_last(job_at_claim: JobDoc, lanes: int) -> bool:
     return job_at_claim.completed_combinations + lanes >= job_at_claim.total_combinations
 
 
-def _chain(job_id: str, index: int, lanes: int, total: int, timer: StepTimer) -> None:
-    successor = index + lanes
-    if successor < total:
-        queue.publish_combinations(job_id, [successor])
+def _chain(
+    job_id: str, index: int, job: JobDoc, total: int, timer: StepTimer, waits: list[float] | None
+) -> None:
+    """Publish what follows ``index`` on its lane: ``index + lanes`` for fixed lanes; for
+    an Auto job, 0, 1 or 2 combinations from its cursor, as the quota waits of this
+    combination say (vidcompare.lanes), recorded so that a redelivery publishes the same."""
+    successors = None
+    if job.auto_concurrency:
+        # A redelivery does not know the waits: it takes one, as a fixed lane would.
+        felt = lanes.pressure(waits) if waits is not None else lanes.Pressure.steady
+        successors = store.take_successors(
+            job_id,
+            index,
+            lambda dispatch: lanes.successors_to_take(dispatch, total, job.concurrency, felt),
+        )
+        timer.lap("take_successors")
+        timer.fields["pressure"] = felt.value
+    if successors is None:  # fixed lanes (or an Auto job from before dispatch existed)
+        successors = [index + job.concurrency] if index + job.concurrency < total else []
+    timer.fields["successors"] = successors
+    if successors:
+        queue.publish_combinations(job_id, successors)
         timer.lap("publish")
         timer.stamp("published_at")
     store.mark_successor_published(job_id, index)
@@ -284,8 +306,10 @@ async def _run_combination(
     job: JobDoc,
     timer: StepTimer,
     next_video_id: str | None = None,
+    waits: list[float] | None = None,
 ) -> Comparison:
     limiter.serving_job.set(job_id)  # the model calls below take this job's share
+    lanes.turn_waits.set(waits)  # ... and note how long they waited for their turns
     registry = default_registry()
     video = await asyncio.to_thread(video_source, video_id)
     models = [registry.model(m) for m in job.models]

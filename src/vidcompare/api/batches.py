@@ -18,6 +18,7 @@ from vidcompare.config import Settings, settings
 from vidcompare.documents import JobDoc
 from vidcompare.errors import InvalidRequest, RetryLater
 from vidcompare.estimate import estimate_batch
+from vidcompare.lanes import Dispatch
 from vidcompare.plan import Plan
 from vidcompare.providers.registry import Registry, default_registry
 from vidcompare.schemas import BatchAccepted, BatchRequest, DryRunAnswer, JobStatus, ModelInfo
@@ -212,7 +213,9 @@ def start_batch(body: Any, *, owner: str | None) -> BatchAccepted | DryRunAnswer
         request, plan, judge_model=judge_model, lanes=lanes, owner=owner, warnings=warnings
     )
     job.video_names = valid.video_names
-    store.create_job(job)
+    # Auto: the lanes take their successors from a cursor, and grow or shrink (lanes.py).
+    dispatch = Dispatch(cursor=lanes, lanes=lanes) if request.concurrency == "auto" else None
+    store.create_job(job, dispatch=dispatch)
     job_id = job.job_id
     try:
         queue.publish_combinations(job_id, list(range(lanes)), timeout=PUBLISH_TIMEOUT_S)

@@ -9,6 +9,7 @@
 ``quota_pace/{model_id}``                :mod:`.quotas`: each model's shared pace (limiter)
 ``playback_grants/{hash}``              :mod:`.playback`: who may stream a video, until when
 ``jobs/{job_id}/scores/{chunk}``        :mod:`.scores`: compact score rows for the leaderboard
+``jobs/{job_id}/dispatch/lanes``        :mod:`.lanes`: an Auto job's cursor and lanes
 
 Documents are read and written as the typed models of :mod:`vidcompare.documents`.
 Callers use this package's names (``store.get_job``); the modules are its rooms.
@@ -43,6 +44,7 @@ from vidcompare.store.jobs import (
     stalled_jobs,
     touch_job,
 )
+from vidcompare.store.lanes import read_dispatch, take_successors
 from vidcompare.store.playback import create_grant, granted_video
 from vidcompare.store.quotas import Pace, update_pace
 from vidcompare.store.refs import (
@@ -111,6 +113,7 @@ __all__ = [
     "list_videos",
     "mark_successor_published",
     "now",
+    "read_dispatch",
     "read_rows",
     "recent_completed_jobs",
     "record_crash",
@@ -122,6 +125,7 @@ __all__ = [
     "running_combinations",
     "set_gemini_file",
     "stalled_jobs",
+    "take_successors",
     "touch_job",
     "upload_ref",
     "video_durations",

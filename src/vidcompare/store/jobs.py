@@ -15,8 +15,10 @@ from google.cloud.firestore_v1.field_path import FieldPath
 from vidcompare.documents import SUMMARY_FIELDS, ComboState, JobDoc, JudgeStats, ModelStats
 from vidcompare.errors import Conflict, InvalidRequest, NotFound, RetryLater
 from vidcompare.gcp import firestore_client
+from vidcompare.lanes import Dispatch
 from vidcompare.leaderboard import judge_delta, leaderboard_from_stats, stats_delta
 from vidcompare.schemas import Comparison, JobStatus
+from vidcompare.store.lanes import dispatch_ref
 from vidcompare.store.refs import JOBS, comparisons, job_ref, now, transact
 
 # An optimistic write that loses this many times in a row to other writers gives up
@@ -24,13 +26,25 @@ from vidcompare.store.refs import JOBS, comparisons, job_ref, now, transact
 TRANSITION_ATTEMPTS = 50
 
 
-def create_job(job: JobDoc) -> None:
-    job_ref(job.job_id).create(job.to_doc())
+def create_job(job: JobDoc, *, dispatch: Dispatch | None = None) -> None:
+    """Write a new job; ``dispatch``: an Auto job's first cursor and lanes, in the same
+    write (:mod:`.lanes`)."""
+    batch = firestore_client().batch()
+    batch.create(job_ref(job.job_id), job.to_doc())
+    if dispatch is not None:
+        batch.create(
+            dispatch_ref(job.job_id),
+            {"cursor": dispatch.cursor, "lanes": dispatch.lanes, "expire_at": job.expire_at},
+        )
+    batch.commit()
 
 
 def delete_job(job_id: str) -> None:
     """Remove a job that never started (nothing of it was published)."""
-    job_ref(job_id).delete()
+    batch = firestore_client().batch()
+    batch.delete(dispatch_ref(job_id))
+    batch.delete(job_ref(job_id))
+    batch.commit()
 
 
 def get_job(job_id: str, *, owner: str | None = None, with_plan: bool = False) -> JobDoc:

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from google.genai import errors
 
-from vidcompare import limiter
+from vidcompare import lanes, limiter
 from vidcompare.config import settings
 from vidcompare.errors import (
     CredentialsRefused,
@@ -178,6 +178,7 @@ async def call_gemini(
                     retry_after_s=asked,
                 ) from exc
             log.info("%s: 429, retrying in %.2f s (attempt %d)", model_id, wait, attempt)
+            lanes.note_wait(wait)  # refused by the quota: as much a wait as a late turn
             await asyncio.sleep(wait)
         except (ModelError, RetryLater):
             raise
@@ -194,10 +195,12 @@ async def _take_turn(model_id: str, quota: ModelQuota, deadline: float | None) -
         # Not asleep past the budget: the limiter's answer is checked before sleeping.
         delay = await limiter.wait_for_turn(model_id, quota, longest_s=max(0.0, left))
         if delay is None:
+            lanes.note_wait(left)  # the quota had no turn for it: as contended as can be
             raise TransientModelError(
                 f"{model_id}'s quota has no turn within the {left:.1f} s left of this "
                 "call's budget (other jobs are using it)",
                 retry_after_s=None,
             )
-        return
-    await limiter.wait_for_turn(model_id, quota)
+    else:
+        delay = await limiter.wait_for_turn(model_id, quota)
+    lanes.note_wait(delay or 0.0)  # an Auto job's lanes shrink while their calls wait
