@@ -41,6 +41,18 @@ export function filterForm(current, onChange) {
 
 const EMPTY = { models: [], jobs: [], tags: [], promptTags: [], judge: "", since: "", until: "" };
 
+// An open dropdown closes on a click elsewhere and on Escape (its summary keeps the focus).
+document.addEventListener("click", (event) => {
+  for (const open of document.querySelectorAll(".library-pick[open]")) if (!open.contains(event.target)) open.open = false;
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const open of document.querySelectorAll(".library-pick[open]")) {
+    open.open = false;
+    open.querySelector("summary").focus();
+  }
+});
+
 /** A dropdown of checkboxes (a <details>), filled by fillChoices once the jobs are in. */
 function picker(key, label, filters, changed) {
   const list = h("div", { class: "library-choices", id: `library-${key}-choices`, role: "group", "aria-label": label });

@@ -24,7 +24,17 @@ function cost(usd) {
 
 /** The ranking table of the answer's models. */
 export function rankingTable(models) {
-  const head = ["#", "Model", "BT rating", "Mean score", "Win rate", "Combinations", "Latency", "Cost / 100", "Errors"];
+  const head = [
+    ["#", "Rank by Bradley–Terry rating"],
+    ["Model", ""],
+    ["BT rating", "Bradley–Terry rating from the pairwise outcomes within each combination (1000 = the average model), its 95 % bootstrap CI under it"],
+    ["Mean score", "Mean judge score (0–10), its 95 % bootstrap CI under it"],
+    ["Win rate", "Pairwise wins, ties counted as half, over its pairwise comparisons"],
+    ["Combinations", "Combinations where it was scored"],
+    ["Latency", "Mean latency of a model call"],
+    ["Cost / 100", "Cost of 100 answers"],
+    ["Errors", "Model calls that failed"],
+  ];
   const body = models.map((m) =>
     h(
       "tr",
@@ -49,7 +59,7 @@ export function rankingTable(models) {
     "table",
     { class: "table stack-table library-ranking", id: "library-ranking", role: "table" },
     h("caption", { class: "visually-hidden" }, "Models ranked by Bradley–Terry rating, with 95 % confidence intervals"),
-    h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, head.map((t, i) => h("th", { role: "columnheader", class: i > 1 ? "num" : null }, t)))),
+    h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, head.map(([t, title], i) => h("th", { role: "columnheader", class: i > 1 ? "num" : null, title: title || null }, t)))),
     h("tbody", { role: "rowgroup" }, body),
   );
   const lonely = models.filter((m) => m.connected === false);
