@@ -35,9 +35,10 @@ Tests plug in an ``httpx.MockTransport`` (or any transport) with ``transport=``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
@@ -46,6 +47,7 @@ from urllib.parse import quote
 import httpx
 
 from vidcompare.config import DEFAULT_URL, tool_settings
+from vidcompare.ranking import Leaderboard
 from vidcompare.resumable import (
     Journal,
     OpenUpload,
@@ -191,6 +193,24 @@ class BatchOptions(TypedDict, total=False):
     concurrency: int | Literal["auto"]  # lanes (default 1, at most 8); "auto": by the quota
     judge_swaps: int  # 2: judge again with the answers in reversed order (default 1)
     name: str  # what lists and reports call the job
+    tags: Sequence[str]  # labels to slice the leaderboard across jobs by
+    prompt_tags: Mapping[str, str]  # a prompt's text -> its tag (e.g. variants of an A/B test)
+
+
+class LeaderboardFilters(TypedDict, total=False):
+    """What ``leaderboard`` counts (each optional; a sequence matches any of its values)."""
+
+    job: str | Sequence[str]  # job ids or unique prefixes
+    model: str | Sequence[str]
+    video: str | Sequence[str]
+    prompt: str | Sequence[str]  # exact prompt texts
+    prompt_tag: str | Sequence[str]
+    tag: str | Sequence[str]  # job tags
+    judge: str | Sequence[str]
+    since: str | dt.date  # jobs created from then (an ISO date or time)
+    until: str | dt.date  # ... until then (a date alone: that day included)
+    by: Literal["model", "prompt", "prompt_tag"]  # also rank each prompt (A/B)
+    resamples: int  # bootstrap resamples, 100-2000 (default 1000)
 
 
 class Batch(BatchOptions, total=False):
@@ -274,6 +294,10 @@ class _Calls:
         else:
             body["video_ids"] = list(batch.get("video_ids") or [])
             body["prompts"] = list(batch.get("prompts") or [])
+        if "tags" in body:
+            body["tags"] = list(body["tags"])
+        if "prompt_tags" in body:
+            body["prompt_tags"] = dict(body["prompt_tags"])
         return body | ({"dry_run": True} if dry_run else {})
 
     @staticmethod
@@ -308,6 +332,18 @@ class _Calls:
     @staticmethod
     def job_request(job_id: str) -> _Call[BatchRequest]:
         return _Call("GET", f"/api/jobs/{_segment(job_id)}/request", BatchRequest.model_validate)
+
+    @staticmethod
+    def leaderboard(filters: LeaderboardFilters) -> _Call[Leaderboard]:
+        params: dict[str, Any] = {}
+        for name, value in filters.items():
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            if isinstance(value, str | int):
+                params[name] = value
+            elif value is not None:
+                params[name] = list(value)  # repeated: ?model=a&model=b
+        return _Call("GET", "/api/leaderboard", Leaderboard.model_validate, params)
 
 
 class _Poll:
@@ -530,6 +566,12 @@ class Client(_Settings):
         ``start_batch(**it.model_dump(exclude={"dry_run"}))``."""
         return self._send(_Calls.job_request(job_id))
 
+    def leaderboard(self, **filters: Unpack[LeaderboardFilters]) -> Leaderboard:
+        """Models ranked across the caller's jobs (mean scores and Bradley–Terry strengths
+        with 95 % CIs, a model × prompt matrix); ``by="prompt"`` also ranks the prompts.
+        ``filters``: :class:`LeaderboardFilters`."""
+        return self._send(_Calls.leaderboard(filters))
+
     def wait(self, job_id: str, **how: Unpack[WaitOptions]) -> JobView:
         """Poll until the job has finished (completed, failed or cancelled) and return it.
         ``how``: :class:`WaitOptions` (``poll_seconds``, ``timeout``, ``on_progress``, which
@@ -632,6 +674,9 @@ class AsyncClient(_Settings):
 
     async def job_request(self, job_id: str) -> BatchRequest:
         return await self._send(_Calls.job_request(job_id))
+
+    async def leaderboard(self, **filters: Unpack[LeaderboardFilters]) -> Leaderboard:
+        return await self._send(_Calls.leaderboard(filters))
 
     async def wait(self, job_id: str, **how: Unpack[WaitOptions]) -> JobView:
         poll = _Poll(job_id, **how)

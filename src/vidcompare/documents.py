@@ -117,6 +117,9 @@ def _add(a: Totals, b: Totals) -> Totals:
 class JobDoc(Stored):
     job_id: str
     name: str = ""
+    tags: list[str] = Field(default_factory=list)
+    # A prompt's text -> its tag (the leaderboard's prompt_tag filter and grouping).
+    prompt_tags: dict[str, str] = Field(default_factory=dict)
     owner: str | None = None
     status: JobStatus
     completed_combinations: int = 0

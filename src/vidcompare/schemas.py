@@ -22,6 +22,14 @@ Prompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 JobName = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$")
 ]
+# A label to slice a library of runs by (a job's tags, a prompt's tag): short, one line.
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$"
+    ),
+]
+MAX_TAGS = 20
 
 
 class JobStatus(StrEnum):
@@ -58,6 +66,10 @@ class BatchRequest(BaseModel):
     judge_swaps: int = Field(default=1, ge=1, le=2)
     pairs: list[Pair] | None = None
     name: JobName = ""  # "": unnamed
+    # Labels to slice the cross-job leaderboard by: the job's, and each prompt's (its
+    # text -> its tag, e.g. the variants of a prompt A/B test).
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
+    prompt_tags: dict[Prompt, Tag] = Field(default_factory=dict)
     dry_run: bool = False
 
     @field_validator("concurrency", mode="before")
@@ -225,6 +237,7 @@ class JobView(BaseModel):
 
     job_id: str
     name: str = ""  # what the request called it ("" if nothing)
+    tags: list[str] = Field(default_factory=list)
     status: JobStatus
     progress: float
     progress_message: str

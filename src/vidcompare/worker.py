@@ -224,7 +224,11 @@ def process(job_id: str, index: int, timer: StepTimer | None = None) -> str:
                 )
             timer.lap("wind_down")
             recorded = store.commit_combination(
-                job_id, index, comparison, version=heartbeat.version
+                job_id,
+                index,
+                comparison,
+                version=heartbeat.version,
+                expire_at=claim.job.expire_at,
             )
             timer.lap("commit")
         except (PermanentModelError, NotFound) as exc:

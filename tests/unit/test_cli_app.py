@@ -30,6 +30,7 @@ COMMANDS = [
     "jobs",
     "result",
     "cancel",
+    "leaderboard",
 ]
 
 

@@ -9,6 +9,7 @@ from vidcompare.providers.local.claims import (
     duration_claims,
     loudness_claims,
     sentences_of,
+    timed_clauses,
     timestamps,
 )
 from vidcompare.providers.local.intents import TOPICS
@@ -36,7 +37,10 @@ def test_count_claims_are_totals_only() -> None:
 
 
 def test_colours_levels_and_sentences() -> None:
-    assert colours_named("Not blue but crimson, then gray and no green.") == ["red", "grey"]
+    assert colours_named("Not blue but crimson, then gray and no green.") == [
+        ("crimson", "red"),
+        ("gray", "grey"),
+    ]
     assert loudness_claims("It averages -18.5 dBFS, peaks at - 12 dB.") == [-18.5, -12.0]
     assert sentences_of("One. Two!\nThree? four") == ["One.", "Two!", "Three?", "four"]
 
@@ -62,3 +66,16 @@ def test_wording() -> None:
         "a, b and c",
     ]
     assert (plural(1, "shot"), plural(2, "shot")) == ("1 shot", "2 shots")
+
+
+def test_timed_clauses_give_each_colour_its_own_times() -> None:
+    assert timed_clauses(
+        "Scene 1 (00:00.0 to 00:01.5) is grey and scene 2 (00:01.5 to 00:03.0) is brown; "
+        "from 00:03.0, red (around rgb 218, 30, 30). White and black between 4 and 5 s."
+    ) == [
+        ("Scene 1 (00:00.0 to 00:01.5) is grey", [0.0, 1.5]),
+        ("scene 2 (00:01.5 to 00:03.0) is brown", [1.5, 3.0]),
+        ("from 00:03.0", [3.0]),
+        ("red (around rgb 218, 30, 30). White", [3.0]),  # a clause, not a sentence
+        ("black between 4 and 5 s.", [4.0, 5.0]),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vidcompare.providers.local.intents import detect_intents
+from vidcompare.providers.local.intents import detect_intents, primary_topics
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,22 @@ from vidcompare.providers.local.intents import detect_intents
 )
 def test_detect_intents(prompt: str, intents: set[str]) -> None:
     assert detect_intents(prompt) == intents
+
+
+@pytest.mark.parametrize(
+    ("prompt", "primary"),
+    [
+        # "each scene" groups the question: colour is what must be answered.
+        ("Which colours dominate each scene?", {"colour"}),
+        ("Describe the motion in every shot", {"motion"}),
+        ("What is the loudness per segment?", {"audio"}),
+        # Named for its own sake, a topic stays primary.
+        ("What colour is the first scene and how many cuts are there?", {"colour", "cuts"}),
+        ("How many scenes are there?", {"cuts"}),
+        # Only a grouping named: it is what is asked about after all.
+        ("Describe each scene", {"cuts"}),
+        ("Give an overview of the motion", {"summary"}),  # any topic answers a summary
+    ],
+)
+def test_primary_topics(prompt: str, primary: set[str]) -> None:
+    assert primary_topics(prompt, detect_intents(prompt)) == primary

@@ -129,10 +129,13 @@ def test_rubric_scores_cut_answers(facts: VideoFacts) -> None:
     prompt = "Where are the cuts?"
     verdict = LocalRubricJudge().evaluate(facts, prompt, _answers(facts, prompt))
     scenes, colours, wrong, refusal = verdict.evaluations
-    assert [e.score for e in verdict.evaluations] == [10, 8, 2, 1]
+    # B hedges ("I don't detect cuts directly") but then answers: no penalty for that.
+    assert [e.score for e in verdict.evaluations] == [10, 9, 2, 1]
     assert scenes.reasoning == (
-        "The prompt asks about cuts and shots. Checkable claims in the answer: 3 right, "
-        "0 wrong. It states 2 of the 2 facts asked for."
+        "The prompt asks about cuts and shots. It answers the question. Checked 3 claims, "
+        "3 right and 0 wrong. right: Says 2 shots, matching the measurement. right: Says 1 "
+        "cut, matching the measurement. right: Cut at 00:01.5 matches the measured cut at "
+        "00:01.5. It states 2 of the 2 facts asked for."
     )
     assert scenes.strengths == [
         "Says 2 shots, matching the measurement.",
@@ -141,7 +144,7 @@ def test_rubric_scores_cut_answers(facts: VideoFacts) -> None:
         "Gives 3 specific timestamps.",
     ]
     assert scenes.weaknesses == []
-    assert colours.weaknesses == ['Declines part of the question ("don\'t detect ...").']
+    assert colours.weaknesses == []
     assert wrong.weaknesses[:3] == [
         "Says 4 shots, but 2 were measured.",
         "Places a cut or shot boundary at 00:00.5, but the nearest measured cut is at 00:01.5.",
@@ -151,7 +154,7 @@ def test_rubric_scores_cut_answers(facts: VideoFacts) -> None:
         "Makes no concrete claim that could be checked against the video."
     )
     assert verdict.overall_summary == (
-        "Answer A is best with 10/10: all 3 checked claims are right. Answer B scores 8/10 "
+        "Answer A is best with 10/10: all 3 checked claims are right. Answer B scores 9/10 "
         "(all 2 checked claims are right); Answer C scores 2/10 (0 claims right and 9 wrong); "
         "Answer D scores 1/10 (no checkable claims)."
     )

@@ -160,6 +160,11 @@ def validate_batch(
             "pairs" if request.pairs is not None else "video_ids",
             f"{plan.total} combinations; at most {config.max_combinations} per batch",
         )
+    unknown = [p for p in request.prompt_tags if p not in set(plan.prompts)]
+    if unknown:
+        raise InvalidRequest.for_field(
+            "prompt_tags", f"{unknown[0][:60]!r} is not one of the batch's prompts"
+        )
     # One read: which videos exist (the owner's) and their names, kept on the job.
     names = store.video_filenames(plan.video_ids, owner=owner)
     missing = [v for v in plan.video_ids if v not in names]
@@ -241,6 +246,8 @@ def job_document(
     return JobDoc(
         job_id=str(uuid.uuid4()),
         name=request.name,
+        tags=list(dict.fromkeys(request.tags)),
+        prompt_tags=request.prompt_tags,
         owner=owner,
         status=JobStatus.pending,
         total_combinations=plan.total,

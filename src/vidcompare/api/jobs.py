@@ -40,6 +40,7 @@ def job_view(job: JobDoc, *, result: JobResult | None = None) -> JobView:
     return JobView(
         job_id=job.job_id,
         name=job.name,
+        tags=job.tags,
         status=job.status,
         progress=progress(job.status, done, total),
         progress_message=progress_message(job.status, done, total, job.error),
@@ -192,6 +193,8 @@ def batch_request(job_id: str, *, owner: str | None) -> BatchRequest:
         concurrency="auto" if job.auto_concurrency else job.concurrency,
         judge_swaps=job.judge_swaps,
         name=job.name,
+        tags=job.tags,
+        prompt_tags=job.prompt_tags,
     )
 
 

@@ -16,10 +16,11 @@ from typing import Any
 import flask
 
 from vidcompare import auth, playback, sweep
-from vidcompare.api import batches, jobs, models, openapi, videos
+from vidcompare.api import batches, jobs, leaderboard, models, openapi, videos
 from vidcompare.api.routing import JOB_STATUS, START_BATCH, RawAnswer, RawBody, Route, find_route
 from vidcompare.config import settings
 from vidcompare.errors import InvalidRequest, PayloadTooLarge
+from vidcompare.ranking import Leaderboard
 from vidcompare.schemas import (
     BatchAccepted,
     BatchRequest,
@@ -142,6 +143,12 @@ def cancel_job(
     request: flask.Request, params: Params, owner: str | None
 ) -> tuple[int, CancelAnswer]:
     return 200, jobs.cancel(params["job_id"], owner=owner)
+
+
+def library_leaderboard(
+    request: flask.Request, params: Params, owner: str | None
+) -> tuple[int, Leaderboard]:
+    return 200, leaderboard.leaderboard(request.args.to_dict(flat=False), owner=owner)
 
 
 def model_catalog(
@@ -314,6 +321,18 @@ ROUTES: tuple[Route, ...] = (
         cancel_job,
         "Cancel a pending or running job (idempotent; 409 once finished)",
         {200: CancelAnswer},
+    ),
+    Route(
+        "GET",
+        "/api/leaderboard",
+        JOB_STATUS,
+        library_leaderboard,
+        "Models ranked across your jobs' comparisons: mean scores with 95 % bootstrap CIs, "
+        "win rates, Bradley–Terry strengths with CIs, a model × prompt matrix and, with "
+        "by=prompt or prompt_tag, each prompt's scores and each model's best prompt. "
+        "Filters repeat (job=a&job=b); since/until are ISO dates or times of job creation",
+        {200: Leaderboard},
+        query=leaderboard.QUERY,
     ),
     Route(
         "GET",

@@ -13,6 +13,7 @@ The typer ``app`` and its command table are here; the rest, one module a job::
     pairs.py     the file of ``batch --pairs``
     videos.py    upload, videos (and videos rename, videos delete)
     models.py    models
+    leaderboard.py  leaderboard: models ranked across jobs
     deploy.py    deploy, teardown, new-key
     options.py   the options several commands share
     session.py   a command's API client; a failure as a message on stderr and exit 1
@@ -30,7 +31,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from vidcompare.cli import demo, deploy, jobs, models, stack, videos
+from vidcompare.cli import demo, deploy, jobs, leaderboard, models, stack, videos
 
 __all__ = ["app"]
 
@@ -80,6 +81,7 @@ COMMANDS = (
     jobs.jobs,
     jobs.result,
     jobs.cancel,
+    leaderboard.leaderboard,
 )
 for command in COMMANDS:
     if isinstance(command, typer.Typer):

@@ -126,6 +126,24 @@ def batch(
             "--name", "-n", help="What lists and reports call the job.", show_default=False
         ),
     ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            help="A label for the job (repeat for more): slice `vidcompare leaderboard` by it.",
+            show_default=False,
+        ),
+    ] = None,
+    prompt_tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--prompt-tag",
+            help="A tag for each -p, in order (e.g. A and B for two variants of a prompt): "
+            "`vidcompare leaderboard --by prompt_tag` compares them.",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Estimate calls, time and cost; start nothing.")
     ] = False,
@@ -158,11 +176,19 @@ def batch(
         spec["pairs"] = read_pairs(pairs)
     if video or prompt or pairs is None:
         spec |= {"video_ids": video or [], "prompts": prompt or []}
+    if prompt_tag:
+        if len(prompt_tag) != len(prompt or []):
+            raise fail(
+                f"{len(prompt_tag)} --prompt-tag for {len(prompt or [])} -p: give one tag per "
+                "prompt, in the same order"
+            )
+        spec["prompt_tags"] = dict(zip(prompt or [], prompt_tag, strict=True))
     options = {
         "judge_model": judge,
         "concurrency": lanes_option(concurrency),
         "judge_swaps": judge_swaps,
         "name": name,
+        "tags": tag,
     }
     spec |= {key: value for key, value in options.items() if value is not None}
     with session(url, api_key) as client:

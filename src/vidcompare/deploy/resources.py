@@ -57,6 +57,7 @@ def resources(
     out += [bucket, storage.bucket_policy(target, bucket, root), database]
     out += [storage.index(target, database, spec) for spec in indexes]
     out += [storage.ttl(target, database, group) for group in storage.TTL_COLLECTION_GROUPS]
+    out += [storage.unindexed(target, database, *where) for where in storage.UNINDEXED_FIELDS]
     for prop, secret in secrets.items():
         out += [secret, storage.secret_value(target, prop, secret)]
     accounts = {}

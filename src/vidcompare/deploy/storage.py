@@ -15,7 +15,10 @@ from vidcompare.deploy.resource import Resource, gcloud, named
 from vidcompare.deploy.target import Target
 
 # Firestore collections whose documents carry ``expire_at`` (see store.expiry).
-TTL_COLLECTION_GROUPS = ("jobs", "comparisons", "videos")
+TTL_COLLECTION_GROUPS = ("jobs", "comparisons", "videos", "scores")
+# Fields never queried whose automatic indexes would cost a write per entry: a score chunk
+# holds up to 1,000 rows in one map (Firestore's limit is 40,000 index entries a document).
+UNINDEXED_FIELDS = (("scores", "rows"),)
 # Each secret (a property of Target): where its value comes from at deploy time, and what
 # that is.
 SECRET_SOURCES = {
@@ -109,6 +112,21 @@ def ttl(target: Target, database: Resource, group: str) -> Resource:
     )
     return Resource(
         what=f"Firestore TTL on {group}.expire_at",
+        create=(f"already_ok {create}",),
+        part_of=database,
+    )
+
+
+def unindexed(target: Target, database: Resource, group: str, field: str) -> Resource:
+    create = gcloud(
+        f"firestore indexes fields update {field}",
+        f"--collection-group={group}",
+        "--disable-indexes",
+        "--async",
+        target.project_flag,
+    )
+    return Resource(
+        what=f"Firestore: {group}.{field} not indexed",
         create=(f"already_ok {create}",),
         part_of=database,
     )

@@ -26,6 +26,12 @@ NUMERIC_COLUMNS = {
     "duration",
     "progress",
     "done",
+    "combinations",
+    "win rate",
+    "cost / 100",
+    "swapped",
+    "rating [95% CI]",
+    "mean score [95% CI]",
 }
 
 

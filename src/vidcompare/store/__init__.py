@@ -8,6 +8,7 @@
 ``video_digests/{key}``                 :mod:`.videos`: which video holds an owner's bytes
 ``quota_pace/{model_id}``                :mod:`.quotas`: each model's shared pace (limiter)
 ``playback_grants/{hash}``              :mod:`.playback`: who may stream a video, until when
+``jobs/{job_id}/scores/{chunk}``        :mod:`.scores`: compact score rows for the leaderboard
 
 Documents are read and written as the typed models of :mod:`vidcompare.documents`.
 Callers use this package's names (``store.get_job``); the modules are its rooms.
@@ -56,6 +57,7 @@ from vidcompare.store.refs import (
     upload_ref,
     video_ref,
 )
+from vidcompare.store.scores import leaderboard_jobs, read_rows
 from vidcompare.store.uploads import close_upload, create_upload, get_upload
 from vidcompare.store.videos import (
     active_jobs_using,
@@ -103,11 +105,13 @@ __all__ = [
     "get_upload",
     "get_video",
     "job_ref",
+    "leaderboard_jobs",
     "list_comparisons",
     "list_jobs",
     "list_videos",
     "mark_successor_published",
     "now",
+    "read_rows",
     "recent_completed_jobs",
     "record_crash",
     "recount",

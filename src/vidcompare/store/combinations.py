@@ -24,6 +24,7 @@ from vidcompare.gcp import firestore_client
 from vidcompare.schemas import Comparison, JobStatus, dump
 from vidcompare.store.jobs import counter_increments, start_job
 from vidcompare.store.refs import combo_ref, comparisons, expiry, job_ref, now, transact
+from vidcompare.store.scores import row_write
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +130,18 @@ def _written_version(used: list[firestore.Transaction]) -> dt.datetime | None:
 
 
 def commit_combination(
-    job_id: str, index: int, comparison: Comparison, *, version: dt.datetime | None = None
+    job_id: str,
+    index: int,
+    comparison: Comparison,
+    *,
+    version: dt.datetime | None = None,
+    expire_at: dt.datetime | None = None,
 ) -> bool:
     """Record a finished combination and add it to the job's counters, once.
 
     Returns False when another worker had already recorded it. The job's counters
-    are blind increments in the same write as the combination's ``done``.
+    are blind increments in the same write as the combination's ``done``, and so is its
+    score row (:mod:`.scores`).
 
     ``version`` is the combination document's update time as this worker last wrote it
     (its claim or lease renewal). If the document still has it, nobody else touched it
@@ -143,6 +150,9 @@ def commit_combination(
     commit, a crash record) changed it, and the transaction decides.
     """
     increments = counter_increments(comparison)
+    # Its score row for the leaderboard across jobs, in the same write (gone with the job
+    # at ``expire_at``).
+    row_ref, row = row_write(job_id, comparison, expire_at)
     stored = dump(comparison) | {
         "state": ComboState.done.value,
         "completed_at": now(),
@@ -157,6 +167,7 @@ def commit_combination(
             option=firestore_client().write_option(last_update_time=version),
         )
         batch.update(job_ref(job_id), increments)
+        batch.set(row_ref, row, merge=True)
         try:
             batch.commit()
             return True
@@ -169,6 +180,7 @@ def commit_combination(
             return False
         tx.set(combo_ref(job_id, index), stored, merge=True)
         tx.update(job_ref(job_id), increments)
+        tx.set(row_ref, row, merge=True)
         return True
 
     return transact(run)

@@ -147,6 +147,27 @@ def demo_scenes() -> tuple[list[SceneSpec], list[SceneSpec]]:
     return first, second
 
 
+# Backgrounds of known colour, by the colour family the offline judge must measure for
+# them (see vidcompare.providers.local.colours): pure grey and #8B4513 brown differ only
+# in chroma and hue, which is what "grey is not brown" tests need.
+KNOWN_COLOURS: dict[str, tuple[int, int, int]] = {
+    "grey": (128, 128, 128),
+    "brown": (139, 69, 19),
+    "red": (220, 30, 30),
+    "blue": (0, 0, 128),  # navy
+    "green": (30, 180, 60),
+    "yellow": (240, 220, 30),
+    "white": (245, 245, 245),
+    "black": (10, 10, 10),
+}
+
+
+def colour_scenes(families: list[str], seconds: float = 1.5) -> list[SceneSpec]:
+    """Static, silent scenes of :data:`KNOWN_COLOURS`, one per family, in order: every
+    boundary is a hard cut between two known dominant colours."""
+    return [SceneSpec(KNOWN_COLOURS[f], seconds, tone_hz=None) for f in families]
+
+
 def _pick_encoder(candidates: tuple[str, ...]) -> str:
     for name in candidates:
         try:

@@ -10,6 +10,7 @@ module         its one job
 intents        what a prompt asks about (cuts, colour, motion... or a summary)
 facts          a video's measured facts, loaded once, and the words for levels
 wording        how times, lists and counts are written
+colours        colour families: one CIE Lab rule for measured colours and colour words
 models         ``local-scenes`` and ``local-motion-colour`` writing their answers
 claims         what an answer claims, read from its text
 checks         one answer's claims checked against the facts

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import re
 
+from vidcompare.providers.local.colours import colour_mentions
 from vidcompare.providers.local.intents import INTENT_KEYWORDS, TOPICS, keyword_pattern
 
 NUMBER_WORDS = {
     "no": 0, "zero": 0, "one": 1, "a single": 1, "single": 1, "two": 2, "three": 3,
     "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12,
-}  # fmt: skip
-COLOUR_WORDS = {
-    "red": "red", "crimson": "red", "scarlet": "red", "orange": "orange",
-    "yellow": "yellow", "gold": "yellow", "golden": "yellow", "green": "green",
-    "lime": "green", "blue": "blue", "navy": "blue", "purple": "purple",
-    "violet": "purple", "lilac": "purple", "lavender": "purple", "cyan": "cyan",
-    "turquoise": "cyan", "teal": "cyan", "aqua": "cyan", "magenta": "magenta",
-    "fuchsia": "magenta", "pink": "pink", "brown": "brown", "white": "white",
-    "grey": "grey", "gray": "grey", "silver": "grey", "black": "black",
 }  # fmt: skip
 # "3 more shots", "the first 2 scenes": a number, but not a count of the whole video.
 NOT_A_TOTAL = frozenset({"more", "other", "first", "last", "next", "previous", "remaining"})
@@ -58,7 +50,6 @@ RESOLUTION = re.compile(r"\b(\d{2,5})\s*[x×]\s*(\d{2,5})\b")
 NAMED_HEIGHT = re.compile(r"\b(\d{3,4})p\b")
 FPS = re.compile(_NUM + r"\s*(?:fps|frames per second|frames/s|frames a second)", re.IGNORECASE)
 _DBFS = re.compile(r"(-\s?\d+(?:\.\d+)?)\s*db", re.IGNORECASE)
-_COLOUR = re.compile(r"\b(" + "|".join(COLOUR_WORDS) + r")\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:no|not|without|never|nor)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 # What the judge looks for in an answer's sentences.
@@ -67,16 +58,46 @@ MOTION_WORDS = keyword_pattern(("motion", "mov", "action", "activity", "pan", "f
 STATIC_CLAIM = keyword_pattern(
     ("static", "motionless", "no motion", "no movement", "nothing moves", "still throughout")
 )
+# A claim about the whole video, every scene of it ("brown throughout").
+THROUGHOUT = keyword_pattern(
+    ("throughout", "the whole video", "the entire video", "all the time", "every scene")
+)
 NO_AUDIO_CLAIM = keyword_pattern(
     ("no audio", "no sound", "silent throughout", "no soundtrack", "without sound")
 )
 REFUSAL = keyword_pattern(
-    ("cannot", "can't", "can not", "unable to", "don't detect", "do not detect", "only measure")
-)
+    (
+        "cannot", "can't", "can not", "unable to", "not able to", "don't detect",
+        "do not detect", "only measure", "i don't know", "i do not know", "i'm sorry",
+        "i am sorry", "no way to tell", "not possible to",
+    )
+)  # fmt: skip
 
 
 def sentences_of(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+# Clause breaks: ";", a comma not inside a list of numbers ("rgb 126, 126, 126"), and
+# joining words not ending a time range ("between 00:02.0 and 00:03.0").
+# "Scene 1 (0-1.5 s) is grey and scene 2 (1.5-3 s) brown" is two claims.
+_CLAUSE_BREAK = re.compile(
+    r";\s*|,\s+(?!\d)|\s+(?:and|then|while|whereas|but)\s+(?!\d)", re.IGNORECASE
+)
+
+
+def timed_clauses(sentence: str) -> list[tuple[str, list[float]]]:
+    """A sentence's clauses, each with the times it refers to: its own, or else the
+    nearest clause's before it ("From 00:01.5, brown"), or else after it ("Grey and
+    brown from 0 to 3 s")."""
+    parts = [p for p in _CLAUSE_BREAK.split(sentence) if p.strip()]
+    own = [timestamps(p) for p in parts]
+    clauses = []
+    for i, part in enumerate(parts):
+        before = next((t for t in reversed(own[:i]) if t), [])
+        after = next((t for t in own[i + 1 :] if t), [])
+        clauses.append((part, own[i] or before or after))
+    return clauses
 
 
 def clock_times(sentence: str) -> list[float]:
@@ -136,12 +157,13 @@ def count_claims(text: str) -> list[tuple[int, str]]:
     return claims
 
 
-def colours_named(sentence: str) -> list[str]:
-    """Palette names for the colours a sentence asserts (skipping "no red", "not blue")."""
+def colours_named(sentence: str) -> list[tuple[str, str]]:
+    """``(as written, colour family)`` for the colours a sentence asserts, by the rule in
+    :mod:`.colours` (skipping "no red", "not blue")."""
     return [
-        COLOUR_WORDS[m.group(1).lower()]
-        for m in _COLOUR.finditer(sentence)
-        if not _NEGATED.search(sentence[: m.start()])
+        (written, family)
+        for start, written, family in colour_mentions(sentence)
+        if not _NEGATED.search(sentence[:start])
     ]
 
 
@@ -166,7 +188,7 @@ _TOPIC_ANSWER_PATTERNS = {
 
 def addresses(text: str, topic: str) -> bool:
     """Whether ``text`` deals with ``topic`` at all (right or wrong)."""
-    if topic == "colour" and _COLOUR.search(text):
+    if topic == "colour" and colour_mentions(text):
         return True
     if topic == "format" and RESOLUTION.search(text):
         return True

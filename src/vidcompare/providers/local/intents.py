@@ -42,6 +42,28 @@ _INTENT_PATTERNS = {name: keyword_pattern(words) for name, words in INTENT_KEYWO
 _SUMMARY_ALWAYS = keyword_pattern(SUMMARY_ALWAYS)
 
 
+# "each scene", "per shot", "scene by scene": the topic only groups what is asked about.
+_GROUPING_BEFORE = re.compile(
+    r"\b(?:each|every|per|by|across|between)\s+(?:of\s+the\s+|the\s+)?(?:\w+\s+)?$", re.IGNORECASE
+)
+
+
+def primary_topics(prompt: str, intents: frozenset[str]) -> frozenset[str]:
+    """The topics ``prompt`` is really about: "Which colours dominate each scene?" asks
+    about colour, scene by scene, so a colour answer must carry it. A topic named only
+    as a grouping is not primary, unless nothing else is named. A summary keeps
+    ``"summary"``: any topic answers it."""
+    if "summary" in intents:
+        return frozenset({"summary"})
+    named = {t for t in intents if t in INTENT_KEYWORDS}
+    grouping = {t for t in named if _only_grouping(prompt, _INTENT_PATTERNS[t])}
+    return frozenset(named - grouping) or frozenset(named)
+
+
+def _only_grouping(prompt: str, pattern: re.Pattern[str]) -> bool:
+    return all(_GROUPING_BEFORE.search(prompt[: m.start()]) for m in pattern.finditer(prompt))
+
+
 def detect_intents(prompt: str) -> frozenset[str]:
     """The topics ``prompt`` asks about, plus ``"summary"`` for a general description."""
     topics = {name for name, pattern in _INTENT_PATTERNS.items() if pattern.search(prompt)}

@@ -11,8 +11,9 @@ import abc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from vidcompare.media.analysis import SecondFacts, VideoFacts
+from vidcompare.media.analysis import ColourSegment, SecondFacts, VideoFacts
 from vidcompare.providers.base import Generation, Model, Usage, VideoSource
+from vidcompare.providers.local.colours import family as colour_family
 from vidcompare.providers.local.facts import SILENT_DBFS, facts_for, motion_level
 from vidcompare.providers.local.intents import STRUCTURE_TOPICS, TOPICS, detect_intents
 from vidcompare.providers.local.wording import MAX_LISTED, fmt_range, fmt_ts, join_words, plural
@@ -44,6 +45,19 @@ def segments(timeline: Sequence[SecondFacts], label: Callable[[SecondFacts], str
         else:
             merged.append(Segment(second.start_s, second.end_s, name))
     return merged
+
+
+def family_runs(measured: Sequence[ColourSegment]) -> list[ColourSegment]:
+    """Colour segments renamed to their colour family (the judge's rule, see
+    :mod:`.colours`), neighbours of one family merged; the first run's colour is kept."""
+    runs: list[ColourSegment] = []
+    for segment in measured:
+        name = colour_family(segment.rgb)
+        if runs and runs[-1].colour == name:
+            runs[-1] = runs[-1].model_copy(update={"end_s": segment.end_s})
+        else:
+            runs.append(segment.model_copy(update={"colour": name}))
+    return runs
 
 
 def _rgb(rgb: tuple[int, int, int]) -> str:
@@ -162,7 +176,7 @@ class LocalMotionColourModel(_LocalModel):
 
     @staticmethod
     def _colour_sentences(facts: VideoFacts) -> list[str]:
-        runs = facts.colour_segments
+        runs = family_runs(facts.colour_segments)
         sentences = [
             f"From {fmt_range(r.start_s, r.end_s)} the picture is mostly {r.colour} "
             f"(around {_rgb(r.rgb)})."
@@ -174,8 +188,9 @@ class LocalMotionColourModel(_LocalModel):
         extras: dict[str, list[SecondFacts]] = {}
         for second in facts.timeline:
             for share in second.colours[1:]:
-                if share.name not in dominant:
-                    extras.setdefault(share.name, []).append(second)
+                name = colour_family(share.rgb)
+                if name not in dominant:
+                    extras.setdefault(name, []).append(second)
         for name, seconds in sorted(extras.items(), key=lambda kv: kv[1][0].start_s):
             sentences.append(
                 f"Smaller {name} areas also appear between {fmt_ts(seconds[0].start_s)} "
@@ -185,7 +200,7 @@ class LocalMotionColourModel(_LocalModel):
 
     @staticmethod
     def _change_sentences(facts: VideoFacts) -> list[str]:
-        runs = facts.colour_segments
+        runs = family_runs(facts.colour_segments)
         changes = [fmt_ts(r.start_s) for r in runs[1:]]
         if not changes:
             return [

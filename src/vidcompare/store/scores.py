@@ -1,0 +1,108 @@
+"""``jobs/{job_id}/scores/{chunk}``: each job's compact score rows, for the leaderboard
+across jobs (:mod:`vidcompare.score_rows`).
+
+A chunk holds the rows of up to :data:`CHUNK` combinations in one map (``rows.{index}``),
+so a request reads a few documents per job instead of every comparison. A row is written
+in the same write as its commit; writing it twice writes the same key: duplicates are
+harmless. Jobs from before rows existed get theirs once, from their comparisons, when a
+leaderboard first reads them (:func:`read_rows`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from google.cloud import firestore
+
+from vidcompare import score_rows
+from vidcompare.documents import JobDoc
+from vidcompare.gcp import firestore_client
+from vidcompare.schemas import Comparison
+from vidcompare.store.refs import JOBS, comparisons, job_ref
+
+SCORES = "scores"
+CHUNK = 1000  # rows per document: ~150 KB, far below Firestore's 1 MiB
+# What the leaderboard reads of a job (its plan says which video and prompt a row is).
+LEADERBOARD_FIELDS = [
+    "job_id", "name", "tags", "prompt_tags", "owner", "status", "models", "judge_model",
+    "created_at", "updated_at", "completed_combinations", "total_combinations",
+    "total_videos", "total_prompts", "video_names", "stats", "plan", "expire_at",
+]  # fmt: skip
+
+
+def chunk_ref(job_id: str, chunk: int) -> firestore.DocumentReference:
+    return job_ref(job_id).collection(SCORES).document(f"{chunk:04d}")
+
+
+def row_write(
+    job_id: str, comparison: Comparison, expire_at: dt.datetime | None
+) -> tuple[firestore.DocumentReference, dict[str, Any]]:
+    """The merge-write that adds ``comparison``'s row (set with ``merge=True``)."""
+    data: dict[str, Any] = {"rows": {str(comparison.index): score_rows.encode(comparison)}}
+    if expire_at is not None:
+        data["expire_at"] = expire_at  # gone with its job (TTL does not reach subcollections)
+    return chunk_ref(job_id, comparison.index // CHUNK), data
+
+
+def leaderboard_jobs(
+    *, owner: str | None, since: dt.datetime | None, until: dt.datetime | None
+) -> list[JobDoc]:
+    """The owner's jobs created in [since, until), newest first, with their plans."""
+    query = firestore_client().collection(JOBS)
+    if owner is not None:
+        query = query.where(filter=firestore.FieldFilter("owner", "==", owner))
+    if since is not None:
+        query = query.where(filter=firestore.FieldFilter("created_at", ">=", since))
+    if until is not None:
+        query = query.where(filter=firestore.FieldFilter("created_at", "<", until))
+    query = query.order_by("created_at", direction=firestore.Query.DESCENDING)
+    jobs = (JobDoc.from_doc(s.to_dict()) for s in query.select(LEADERBOARD_FIELDS).stream())
+    return [job for job in jobs if job.completed_combinations > 0]
+
+
+def read_rows(jobs: Sequence[JobDoc]) -> dict[str, list[score_rows.ScoreRow]]:
+    """Every row of each job (one batched read), by job id. A job with fewer rows than
+    combinations counted is from before rows existed: its rows are made now, once."""
+    refs = [
+        chunk_ref(job.job_id, chunk)
+        for job in jobs
+        for chunk in range(math.ceil(job.total_combinations / CHUNK))
+    ]
+    found: dict[str, list[score_rows.ScoreRow]] = {job.job_id: [] for job in jobs}
+    for snapshot in firestore_client().get_all(refs, field_paths=["rows"]):
+        if not snapshot.exists:
+            continue
+        job_id = snapshot.reference.parent.parent.id
+        for index, text in (snapshot.to_dict().get("rows") or {}).items():
+            found[job_id].append(score_rows.decode(int(index), text))
+    for job in jobs:
+        if len(found[job.job_id]) < job.completed_combinations:
+            found[job.job_id] = backfill_rows(job)
+    return found
+
+
+def backfill_rows(job: JobDoc) -> list[score_rows.ScoreRow]:
+    """Write a job's rows from its comparisons (a job from before rows existed)."""
+    done = comparisons(job.job_id).where(filter=firestore.FieldFilter("state", "==", "done"))
+    chunks: dict[int, dict[str, str]] = {}
+    for snapshot in done.stream():
+        comparison = Comparison.model_validate(snapshot.to_dict())
+        chunks.setdefault(comparison.index // CHUNK, {})[str(comparison.index)] = score_rows.encode(
+            comparison
+        )
+    batch = firestore_client().batch()
+    for chunk, rows in chunks.items():
+        data: dict[str, Any] = {"rows": rows}
+        if job.expire_at is not None:
+            data["expire_at"] = job.expire_at
+        batch.set(chunk_ref(job.job_id, chunk), data, merge=True)
+    if chunks:
+        batch.commit()  # at most 10 chunks: 10,000 combinations per job
+    return [
+        score_rows.decode(int(index), text)
+        for rows in chunks.values()
+        for index, text in rows.items()
+    ]

@@ -1,0 +1,93 @@
+"""A comparison's compact score row, and the leaderboard's query parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from vidcompare.errors import InvalidRequest
+from vidcompare.library_leaderboard import LeaderboardQuery
+from vidcompare.schemas import Comparison, Evaluation, ModelResult, Usage
+from vidcompare.score_rows import ModelCell, decode, encode
+
+
+def _comparison(consistent: bool | None) -> Comparison:
+    return Comparison(
+        index=7,
+        video_id="v",
+        prompt="p",
+        results=[
+            ModelResult(
+                model_name="A",
+                model_id="a",
+                response="x",
+                latency_ms=1200,
+                usage=Usage(estimated_cost_usd=0.00012345678),
+            ),
+            ModelResult(model_name="B", model_id="b", error="timeout", latency_ms=90000),
+            ModelResult(
+                model_name="C",
+                model_id="c",
+                response="y",
+                latency_ms=800,
+                usage=Usage(unpriced_calls=1),
+            ),
+        ],  # fmt: skip
+        evaluation=[
+            Evaluation(model_name="A", model_id="a", score=7.5),
+            Evaluation(model_name="B", model_id="b", score=None),
+            Evaluation(model_name="C", model_id="c", score=3),
+        ],
+        position_consistent=consistent,
+    )
+
+
+def test_a_row_keeps_each_models_score_latency_cost_and_error():
+    row = decode(7, encode(_comparison(True)))
+    assert row.index == 7 and row.consistent is True
+    assert row.cells == {
+        "a": ModelCell(7.5, 1200, 0.00012346, False),
+        "b": ModelCell(None, None, 0.0, True),  # a failure's time says nothing; its cost does
+        "c": ModelCell(3, 800, None, False),  # unpriced: no cost, not zero
+    }
+
+
+def test_a_row_is_short_and_says_when_no_swap_was_run():
+    text = encode(_comparison(None))
+    assert len(text) < 120 and decode(0, text).consistent is None
+    assert decode(0, encode(_comparison(False))).consistent is False
+
+
+def test_the_query_reads_repeated_filters_and_dates():
+    query = LeaderboardQuery.from_args(
+        {
+            "model": ["a", " b ", ""],
+            "since": ["2026-11-01"],
+            "until": ["2026-11-27"],
+            "by": ["prompt"],
+        }
+    )
+    assert query.models == ["a", "b"] and query.by == "prompt"
+    assert query.since == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    assert query.until == dt.datetime(2026, 11, 28, tzinfo=dt.UTC)  # the day is included
+    moment = LeaderboardQuery.from_args({"since": ["2026-11-01T09:30:00Z"]}).since
+    assert moment == dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
+    assert LeaderboardQuery.from_args({}).resamples == 1000
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ({"by": ["judge"]}, "by"),
+        ({"since": ["yesterday"]}, "since"),
+        ({"until": ["2026-02-30"]}, "until"),
+        ({"since": ["2026-11-02"], "until": ["2026-11-01"]}, "until"),
+        ({"resamples": ["99"]}, "resamples"),
+        ({"resamples": ["2001"]}, "resamples"),
+    ],
+)
+def test_a_bad_parameter_is_named(args, field):
+    with pytest.raises(InvalidRequest) as refused:
+        LeaderboardQuery.from_args(args)
+    assert refused.value.details[0]["field"] == field
