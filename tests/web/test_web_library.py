@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
@@ -110,10 +111,15 @@ def viridis(score: float) -> str:
     )
 
 
+def js_fixed(value: float, digits: int = 0) -> str:
+    """value as the page writes it: JavaScript's Math.round and toFixed round a half up
+    (Python's round and format round it to even)."""
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return str(exact)
+
+
 def ci_text(ci: list[float], digits: int) -> str:
-    if digits == 0:
-        return f"{round(ci[0])}–{round(ci[1])}"
-    return f"{ci[0]:.{digits}f}–{ci[1]:.{digits}f}"
+    return f"{js_fixed(ci[0], digits)}–{js_fixed(ci[1], digits)}"
 
 
 # --------------------------------------------------------------------------- pure shaping
@@ -172,6 +178,10 @@ def test_axis_colours_and_prompt_rows(page: Page) -> None:
             heat: m.heatRows(
               {models: ['a', 'b'], prompts: ['p'], cells: [[{mean: 7.5, n: 3}, null]]}),
             cut: [m.truncate('short'), m.truncate('one two three four five six seven', 20)],
+            ranked: m.rankColumns(
+              {models: ['a', 'b', 'c'], prompts: ['p'],
+               cells: [[{mean: 1, n: 1}, null, {mean: 3, n: 1}]]},
+              ['c', 'a']),
             prompts: m.promptRows(
               [{prompt: 'p1', tag: 'A', combinations: 4,
                 models: [{model_id: 'a', mean_score: 7, mean_ci: [6, 8], n: 4}]},
@@ -213,6 +223,11 @@ def test_axis_colours_and_prompt_rows(page: Page) -> None:
         }
     ]
     assert got["cut"] == ["short", "one two three four…"]
+    assert got["ranked"] == {
+        "models": ["c", "a", "b"],
+        "prompts": ["p"],
+        "cells": [[{"mean": 3, "n": 1}, {"mean": 1, "n": 1}, None]],
+    }
     first, second = got["prompts"]
     assert first["cells"][0] == {
         "modelId": "a",
@@ -248,15 +263,21 @@ def test_the_ranking_table_is_the_apis(page: Page, api: httpx.Client, library: d
         expect(cells.nth(0)).to_have_text(str(model["rank"]))
         expect(cells.nth(1)).to_contain_text(model["model_name"])
         expect(cells.nth(2)).to_have_text(
-            f"{round(model['rating'])}{ci_text(model['rating_ci'], 0)}"
+            f"{js_fixed(model['rating'])}{ci_text(model['rating_ci'], 0)}"
         )
         expect(cells.nth(3)).to_have_text(
-            f"{model['mean_score']:.2f}{ci_text(model['mean_ci'], 2)}"
+            f"{js_fixed(model['mean_score'], 2)}{ci_text(model['mean_ci'], 2)}"
         )
-        win = "—" if model["win_rate"] is None else f"{round(model['win_rate'] * 100)} %"
+        win = "—" if model["win_rate"] is None else f"{js_fixed(model['win_rate'] * 100)} %"
         expect(cells.nth(4)).to_have_text(win)
         expect(cells.nth(5)).to_have_text(str(model["combinations"]))
         expect(cells.nth(8)).to_have_text(str(model["errors"]))
+        cost = model["cost_per_100_usd"]
+        if cost is None or cost == 0:
+            expect(cells.nth(7)).to_have_text("unpriced" if cost is None else "$0")
+        else:
+            shown = cells.nth(7).inner_text()
+            assert float(shown.removeprefix("$")) == pytest.approx(cost, rel=0.05), shown
         # The smaller comparison component is marked and explained.
         expect(row.locator(".not-connected-badge")).to_have_count(0 if model["connected"] else 1)
     lonely = {m["model_id"] for m in data["models"] if not m["connected"]}
@@ -265,7 +286,7 @@ def test_the_ranking_table_is_the_apis(page: Page, api: httpx.Client, library: d
     expect(page.locator("#library-judges tbody tr")).to_have_count(len(data["judges"]))
     judge = data["judges"][0]
     consistency = judge["position_consistency"]
-    expected = "no swaps run" if consistency is None else f"{round(consistency * 100)} %"
+    expected = "no swaps run" if consistency is None else f"{js_fixed(consistency * 100)} %"
     expect(page.locator("#library-judges tbody tr").first.locator("td").nth(3)).to_have_text(
         expected
     )
@@ -314,10 +335,8 @@ def test_the_forest_plot_draws_the_cis(page: Page, api: httpx.Client, library: d
     label = plot.get_attribute("aria-label") or ""
     assert label.startswith("Bradley–Terry rating per model with 95 % confidence intervals: ")
     first = data["models"][0]
-    assert (
-        f"{first['model_name']} {round(first['rating'])} (95 % CI {ci_text(first['rating_ci'], 0)})"
-        in label
-    )
+    rating, ci = js_fixed(first["rating"]), ci_text(first["rating_ci"], 0)
+    assert f"{first['model_name']} {rating} (95 % CI {ci})" in label
     expect(plot.locator(".forest-row")).to_have_count(len(data["models"]))
     expect(plot.locator(".forest-label")).to_contain_text("Bradley–Terry rating")
     check_bars(page, data["models"], "rating", "rating_ci")
@@ -346,18 +365,20 @@ def test_the_heat_map_cells(page: Page, api: httpx.Client, library: dict) -> Non
         row = table.locator("tbody tr").nth(p)
         expect(row.locator("th .prompt-text")).to_have_attribute("title", prompt)
         for m, model_id in enumerate(matrix["models"]):
-            cell = row.locator("td").nth(m)
-            assert cell.get_attribute("data-model") == model_id
+            cell = row.locator(f'td[data-model="{model_id}"]')
             value = matrix["cells"][p][m]
             if value is None:
                 empty += 1
                 expect(cell).to_have_class(re.compile(r"heat-empty"))
                 expect(cell).to_have_text("–")
                 continue
-            expect(cell.locator(".heat-value")).to_have_text(f"{value['mean']:.2f}")
+            expect(cell.locator(".heat-value")).to_have_text(js_fixed(value["mean"], 2))
             expect(cell.locator(".heat-n")).to_have_text(f"n = {value['n']}")
             colour = cell.evaluate("td => getComputedStyle(td).backgroundColor")
             assert colour == viridis(value["mean"]), (prompt, model_id)
+    # The columns in the ranking's order.
+    columns = table.locator("thead th.heat-model").all_inner_texts()
+    assert columns == [m["model_name"] for m in data["models"]]
     # MOTION was asked of the side models only, COLOURS of the main ones only.
     assert empty == len(MAIN_MODELS) + len(SIDE_MODELS)
     expect(page.locator(".heat-legend")).to_contain_text("no comparisons")
@@ -418,11 +439,11 @@ def test_by_prompt_shows_the_means_and_the_winners(
         own = {m["model_id"]: m for m in prompt["models"]}
         for m, model_id in enumerate(order):
             cell = row.locator("td").nth(1 + m)
-            if model_id not in own:
+            if model_id not in own or own[model_id]["mean_score"] is None:  # not asked this
                 expect(cell).to_have_text("–")
                 continue
             mean = own[model_id]
-            expect(cell.locator(".ci-value")).to_have_text(f"{mean['mean_score']:.2f}")
+            expect(cell.locator(".ci-value")).to_have_text(js_fixed(mean["mean_score"], 2))
             expect(cell.locator(".ci-range").first).to_have_text(ci_text(mean["mean_ci"], 2))
     winners = page.locator("#library-winners li")
     expect(winners).to_have_count(len(data["prompt_winners"]))
@@ -470,6 +491,11 @@ def test_a_phone_has_no_sideways_page(page: Page, library: dict) -> None:
     # The forest plot is drawn at the phone's width, the heat map scrolls in its own box.
     width = float(page.locator("#library-forest svg").get_attribute("width") or "nan")
     assert width <= 390
+    # Every word of the plot is inside it (its axis label too).
+    texts = page.locator("#library-forest svg text").evaluate_all(
+        "ts => ts.map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; })"
+    )
+    assert texts and all(0 <= left and right <= width for left, right in texts), texts
     box = page.locator(".heat-scroll").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     screenshots.shot(page, "library-phone")

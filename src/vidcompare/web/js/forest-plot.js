@@ -36,9 +36,9 @@ export function forestPlot(rows, metric, width) {
     svg.append(s("line", { x1: x(1000), x2: x(1000), y1: TOP - 4, y2: bottom, class: "forest-reference" }));
   }
   svg.append(s("line", { x1: x0, x2: x1, y1: bottom, y2: bottom, class: "forest-axis" }));
-  const wide = width >= 520;
-  const label = metric === "score" ? "Mean score (0–10), 95 % CI" : wide ? "Bradley–Terry rating (1000 = average), 95 % CI" : "BT rating (1000 = average), 95 % CI";
-  svg.append(s("text", { x: (x0 + x1) / 2, y: bottom + 38, "text-anchor": "middle", class: "forest-label" }, label));
+  const wide = width >= 520; // a phone gets the short label, centred on the whole width
+  const label = metric === "score" ? "Mean score (0–10), 95 % CI" : wide ? "Bradley–Terry rating (1000 = average), 95 % CI" : "BT rating, 95 % CI";
+  svg.append(s("text", { x: wide ? (x0 + x1) / 2 : width / 2, y: bottom + 38, "text-anchor": "middle", class: "forest-label" }, label));
   rows.forEach((row, i) => svg.append(forestRow(row, TOP + i * ROW + ROW / 2, labelWidth, x, metric)));
   return svg;
 }

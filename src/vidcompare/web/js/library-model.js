@@ -144,6 +144,13 @@ export function heatRows(matrix) {
   }));
 }
 
+/** The matrix with its columns in `modelIds` order (the ranking's), any others after them. */
+export function rankColumns(matrix, modelIds) {
+  const order = [...modelIds.filter((id) => matrix.models.includes(id)), ...matrix.models.filter((id) => !modelIds.includes(id))];
+  const from = order.map((id) => matrix.models.indexOf(id));
+  return { ...matrix, models: order, cells: matrix.cells.map((row) => from.map((i) => row[i])) };
+}
+
 /** Text cut to `max` characters at a word where it can be, with an ellipsis. */
 export function truncate(text, max = 60) {
   if (text.length <= max) return text;

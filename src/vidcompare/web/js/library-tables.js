@@ -19,7 +19,8 @@ function withCi(value, ci, metric) {
 
 function cost(usd) {
   if (usd === null || usd === undefined) return h("span", { class: "muted", title: "No price is known for this model" }, "unpriced");
-  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+  if (usd === 0) return "$0";
+  return usd < 1 ? `$${usd.toPrecision(2)}` : `$${usd.toFixed(2)}`; // two figures, even for cents
 }
 
 /** The ranking table of the answer's models. */

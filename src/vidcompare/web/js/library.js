@@ -10,7 +10,7 @@ import { plural } from "./format.js";
 import { forestPlot } from "./forest-plot.js";
 import { heatMap } from "./heat-map.js";
 import { choicesFromJobs, fillChoices, filterForm, syncForm } from "./library-filters.js";
-import { apiQuery, forestRows, isFiltered, pageQuery, readFilters } from "./library-model.js";
+import { apiQuery, forestRows, isFiltered, pageQuery, rankColumns, readFilters } from "./library-model.js";
 import { judgesTable, promptTable, rankingTable } from "./library-tables.js";
 import { modelName } from "./state.js";
 
@@ -137,7 +137,7 @@ function render(data) {
   const sections = [
     section("library-ranking-section", "Ranking", rankingTable(data.models)),
     section("library-forest-section", "Forest plot: 95 % confidence intervals", [metricToggle(), h("figure", { class: "forest-figure", id: "library-forest" })]),
-    data.matrix && data.matrix.prompts.length ? section("library-heat-section", `Mean score per model × ${rowLabel.toLowerCase()}`, heatMap(data.matrix, nameOf, rowLabel)) : null,
+    data.matrix && data.matrix.prompts.length ? section("library-heat-section", `Mean score per model × ${rowLabel.toLowerCase()}`, heatMap(rankColumns(data.matrix, data.models.map((m) => m.model_id)), nameOf, rowLabel)) : null,
     filters.by !== "model" && data.by_prompt ? section("library-prompt-section", `Prompt A/B: per ${rowLabel.toLowerCase()}`, promptTable(data, nameOf, rowLabel)) : null,
     data.judges && data.judges.length ? section("library-judges-section", "Judges’ position consistency", h("div", { class: "table-wrap" }, judgesTable(data.judges, nameOf))) : null,
   ];
