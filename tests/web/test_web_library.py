@@ -469,6 +469,10 @@ def test_the_empty_state_and_an_api_error(page: Page, library: dict) -> None:
     expect(page.locator("#error-banner")).to_be_visible()
     expect(page.locator("#error-text")).to_contain_text("since")
     expect(page.locator("#library-status")).to_have_text("The leaderboard could not be loaded.")
+    # Its cause gone, the message goes too.
+    page.locator("#library-clear").click()
+    expect(page.locator("#library-ranking")).to_be_visible()
+    expect(page.locator("#error-banner")).to_be_hidden()
 
 
 def test_the_top_bar_link_and_leaving_the_view(page: Page, library: dict) -> None:

@@ -18,6 +18,7 @@ const ROW_LABELS = { model: "Prompt", prompt: "Prompt", prompt_tag: "Prompt tag"
 let filters = readFilters("");
 let answer = null; // the last leaderboard shown
 let requestSeq = 0;
+let failure = ""; // the message this view put in the banner, if any
 let built = false;
 
 /** Whether the address asks for this view. */
@@ -110,11 +111,14 @@ async function load() {
     $("library-status").textContent = "The leaderboard could not be loaded.";
     $("library-body").replaceChildren();
     showError(error.message);
+    failure = error.message;
     return;
   }
   if (seq !== requestSeq) return;
   $("library").removeAttribute("aria-busy");
-  clearError();
+  // The banner's message is gone with its cause; another part's message stays.
+  if (failure && $("error-text").textContent === failure) clearError();
+  failure = "";
   answer = data;
   render(data);
 }
