@@ -22,6 +22,7 @@ from harness import Figure, bench_stack, machine, p50_p95, print_figures
 
 from vidcompare import library_leaderboard, ranking, store
 from vidcompare.api.batches import job_document
+from vidcompare.auth import LOCAL_OWNER
 from vidcompare.documents import ModelStats
 from vidcompare.gcp import firestore_client
 from vidcompare.plan import Plan
@@ -45,7 +46,7 @@ def synthetic_job(rng: random.Random, per_job: int, videos: int) -> str:
         prompt_tags={p: ("A" if i % 2 else "B") for i, p in enumerate(prompts)},
     )
     plan = Plan.from_request(request)
-    job = job_document(request, plan, judge_model="gemini-3.8-flash", lanes=1, owner=None)
+    job = job_document(request, plan, judge_model="gemini-3.8-flash", lanes=1, owner=LOCAL_OWNER)
     job.status, job.completed_combinations = JobStatus.completed, plan.total
     job.stats = {m: ModelStats(model_name=m) for m in MODELS}
     store.create_job(job)
@@ -113,7 +114,7 @@ def main() -> None:
                        p50_p95(samples), target, met)
             )  # fmt: skip
         query = library_leaderboard.LeaderboardQuery(tags=[TAG])
-        jobs = store.leaderboard_jobs(owner=None, since=None, until=None)
+        jobs = store.leaderboard_jobs(owner=LOCAL_OWNER, since=None, until=None)
         rows = store.read_rows(jobs)
         gathered = library_leaderboard.gather(jobs, rows, query)
         samples = timed_calls(lambda: ranking.leaderboard(gathered), args.calls)

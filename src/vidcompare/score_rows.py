@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from vidcompare.schemas import Comparison
 
@@ -49,6 +50,27 @@ def encode(comparison: Comparison) -> str:
     return json.dumps(
         [cells, None if consistent is None else int(consistent)], separators=(",", ":")
     )
+
+
+# What a reader gets back in bulk: (index, cells, consistent), cells as encoded:
+# [[model_id, score, latency_ms, cost_usd, error 0/1], ...], consistent 1 / 0 / None.
+RawRow = tuple[int, list[list[Any]], int | None]
+
+
+def pack(rows: dict[str, str]) -> str:
+    """A chunk's rows (index -> encoded row) as one text, read back by :func:`unpack` in a
+    single parse: a finished job's rows never change, and one string field reads ~6×
+    faster from Firestore than a map of a thousand."""
+    return "[" + ",".join(f"[{index},{text}]" for index, text in rows.items()) + "]"
+
+
+def unpack(text: str) -> list[RawRow]:
+    return [(index, cells, consistent) for index, (cells, consistent) in json.loads(text)]
+
+
+def raw(index: int, text: str) -> RawRow:
+    cells, consistent = json.loads(text)
+    return index, cells, consistent
 
 
 def decode(index: int, text: str) -> ScoreRow:

@@ -3,13 +3,20 @@ and its filters, jobs from before rows existed, and the request's tags."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from vidcompare import store
 from vidcompare.client import APIError
+from vidcompare.score_rows import pack, raw, unpack
 from vidcompare.store.scores import chunk_ref
 
 MODELS = ["local-scenes", "local-motion-colour"]
@@ -181,3 +188,67 @@ def test_a_cancelled_job_counts_what_it_finished(client, videos, unique):
         assert finished.status == 409
     job = client.wait(accepted.job_id, poll_seconds=0.3, timeout=120)
     assert client.leaderboard(tag=unique).comparisons == job.completed_combinations
+
+
+def _cli(*args: str, columns: int = 160) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "vidcompare"), *args],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"COLUMNS": str(columns)},
+        timeout=180,
+        check=False,
+    )
+
+
+def test_the_cli_prints_and_writes_the_leaderboard(stack, client, library):
+    where = ["--url", stack.base_url, "--tag", library["tag"]]
+    shown = _cli("leaderboard", *where, columns=100)
+    assert shown.returncode == 0, shown.stderr
+    assert "Leaderboard: 5 combinations of 2 jobs" in shown.stdout
+    assert "Local Scenes" in shown.stdout and "rating [95% CI]" in shown.stdout
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 100
+    as_json = _cli("leaderboard", *where, "--format", "json")
+    assert json.loads(as_json.stdout) == client.leaderboard(tag=library["tag"]).model_dump(
+        mode="json"
+    )
+    as_csv = _cli("leaderboard", *where, "--format", "csv", "--by", "prompt_tag")
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert {(r["prompt"], r["model_id"]) for r in rows} >= {
+        ("cuts", "local-scenes"),
+        ("colours", "local-motion-colour"),
+    }
+    md = _cli("leaderboard", *where, "--format", "md", "--by", "prompt")
+    assert md.stdout.startswith("# Leaderboard across jobs") and "## By prompt" in md.stdout
+    nothing = _cli("leaderboard", "--url", stack.base_url, "--tag", "no-such-tag-at-all")
+    assert nothing.returncode == 0 and "No scored comparisons match" in nothing.stdout
+    bad = _cli("leaderboard", "--url", stack.base_url, "--since", "soon")
+    assert bad.returncode == 1 and "since" in bad.stderr
+
+
+def test_batch_tags_a_job_and_each_prompt_from_the_cli(stack, client, videos, unique):
+    args = ["batch", "--url", stack.base_url, "-v", videos["green"], "-m", "local-scenes"]
+    args += ["-p", "Count the cuts.", "-p", "Count the scenes.", "--tag", unique]
+    uneven = _cli(*args, "--prompt-tag", "A")
+    assert uneven.returncode == 1 and "1 --prompt-tag for 2 -p" in uneven.stderr
+    started = _cli(*args, "--prompt-tag", "A", "--prompt-tag", "B", "--format", "json")
+    assert started.returncode == 0, started.stderr
+    job_id = json.loads(started.stdout)["job_id"]
+    request = client.job_request(job_id)
+    assert request.tags == [unique]
+    assert request.prompt_tags == {"Count the cuts.": "A", "Count the scenes.": "B"}
+
+
+def test_a_finished_jobs_rows_are_packed_once_and_a_short_pack_is_made_again(client, library):
+    job_id = library["ab"]
+    client.leaderboard(job=job_id)
+    chunk = chunk_ref(job_id, 0).get().to_dict()
+    assert sorted(unpack(chunk["packed"])) == sorted(
+        raw(int(i), t) for i, t in chunk["rows"].items()
+    )
+    before = client.leaderboard(job=job_id).model_dump()
+    # A pack that misses a row (a late commit of a cancelled job adds to the map only).
+    shorter = {i: text for i, text in chunk["rows"].items() if i != "2"}
+    chunk_ref(job_id, 0).update({"packed": pack(shorter)})
+    assert client.leaderboard(job=job_id).model_dump() == before  # read from the map
+    assert len(unpack(chunk_ref(job_id, 0).get().to_dict()["packed"])) == 4  # packed again

@@ -21,6 +21,7 @@ from vidcompare import score_rows
 from vidcompare.documents import JobDoc
 from vidcompare.gcp import firestore_client
 from vidcompare.schemas import Comparison
+from vidcompare.score_rows import RawRow, pack, raw, unpack
 from vidcompare.store.refs import JOBS, comparisons, job_ref
 
 SCORES = "scores"
@@ -63,28 +64,58 @@ def leaderboard_jobs(
     return [job for job in jobs if job.completed_combinations > 0]
 
 
-def read_rows(jobs: Sequence[JobDoc]) -> dict[str, list[score_rows.ScoreRow]]:
-    """Every row of each job (one batched read), by job id. A job with fewer rows than
-    combinations counted is from before rows existed: its rows are made now, once."""
-    refs = [
-        chunk_ref(job.job_id, chunk)
-        for job in jobs
-        for chunk in range(math.ceil(job.total_combinations / CHUNK))
-    ]
-    found: dict[str, list[score_rows.ScoreRow]] = {job.job_id: [] for job in jobs}
-    for snapshot in firestore_client().get_all(refs, field_paths=["rows"]):
-        if not snapshot.exists:
-            continue
-        job_id = snapshot.reference.parent.parent.id
-        for index, text in (snapshot.to_dict().get("rows") or {}).items():
-            found[job_id].append(score_rows.decode(int(index), text))
-    for job in jobs:
-        if len(found[job.job_id]) < job.completed_combinations:
-            found[job.job_id] = backfill_rows(job)
+def _chunks(job: JobDoc) -> list[firestore.DocumentReference]:
+    return [chunk_ref(job.job_id, c) for c in range(math.ceil(job.total_combinations / CHUNK))]
+
+
+def read_rows(jobs: Sequence[JobDoc]) -> dict[str, list[RawRow]]:
+    """Every row of each job, by job id: a batched read of the packed chunks, then of the
+    row maps of the jobs whose packs do not hold every counted combination yet (running
+    ones; finished ones are packed now, so the next read is the fast one). A job with
+    fewer rows than combinations counted is from before rows existed: its rows are made
+    now, once, from its comparisons."""
+    found: dict[str, list[RawRow]] = {job.job_id: [] for job in jobs}
+    refs = [ref for job in jobs for ref in _chunks(job)]
+    for snapshot in firestore_client().get_all(refs, field_paths=["packed"]):
+        packed = (
+            snapshot.get("packed")
+            if snapshot.exists and "packed" in (snapshot.to_dict() or {})
+            else None
+        )
+        if packed:
+            found[snapshot.reference.parent.parent.id] += unpack(packed)
+    unpacked = [job for job in jobs if len(found[job.job_id]) < job.completed_combinations]
+    maps = [ref for job in unpacked for ref in _chunks(job)]
+    chunks: dict[str, dict[str, dict[str, str]]] = {job.job_id: {} for job in unpacked}
+    for snapshot in firestore_client().get_all(maps, field_paths=["rows"]):
+        if snapshot.exists:
+            rows = (snapshot.to_dict() or {}).get("rows") or {}
+            chunks[snapshot.reference.parent.parent.id][snapshot.reference.id] = rows
+    for job in unpacked:
+        rows = [
+            raw(int(i), text) for chunk in chunks[job.job_id].values() for i, text in chunk.items()
+        ]
+        if len(rows) < job.completed_combinations:
+            rows = backfill_rows(job)
+        elif job.status.finished:
+            _pack(job, chunks[job.job_id])
+        found[job.job_id] = rows
     return found
 
 
-def backfill_rows(job: JobDoc) -> list[score_rows.ScoreRow]:
+def _pack(job: JobDoc, chunks: dict[str, dict[str, str]]) -> None:
+    """Keep a finished job's rows packed too (the map stays: a late commit of a cancelled
+    job's last combination may still add to it, and then the pack is made again)."""
+    batch = firestore_client().batch()
+    for chunk_id, rows in chunks.items():
+        batch.update(
+            job_ref(job.job_id).collection(SCORES).document(chunk_id), {"packed": pack(rows)}
+        )
+    if chunks:
+        batch.commit()
+
+
+def backfill_rows(job: JobDoc) -> list[RawRow]:
     """Write a job's rows from its comparisons (a job from before rows existed)."""
     done = comparisons(job.job_id).where(filter=firestore.FieldFilter("state", "==", "done"))
     chunks: dict[int, dict[str, str]] = {}
@@ -101,8 +132,4 @@ def backfill_rows(job: JobDoc) -> list[score_rows.ScoreRow]:
         batch.set(chunk_ref(job.job_id, chunk), data, merge=True)
     if chunks:
         batch.commit()  # at most 10 chunks: 10,000 combinations per job
-    return [
-        score_rows.decode(int(index), text)
-        for rows in chunks.values()
-        for index, text in rows.items()
-    ]
+    return [raw(int(index), text) for rows in chunks.values() for index, text in rows.items()]
