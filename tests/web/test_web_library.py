@@ -389,6 +389,12 @@ def test_filters_change_the_request_and_the_address(
 ) -> None:
     tag = library["tag"]
     open_view(page, f"tag={tag}")
+    # The choices are the jobs': their tags, models and judge; the address's are ticked.
+    expect(page.locator(f'#library-tags-choices input[value="{tag}"]')).to_be_checked()
+    expect(page.locator(f'#library-tags-choices input[value="{tag}-main"]')).not_to_be_checked()
+    for model_id in MAIN_MODELS + SIDE_MODELS:
+        expect(page.locator(f'#library-models-choices input[value="{model_id}"]')).to_have_count(1)
+    expect(page.locator('#library-judge option[value="local-rubric"]')).to_have_count(1)
     # Only the side job, chosen in the Jobs picker.
     page.locator("#library-jobs summary").click()
     choice = page.locator(f'#library-jobs-choices input[value="{library["side"]}"]')
@@ -423,6 +429,31 @@ def test_filters_change_the_request_and_the_address(
     ):
         page.locator("#library-empty").get_by_role("button", name="Clear the filters").click()
     expect(page).to_have_url(re.compile(r"\?view=leaderboard$"))
+
+
+def test_a_model_filter_counts_only_its_models(
+    page: Page, api: httpx.Client, library: dict
+) -> None:
+    tag = library["tag"]
+    open_view(page, f"tag={tag}")
+    page.locator("#library-models summary").click()
+    boxes = page.locator("#library-models-choices")
+    with page.expect_request(lambda r: "model=local-scenes" in r.url):
+        boxes.locator('input[value="local-scenes"]').check()
+    with page.expect_request(lambda r: "model=local-motion-colour" in r.url):
+        boxes.locator('input[value="local-motion-colour"]').check()
+    page.keyboard.press("Escape")  # the dropdown closes
+    expect(page.locator("#library-models")).not_to_have_attribute("open", "")
+    expect(page).to_have_url(re.compile(r"model=local-motion-colour&model=local-scenes&tag="))
+    data = leaderboard(api, tag=tag, model=["local-scenes", "local-motion-colour"])
+    assert {m["model_id"] for m in data["models"]} == {"local-scenes", "local-motion-colour"}
+    ids = page.locator("#library-ranking tbody tr").evaluate_all(
+        "rows => rows.map((r) => r.dataset.modelId)"
+    )
+    assert ids == [m["model_id"] for m in data["models"]]
+    expect(page.locator("#library-summary")).to_have_text(
+        f"{data['comparisons']} combinations over 1 job"
+    )
 
 
 def test_by_prompt_shows_the_means_and_the_winners(
