@@ -17,6 +17,7 @@ import { $ } from "./dom.js";
 import { attachJob, cancelJob, jobFromUrl, openJob, pollIfRunning, reloadJob, scrollToNextJob } from "./job.js";
 import { bindJobs, refreshJobs } from "./jobs.js";
 import { askForKey, bindKeyDialog, renderKeyButton } from "./key.js";
+import { bindLibrary, reloadLibrary } from "./library.js";
 import { bindModels, loadModels } from "./models.js";
 import { renderPairs } from "./pairs.js";
 import { bindPrompts } from "./prompts.js";
@@ -38,6 +39,7 @@ function reloadAll() {
   refreshVideos().then(renderPairs);
   refreshJobs();
   reloadJob();
+  reloadLibrary();
   updateRun();
 }
 
@@ -53,6 +55,7 @@ function init() {
   bindPairs();
   bindJobs({ open: openJob, again: runAgain, cancel: askToCancel });
   renderForm();
+  bindLibrary();
   if (API) for (const a of document.querySelectorAll('a[href="openapi.json"]')) a.href = `${API}/openapi.json`;
 
   $("batch-mode").addEventListener("change", (event) => {
