@@ -12,6 +12,10 @@ no I/O) is timed apart, in process.
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as functions/job_status sets it
+
 import argparse
 import random
 import statistics

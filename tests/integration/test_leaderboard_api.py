@@ -12,11 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vidcompare import store
 from vidcompare.client import APIError
-from vidcompare.score_rows import pack, raw, unpack
+from vidcompare.score_rows import columns, pack, unpack
 from vidcompare.store.scores import chunk_ref
 
 MODELS = ["local-scenes", "local-motion-colour"]
@@ -243,12 +244,19 @@ def test_a_finished_jobs_rows_are_packed_once_and_a_short_pack_is_made_again(cli
     job_id = library["ab"]
     client.leaderboard(job=job_id)
     chunk = chunk_ref(job_id, 0).get().to_dict()
-    assert sorted(unpack(chunk["packed"])) == sorted(
-        raw(int(i), t) for i, t in chunk["rows"].items()
+    packed, from_map = (
+        unpack(chunk["packed"]),
+        columns((int(i), t) for i, t in chunk["rows"].items()),
+    )
+    order = np.argsort(packed.index)
+    assert packed.index[order].tolist() == sorted(from_map.index.tolist()) == [0, 1, 2, 3]
+    assert packed.models == from_map.models == MODELS
+    assert np.array_equal(
+        packed.values[order], from_map.values[np.argsort(from_map.index)], equal_nan=True
     )
     before = client.leaderboard(job=job_id).model_dump()
     # A pack that misses a row (a late commit of a cancelled job adds to the map only).
-    shorter = {i: text for i, text in chunk["rows"].items() if i != "2"}
+    shorter = columns((int(i), t) for i, t in chunk["rows"].items() if i != "2")
     chunk_ref(job_id, 0).update({"packed": pack(shorter)})
     assert client.leaderboard(job=job_id).model_dump() == before  # read from the map
     assert len(unpack(chunk_ref(job_id, 0).get().to_dict()["packed"])) == 4  # packed again

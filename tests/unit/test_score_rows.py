@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from vidcompare.errors import InvalidRequest
 from vidcompare.library_leaderboard import LeaderboardQuery
 from vidcompare.schemas import Comparison, Evaluation, ModelResult, Usage
-from vidcompare.score_rows import ModelCell, decode, encode
+from vidcompare.score_rows import Columns, ModelCell, columns, decode, encode, pack, unpack
 
 
 def _comparison(consistent: bool | None) -> Comparison:
@@ -57,6 +58,21 @@ def test_a_row_is_short_and_says_when_no_swap_was_run():
     text = encode(_comparison(None))
     assert len(text) < 120 and decode(0, text).consistent is None
     assert decode(0, encode(_comparison(False))).consistent is False
+
+
+def test_rows_become_columns_and_a_pack_reads_back_the_same():
+    rows = [(7, encode(_comparison(True))), (3, encode(_comparison(None)))]
+    got = columns(rows)
+    assert got.index.tolist() == [7, 3] and got.models == ["a", "b", "c"]
+    assert got.values[0].tolist()[0] == [7.5, 1200, 0.00012346, 0]
+    assert np.isnan(got.values[0, 1, :3]).tolist() == [True, True, False]  # b failed
+    assert got.values[0, 1, 3] == 1
+    assert got.consistent[0] == 1 and np.isnan(got.consistent[1])
+    back = unpack(pack(got))
+    assert back.models == got.models and back.index.tolist() == [7, 3]
+    assert np.array_equal(back.values, got.values, equal_nan=True)
+    both = Columns.concat([got, columns([(9, encode(_comparison(False)))])])
+    assert len(both) == 3 and both.consistent[2] == 0
 
 
 def test_the_query_reads_repeated_filters_and_dates():

@@ -21,7 +21,7 @@ from vidcompare import score_rows
 from vidcompare.documents import JobDoc
 from vidcompare.gcp import firestore_client
 from vidcompare.schemas import Comparison
-from vidcompare.score_rows import RawRow, pack, raw, unpack
+from vidcompare.score_rows import Columns, columns, pack, unpack
 from vidcompare.store.refs import JOBS, comparisons, job_ref
 
 SCORES = "scores"
@@ -68,22 +68,19 @@ def _chunks(job: JobDoc) -> list[firestore.DocumentReference]:
     return [chunk_ref(job.job_id, c) for c in range(math.ceil(job.total_combinations / CHUNK))]
 
 
-def read_rows(jobs: Sequence[JobDoc]) -> dict[str, list[RawRow]]:
+def read_rows(jobs: Sequence[JobDoc]) -> dict[str, Columns]:
     """Every row of each job, by job id: a batched read of the packed chunks, then of the
     row maps of the jobs whose packs do not hold every counted combination yet (running
     ones; finished ones are packed now, so the next read is the fast one). A job with
     fewer rows than combinations counted is from before rows existed: its rows are made
     now, once, from its comparisons."""
-    found: dict[str, list[RawRow]] = {job.job_id: [] for job in jobs}
+    packs: dict[str, list[Columns]] = {job.job_id: [] for job in jobs}
     refs = [ref for job in jobs for ref in _chunks(job)]
     for snapshot in firestore_client().get_all(refs, field_paths=["packed"]):
-        packed = (
-            snapshot.get("packed")
-            if snapshot.exists and "packed" in (snapshot.to_dict() or {})
-            else None
-        )
+        packed = (snapshot.to_dict() or {}).get("packed") if snapshot.exists else None
         if packed:
-            found[snapshot.reference.parent.parent.id] += unpack(packed)
+            packs[snapshot.reference.parent.parent.id].append(unpack(packed))
+    found = {job_id: Columns.concat(parts) for job_id, parts in packs.items()}
     unpacked = [job for job in jobs if len(found[job.job_id]) < job.completed_combinations]
     maps = [ref for job in unpacked for ref in _chunks(job)]
     chunks: dict[str, dict[str, dict[str, str]]] = {job.job_id: {} for job in unpacked}
@@ -92,14 +89,15 @@ def read_rows(jobs: Sequence[JobDoc]) -> dict[str, list[RawRow]]:
             rows = (snapshot.to_dict() or {}).get("rows") or {}
             chunks[snapshot.reference.parent.parent.id][snapshot.reference.id] = rows
     for job in unpacked:
-        rows = [
-            raw(int(i), text) for chunk in chunks[job.job_id].values() for i, text in chunk.items()
+        texts = [
+            (int(i), text) for chunk in chunks[job.job_id].values() for i, text in chunk.items()
         ]
-        if len(rows) < job.completed_combinations:
-            rows = backfill_rows(job)
-        elif job.status.finished:
+        if len(texts) < job.completed_combinations:
+            found[job.job_id] = backfill_rows(job)
+            continue
+        found[job.job_id] = columns(texts)
+        if job.status.finished:
             _pack(job, chunks[job.job_id])
-        found[job.job_id] = rows
     return found
 
 
@@ -108,14 +106,13 @@ def _pack(job: JobDoc, chunks: dict[str, dict[str, str]]) -> None:
     job's last combination may still add to it, and then the pack is made again)."""
     batch = firestore_client().batch()
     for chunk_id, rows in chunks.items():
-        batch.update(
-            job_ref(job.job_id).collection(SCORES).document(chunk_id), {"packed": pack(rows)}
-        )
+        packed = pack(columns((int(i), text) for i, text in rows.items()))
+        batch.update(job_ref(job.job_id).collection(SCORES).document(chunk_id), {"packed": packed})
     if chunks:
         batch.commit()
 
 
-def backfill_rows(job: JobDoc) -> list[RawRow]:
+def backfill_rows(job: JobDoc) -> Columns:
     """Write a job's rows from its comparisons (a job from before rows existed)."""
     done = comparisons(job.job_id).where(filter=firestore.FieldFilter("state", "==", "done"))
     chunks: dict[int, dict[str, str]] = {}
@@ -132,4 +129,4 @@ def backfill_rows(job: JobDoc) -> list[RawRow]:
         batch.set(chunk_ref(job.job_id, chunk), data, merge=True)
     if chunks:
         batch.commit()  # at most 10 chunks: 10,000 combinations per job
-    return [raw(int(index), text) for rows in chunks.values() for index, text in rows.items()]
+    return columns((int(i), text) for rows in chunks.values() for i, text in rows.items())
