@@ -251,6 +251,9 @@ class JobView(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     concurrency: int
     auto_concurrency: bool = False
+    # An Auto job's lanes running now (they shrink while the quota is contended); in
+    # ``GET /api/jobs/{id}`` only, while it runs.
+    lanes_now: int | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
     started_at: dt.datetime | None = None

@@ -106,9 +106,11 @@ def test_lanes_shrink_while_the_quota_makes_their_calls_wait(client, fake_gemini
     seen: list[int] = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        seen.append(_dispatch(accepted.job_id).lanes)
-        if client.job(accepted.job_id).status.finished:
+        view = client.job(accepted.job_id)
+        if view.status.finished:
+            assert view.lanes_now is None  # only while it runs
             break
+        seen.append(view.lanes_now)
         time.sleep(0.3)
     job = client.job(accepted.job_id)
     assert job.status.value == "completed", job.error

@@ -127,7 +127,11 @@ def _eta_seconds(job: JobDoc) -> float | None:
 
 def get_job(job_id: str, *, owner: str | None) -> JobView:
     job = store.get_job(full_job_id(job_id, owner=owner), owner=owner)
-    return job_view(job, result=_result(job) if job.status is JobStatus.completed else None)
+    view = job_view(job, result=_result(job) if job.status is JobStatus.completed else None)
+    if job.auto_concurrency and not job.status.finished:
+        dispatch = store.read_dispatch(job.job_id)
+        view.lanes_now = dispatch.lanes if dispatch is not None else None
+    return view
 
 
 def list_jobs(args: dict[str, str], *, owner: str | None) -> JobList:

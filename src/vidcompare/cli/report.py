@@ -130,7 +130,11 @@ def estimate_table(answer: DryRunAnswer) -> TextTable:
 
 
 def lanes_text(shape: BatchShape | JobView) -> str:
-    """``3``, or ``auto (8 lanes)``: lanes paced by the models' shared quota."""
-    if shape.auto_concurrency:
-        return f"auto ({shape.concurrency} lane{'s' * (shape.concurrency != 1)})"
-    return str(shape.concurrency)
+    """``3``, ``auto (8 lanes)``, or ``auto (3 of 8 lanes now)`` while an Auto job runs:
+    lanes paced by the models' shared quota, fewer while it is contended."""
+    if not shape.auto_concurrency:
+        return str(shape.concurrency)
+    now = getattr(shape, "lanes_now", None)
+    if now is not None:
+        return f"auto ({now} of {shape.concurrency} lanes now)"
+    return f"auto ({shape.concurrency} lane{'s' * (shape.concurrency != 1)})"
