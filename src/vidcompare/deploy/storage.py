@@ -102,33 +102,34 @@ def index(target: Target, database: Resource, spec: Mapping[str, Any]) -> Resour
     )
 
 
+def _field_setting(
+    target: Target, database: Resource, what: str, command: str, group: str, setting: str
+) -> Resource:
+    """A setting of one field of a collection group (``gcloud firestore … fields``);
+    applying it again is harmless, so it is created every time (already_ok)."""
+    create = gcloud(command, f"--collection-group={group}", setting, "--async", target.project_flag)
+    return Resource(what=what, create=(f"already_ok {create}",), part_of=database)
+
+
 def ttl(target: Target, database: Resource, group: str) -> Resource:
-    create = gcloud(
+    return _field_setting(
+        target,
+        database,
+        f"Firestore TTL on {group}.expire_at",
         "firestore fields ttls update expire_at",
-        f"--collection-group={group}",
+        group,
         "--enable-ttl",
-        "--async",
-        target.project_flag,
-    )
-    return Resource(
-        what=f"Firestore TTL on {group}.expire_at",
-        create=(f"already_ok {create}",),
-        part_of=database,
     )
 
 
 def unindexed(target: Target, database: Resource, group: str, field: str) -> Resource:
-    create = gcloud(
+    return _field_setting(
+        target,
+        database,
+        f"Firestore index exemption on {group}.{field}",
         f"firestore indexes fields update {field}",
-        f"--collection-group={group}",
+        group,
         "--disable-indexes",
-        "--async",
-        target.project_flag,
-    )
-    return Resource(
-        what=f"Firestore: {group}.{field} not indexed",
-        create=(f"already_ok {create}",),
-        part_of=database,
     )
 
 
