@@ -20,7 +20,9 @@ def _interval(value: float | None, ci: list[float] | tuple[float, float] | None,
 
 
 def _per_100(usd: float | None) -> str:
-    return NONE if usd is None else f"${usd:.4f}"
+    if usd is None:
+        return NONE
+    return "$0" if usd == 0 else f"${usd:.4f}" if usd >= 0.01 else f"${usd:.2g}"
 
 
 def models_table(board: Leaderboard) -> TextTable:
@@ -132,7 +134,7 @@ def to_csv(board: Leaderboard) -> str:
 def to_markdown(board: Leaderboard) -> str:
     parts = ["# Leaderboard across jobs", ""]
     for table in tables(board):
-        parts += [table.markdown(), ""]
+        parts += [table.markdown().rstrip("\n"), ""]
     if any(not m.connected for m in board.models):
         parts.append(
             "\\* never compared, directly or through other models, with the rest: its "
