@@ -1,5 +1,5 @@
 /* "Run again": a job's request (GET /api/jobs/ID/request) back in the form, to edit and run;
- * its name gets " (again)". */
+ * its name gets " (again)"; its tags and prompt tags come back as they were. */
 import { api } from "./api.js";
 import { showError } from "./banner.js";
 import { $ } from "./dom.js";
@@ -10,6 +10,7 @@ import { renderPairs } from "./pairs.js";
 import { renderPrompts } from "./prompts.js";
 import { updateRun } from "./run.js";
 import { loadRequest, pairsToGrid, state } from "./state.js";
+import { renderTags } from "./tags.js";
 import { refreshVideos, renderVideos } from "./videos.js";
 
 /** Every part of the form drawn again from the state. */
@@ -25,6 +26,7 @@ export function renderForm() {
   $("concurrency").disabled = state.concurrency === "auto";
   $("concurrency-auto-hint").hidden = state.concurrency !== "auto";
   $("job-name").value = state.name;
+  renderTags();
   updateRun();
 }
 

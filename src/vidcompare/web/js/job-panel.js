@@ -1,8 +1,9 @@
 /* The current job's panel: status badge, progress bar, percent, message and ETA, the note
- * that it runs on the server, and its facts. Rendering only; job.js decides when. */
+ * that it runs on the server, its tags and its facts. Rendering only; job.js decides when. */
 import { $, h } from "./dom.js";
 import { fmtCost, fmtSeconds, plural } from "./format.js";
 import { FINISHED, modelName } from "./state.js";
+import { tagLinks } from "./tags.js";
 
 /** Change an element's text only when it differs: a live region re-reads any write. */
 function setText(el, text) {
@@ -18,6 +19,7 @@ export function showJobLoading(id, url) {
   $("job-status").textContent = "loading";
   $("job-status").className = "badge";
   $("job-error").hidden = true;
+  renderJobTags([]);
   $("job-facts").replaceChildren();
   $("progress-message").textContent = "Loading…";
   $("progress-eta").textContent = "";
@@ -41,6 +43,17 @@ function shape(view) {
   const prompts = plural(view.total_prompts, "prompt");
   const grid = view.total_videos * view.total_prompts === view.total_combinations;
   return grid ? `${videos} × ${prompts}` : `exact pairs of ${videos} and ${prompts}`;
+}
+
+/** The job's tags, each a link to the Leaderboard filtered by it; drawn only when they
+ * change, so a focused link survives the polls. */
+function renderJobTags(tags) {
+  const box = $("job-tags");
+  const key = JSON.stringify(tags);
+  if (box.dataset.tags === key) return;
+  box.dataset.tags = key;
+  box.hidden = !tags.length;
+  box.replaceChildren(...(tags.length ? [h("span", { class: "muted" }, "Tags"), ...tagLinks(tags)] : []));
 }
 
 export function renderJob(view) {
@@ -86,5 +99,6 @@ export function renderJob(view) {
   ];
   if (view.total_tokens) facts.push(["Tokens", view.total_tokens.toLocaleString()]);
   if (view.estimated_cost_usd) facts.push(["Cost", fmtCost(view.estimated_cost_usd)]);
+  renderJobTags(view.tags || []);
   $("job-facts").replaceChildren(...facts.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))));
 }

@@ -1,5 +1,5 @@
-/* The jobs list: the newest 20 jobs with name, status, progress, a link, "Run again" and a
- * cancel button, refreshed every 5 s while the page is visible. Rows are kept and updated in
+/* The jobs list: the newest 20 jobs with name, tags (each a link to the Leaderboard filtered
+ * by it), status, progress, a link, "Run again" and a cancel button, refreshed every 5 s while the page is visible. Rows are kept and updated in
  * place (not redrawn), so a button under the pointer stays put. Opening, running again and
  * cancelling are other modules' business: main.js hands them in (bindJobs), which keeps this
  * module free of job.js. On a phone the rows are cards (style.css), labelled by data-label. */
@@ -8,6 +8,7 @@ import { showError } from "./banner.js";
 import { $, h } from "./dom.js";
 import { relTime } from "./format.js";
 import { FINISHED, modelName, state } from "./state.js";
+import { tagLinks } from "./tags.js";
 
 const JOBS_REFRESH_MS = 5000;
 
@@ -87,7 +88,13 @@ function jobRow(job) {
     "tr",
     { role: "row", dataset: { jobId: job.job_id } },
     parts.started,
-    h("td", { role: "cell", class: "job-cell", "data-label": "Job" }, parts.name, h("a", { href: jobHref(job.job_id), onclick: open }, h("code", {}, job.job_id.slice(0, 12)))),
+    h(
+      "td",
+      { role: "cell", class: "job-cell", "data-label": "Job" },
+      parts.name,
+      h("a", { href: jobHref(job.job_id), onclick: open }, h("code", {}, job.job_id.slice(0, 12))),
+      h("span", { class: "job-tag-list" }, tagLinks(job.tags)),
+    ),
     h("td", { role: "cell", "data-label": "Status" }, parts.badge),
     h("td", { role: "cell", class: "progress-cell", "data-label": "Progress" }, parts.mini),
     h("td", { role: "cell", class: "models-cell", "data-label": "Models" }, (job.models || []).map(modelName).join(", ")),

@@ -23,6 +23,7 @@ import { renderPairs } from "./pairs.js";
 import { bindPrompts } from "./prompts.js";
 import { startBatch, updateRun } from "./run.js";
 import { loadForm, pairsToGrid, setBatch, setName, state } from "./state.js";
+import { bindTags } from "./tags.js";
 import { bindUploads } from "./uploads.js";
 import { bindVideos, refreshVideos } from "./videos.js";
 
@@ -51,6 +52,7 @@ function init() {
   bindUploads();
   bindVideos();
   bindPrompts();
+  bindTags();
   bindModels();
   bindPairs();
   bindJobs({ open: openJob, again: runAgain, cancel: askToCancel });

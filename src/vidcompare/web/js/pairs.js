@@ -2,8 +2,9 @@
  * form as those pairs, each prompt editable, each pair removable; or as videos × prompts. */
 import { $, h, removeButton } from "./dom.js";
 import { plural } from "./format.js";
+import { promptTagInput } from "./prompts.js";
 import { updateRun } from "./run.js";
-import { removePair, setPairPrompt, state, videoName } from "./state.js";
+import { removePair, setPairPrompt, setPairTag, state, videoName } from "./state.js";
 
 export function renderPairs() {
   const on = Boolean(state.pairs);
@@ -26,13 +27,14 @@ export function renderPairs() {
         },
       });
       area.value = pair.prompt;
+      const tag = promptTagInput(`Pair ${index + 1}'s tag`, pair.tag, (value) => setPairTag(index, value));
       const name = videoName(pair.video_id);
       const remove = removeButton("pair", index + 1, () => {
         removePair(index);
         renderPairs();
         updateRun();
       });
-      return h("li", { class: "pair" }, h("span", { class: "pair-video", title: name }, name), area, remove);
+      return h("li", { class: "pair" }, h("span", { class: "pair-video", title: name }, name), area, tag, remove);
     }),
   );
 }

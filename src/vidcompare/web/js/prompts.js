@@ -1,8 +1,9 @@
-/* Step 2, the prompts: one textarea each (only the first in single mode), + Add prompt, and
- * the preset chips. */
+/* Step 2, the prompts: one textarea each (only the first in single mode) with its optional
+ * tag beside it (e.g. "A" and "B" for two variants of a prompt), + Add prompt, and the
+ * preset chips. */
 import { $, h, removeButton } from "./dom.js";
 import { updateRun } from "./run.js";
-import { appendPrompt, removePrompt, setPrompt, state, usePrompt } from "./state.js";
+import { appendPrompt, removePrompt, setPrompt, setPromptTag, state, usePrompt } from "./state.js";
 
 const PRESETS = [
   ["Describe", "Describe what happens in the video, with timestamps."],
@@ -27,14 +28,34 @@ export function renderPrompts() {
       },
     });
     area.value = text;
+    const tag = promptTagInput(`Prompt ${index + 1}'s tag`, state.promptTags[index], (value) => setPromptTag(index, value));
     const remove = removeButton("prompt", index + 1, () => {
       removePrompt(index);
       renderPrompts();
       updateRun();
     });
     const hidden = !state.batch && index > 0;
-    list.append(h("li", { class: `prompt${hidden ? " hidden-in-single" : ""}` }, area, remove));
+    list.append(h("li", { class: `prompt${hidden ? " hidden-in-single" : ""}` }, area, tag, remove));
   });
+}
+
+/** The small optional tag input beside a prompt (or a pair's prompt). */
+export function promptTagInput(label, value, onChange) {
+  const input = h("input", {
+    type: "text",
+    class: "prompt-tag",
+    "aria-label": label,
+    placeholder: "tag (A/B)",
+    autocomplete: "off",
+    spellcheck: "false",
+    title: "Optional: the prompt's tag, to compare prompt variants on the Leaderboard",
+    oninput: (event) => {
+      onChange(event.target.value);
+      updateRun();
+    },
+  });
+  input.value = value || "";
+  return input;
 }
 
 function addPrompt(text) {

@@ -21,6 +21,7 @@ import {
   sentPairIndexes,
   state,
 } from "./state.js";
+import { sayTagProblem } from "./tags.js";
 
 const MAX_NAME = 120; // the API's limit for a job's name
 
@@ -38,6 +39,8 @@ function formProblem() {
   }
   if (state.pairs) {
     if (!sentPairIndexes().length) return { message: "Every pair's prompt is empty.", fields: none };
+    const split = splitPairTag();
+    if (split) return split;
   } else {
     if (!chosenVideos().length) return { message: state.batch ? "Select at least one video." : "Select a video.", fields: none };
     if (!chosenPrompts().length) return { message: "Write a prompt (or pick a preset).", fields: [{ element: promptArea(0) }] };
@@ -72,6 +75,24 @@ function repeatedPrompt() {
   return null;
 }
 
+/** "Pair 3's tag “B” is not pair 1's “A”: one prompt has one tag." (the server keeps one
+ * tag per prompt text). */
+function splitPairTag() {
+  const first = new Map(); // prompt -> index of its first tagged pair
+  for (const index of sentPairIndexes()) {
+    const { prompt, tag } = state.pairs[index];
+    const [text, label] = [prompt.trim(), (tag || "").trim()];
+    if (!label) continue;
+    const at = first.get(text);
+    if (at === undefined) first.set(text, index);
+    else if (state.pairs[at].tag.trim() !== label) {
+      const message = `Pair ${index + 1}'s tag “${label}” is not pair ${at + 1}'s “${state.pairs[at].tag.trim()}”: one prompt has one tag.`;
+      return { message, fields: [{ element: () => $("pair-list").querySelectorAll("input.prompt-tag")[index] || null }] };
+    }
+  }
+  return null;
+}
+
 function runLabel() {
   if (starting) return "Starting…";
   const total = combinationCount();
@@ -90,6 +111,7 @@ export function renderRun() {
   $("run-reason").textContent = problem ? problem.message : "";
   $("run-reason").hidden = !problem;
   markInvalid(problem ? problem.fields : []);
+  sayTagProblem(problem);
   const names = catalogModels()
     .filter((m) => state.models.has(m.model_id))
     .map((m) => m.display_name);

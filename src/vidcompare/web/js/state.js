@@ -22,8 +22,10 @@ export const state = Object.seal({
   judge: "",
   concurrency: "1",
   name: "", // the job's name, optional
+  tags: [], // the job's tags: trimmed, none empty, none twice (tags.js)
+  promptTags: [""], // each prompt's tag, beside state.prompts ("": untagged)
   judgeSwaps: 1, // 2 when a job run again judged each combination twice, answers swapped
-  pairs: null, // [{video_id, prompt}] when the form runs a job's exact pairs again, else null
+  pairs: null, // [{video_id, prompt, tag}] when the form runs a job's exact pairs again, else null
   jobId: null, // the job in the address (?job=ID)
   view: null, // the current job's last JobView
 });
@@ -85,8 +87,25 @@ export function batchBody(dryRun) {
   if (state.judge) body.judge_model = state.judge;
   if (state.name.trim()) body.name = state.name.trim();
   if (state.judgeSwaps > 1) body.judge_swaps = state.judgeSwaps;
+  if (state.tags.length) body.tags = [...state.tags];
+  const promptTags = sentPromptTags();
+  if (Object.keys(promptTags).length) body.prompt_tags = promptTags;
   if (dryRun) body.dry_run = true;
   return body;
+}
+
+/** The prompt tags sent: a sent prompt's text -> its tag, untagged prompts left out. In
+ * pairs mode a prompt's tag is its first pair's with one (pairs of a prompt share it). */
+export function sentPromptTags() {
+  const tags = {};
+  const entries = state.pairs
+    ? sentPairIndexes().map((i) => [state.pairs[i].prompt, state.pairs[i].tag])
+    : sentPromptIndexes().map((i) => [state.prompts[i], state.promptTags[i]]);
+  for (const [prompt, tag] of entries) {
+    const [text, label] = [prompt.trim(), (tag || "").trim()];
+    if (label && !(text in tags)) tags[text] = label;
+  }
+  return tags;
 }
 
 /** A model's or judge's display name; a Gemini id the catalogue lacks gets a readable one. */
@@ -113,8 +132,10 @@ export function saveForm() {
     batch: state.batch,
     videos: [...state.selected],
     prompts: state.prompts,
+    promptTags: state.promptTags,
     pairs: state.pairs,
     name: state.name,
+    tags: state.tags,
     judgeSwaps: state.judgeSwaps,
     models: state.catalog ? [...state.models] : state.formModels,
     judge: state.judge,
@@ -135,8 +156,10 @@ export function loadForm() {
   // lists are dropped when its list arrives (setVideos).
   if (Array.isArray(form.videos)) state.selected = new Set(form.videos.map(String));
   if (Array.isArray(form.prompts) && form.prompts.length) state.prompts = form.prompts.map(String);
+  state.promptTags = state.prompts.map((_, i) => (Array.isArray(form.promptTags) ? String(form.promptTags[i] ?? "") : ""));
   if (Array.isArray(form.pairs) && form.pairs.length) state.pairs = cleanPairs(form.pairs);
   if (typeof form.name === "string") state.name = form.name;
+  if (Array.isArray(form.tags)) setTags(form.tags);
   if (form.judgeSwaps === 2) state.judgeSwaps = 2;
   // Models and judge are checked against the catalog once it arrives (setCatalog).
   if (Array.isArray(form.models)) state.formModels = form.models.map(String);
@@ -182,14 +205,20 @@ export function setPrompt(index, text) {
   state.prompts[index] = text;
 }
 
-/** Remove a prompt; the list is never empty. */
+export function setPromptTag(index, text) {
+  state.promptTags[index] = text;
+}
+
+/** Remove a prompt (and its tag); the list is never empty. */
 export function removePrompt(index) {
   state.prompts.splice(index, 1);
-  if (!state.prompts.length) state.prompts.push("");
+  state.promptTags.splice(index, 1);
+  if (!state.prompts.length) appendPrompt();
 }
 
 export function appendPrompt() {
   state.prompts.push("");
+  state.promptTags[state.prompts.length - 1] = "";
 }
 
 /** A preset: it fills the last prompt when that is empty (or the only one in single mode). */
@@ -199,7 +228,8 @@ export function usePrompt(text) {
   } else if (state.prompts.length && !state.prompts[state.prompts.length - 1].trim()) {
     state.prompts[state.prompts.length - 1] = text;
   } else {
-    state.prompts.push(text);
+    appendPrompt();
+    state.prompts[state.prompts.length - 1] = text;
   }
 }
 
@@ -240,16 +270,27 @@ export function setName(text) {
   state.name = text;
 }
 
+/** The job's tags: each trimmed, empty ones dropped, a repeat kept once (its first place). */
+export function setTags(tags) {
+  state.tags = [...new Set(tags.map((t) => String(t).trim()).filter(Boolean))];
+}
+
 // ------------------------------------------------------------------ exact pairs
 function cleanPairs(pairs) {
   const clean = pairs
     .filter((p) => p && typeof p.video_id === "string" && typeof p.prompt === "string")
-    .map((p) => ({ video_id: p.video_id, prompt: p.prompt }));
+    .map((p) => ({ video_id: p.video_id, prompt: p.prompt, tag: typeof p.tag === "string" ? p.tag : "" }));
   return clean.length ? clean : null;
 }
 
 export function setPairPrompt(index, text) {
   state.pairs[index].prompt = text;
+}
+
+/** A pair's prompt tag: its prompt's, for every pair of that prompt (run.js says when two
+ * pairs of one prompt disagree). */
+export function setPairTag(index, text) {
+  state.pairs[index].tag = text;
 }
 
 /** Remove a pair; the last one gone leaves the pairs for videos × prompts. */
@@ -267,17 +308,23 @@ export function pairsToGrid() {
   state.selected = new Set(pairs.map((p) => p.video_id));
   const prompts = [...new Set(pairs.map((p) => p.prompt))];
   state.prompts = prompts.length ? prompts : [""];
+  state.promptTags = state.prompts.map((text) => (pairs.find((p) => p.prompt === text && p.tag) || { tag: "" }).tag);
 }
 
 // ------------------------------------------------------------------ a job's request, again
 /** Fill the form with a job's request (GET /api/jobs/ID/request) to run it again, edited. */
 export function loadRequest(request) {
   state.batch = true;
+  const promptTags = request.prompt_tags && typeof request.prompt_tags === "object" ? request.prompt_tags : {};
+  const tagOf = (prompt) => String(promptTags[prompt] ?? "");
   state.pairs = Array.isArray(request.pairs) && request.pairs.length ? cleanPairs(request.pairs) : null;
-  if (!state.pairs) {
+  if (state.pairs) {
+    for (const pair of state.pairs) pair.tag = tagOf(pair.prompt);
+  } else {
     state.selected = new Set((request.video_ids || []).map(String));
     const prompts = (request.prompts || []).map(String);
     state.prompts = prompts.length ? prompts : [""];
+    state.promptTags = state.prompts.map(tagOf);
   }
   const models = (request.models || []).map(String);
   if (state.catalog) {
@@ -291,6 +338,7 @@ export function loadRequest(request) {
   state.concurrency = String(request.concurrency || 1);
   state.judgeSwaps = request.judge_swaps === 2 ? 2 : 1;
   state.name = request.name ? `${request.name} (again)` : "";
+  setTags(Array.isArray(request.tags) ? request.tags : []);
 }
 
 // ------------------------------------------------------------------ the current job
