@@ -63,12 +63,20 @@ async function runEstimate() {
     if (seq !== estimateSeq) return;
     if (refusal) setRefusal(null);
     const bases = new Set(answer.per_model.map((row) => row.basis));
+    // What the server assumed where nothing was measured (1 s offline, 15 s remote).
+    const assumed = [
+      ...new Set(
+        answer.per_model.filter((row) => row.basis !== "measured").map((row) => row.seconds_per_call),
+      ),
+    ]
+      .map((seconds) => `${seconds} s`)
+      .join(" or ");
     const basis =
       bases.size === 1 && bases.has("measured")
         ? "from the latencies measured in your earlier jobs, + 20 %"
         : bases.has("measured")
-          ? "measured latencies where known, else 15 s per model call; + 20 %"
-          : "15 s per model call + 20 %; nothing measured yet";
+          ? `measured latencies where known, else ${assumed} per call; + 20 %`
+          : `${assumed} per model call + 20 %; nothing measured yet`;
     const cost = answer.estimated_cost_usd ? ` · about ${fmtCost(answer.estimated_cost_usd)}` : "";
     const unpriced = (answer.unpriced_models || []).length
       ? ` (no price known for ${answer.unpriced_models.join(", ")})`
