@@ -18,12 +18,18 @@ is the limit less that burst, so no sliding minute ever holds more than the limi
 holds every caller until the server's ``retryDelay``; each call more than a minute
 after the last 429 adds 5 % of the configured limit back, up to the limit.
 
-**Jobs share it evenly.** While ``n`` jobs call a model (each took a turn in the last
-:data:`ACTIVE_S` seconds), each job's own calls are spaced ``n`` intervals apart, so a
-job with 8 lanes cannot take more than its share from one with 2; alone, a job has the
-whole rate. The job is the one the worker is serving (:data:`serving_job`). No turn is
-promised more than :data:`LEAD_TURNS` intervals ahead (the caller asks again nearer the
-time), so a job that comes later does not queue behind every lane of the others.
+**Jobs share it by least attained service.** Each job calling a model has a count of
+the turns it was given lately (each decays by half every :data:`SERVICE_HALF_LIFE_S`).
+A job that has had more turns lately than another job still asking (it asked in the last
+``LEAD_TURNS + 1`` intervals) lets that job go first and asks again ``LEAD_TURNS``
+intervals later. So two jobs asking alike alternate, whatever their lanes; a job that
+comes later takes the turns until it has had as many lately as the others (a small one
+is done by then: the large one waits at most about a half-life); a job that stops
+asking leaves every turn to the rest. Alone, a job
+has the whole rate. The job is the one the worker is serving (:data:`serving_job`); a
+job quiet for :data:`ACTIVE_S` is forgotten. No turn is promised more than
+:data:`LEAD_TURNS` intervals ahead (the caller asks again nearer the time), so a job
+that comes later never queues behind every lane of the others.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import asyncio
 import collections
 import contextvars
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +56,8 @@ GROWTH_SHARE = 0.05  # of the limit, given back per call a quiet minute after a 
 QUIET_S = 60.0
 MINUTE = 60.0
 LEAD_TURNS = 2.0  # a turn is promised at most this many intervals ahead
-ACTIVE_S = 15.0  # a job that took no turn for this long no longer counts as sharing
+ACTIVE_S = 15.0  # a job that asked for no turn this long is forgotten
+SERVICE_HALF_LIFE_S = 20.0  # a job's count of turns given lately halves this often
 T = TypeVar("T")
 
 # The job whose combination this task serves (set by the worker), for fair shares.
@@ -86,19 +94,17 @@ class Turn:
 def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = None) -> Turn:
     """Admit one call of ``job_id``, or tell it when to ask again (``pace`` changes).
 
-    A job over its share is not given a turn ahead of time: it asks again when its share
-    allows, so it never holds the model's future turns that another job could use."""
+    A job that has had more turns lately than another one still asking is not given a
+    turn ahead of time: it asks again later, so it never holds the model's future turns
+    that the other job could use."""
     start = max(now, pace.hold_until)
     if quota.rpm:
         if pace.last_429_at and now - pace.last_429_at > QUIET_S:
             pace.rate_rpm = min(float(quota.rpm), pace.rate_rpm + quota.rpm * GROWTH_SHARE)
         burst = burst_of(pace.rate_rpm)
         interval = MINUTE / max(1.0, pace.rate_rpm - burst)
-        sharing = 1
-        if job_id is not None:
-            eligible, sharing = _fair_share(pace, job_id, now)
-            if eligible > now:
-                return Turn(eligible - now, granted=False)
+        if job_id is not None and _lets_others_go_first(pace, quota, job_id, now, interval):
+            return Turn(LEAD_TURNS * interval, granted=False)
         arrival = max(pace.next_request_at, start)
         # GCRA: the call may go once it is no more than (burst - 1) intervals early.
         slot = max(start, arrival - (burst - 1) * interval)
@@ -108,8 +114,8 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = No
             return Turn(slot - now - (LEAD_TURNS - 0.5) * interval, granted=False)
         start = slot
         pace.next_request_at = arrival + interval
-        if job_id is not None:  # granted: only now is the job's own next turn moved on
-            pace.jobs[job_id] = [now + interval * sharing, now]
+        if job_id is not None:  # granted: only now is the job's count of turns moved on
+            pace.jobs[job_id][1] += 1.0
     if quota.tpm:
         tolerance = burst_of(quota.tpm) * MINUTE / quota.tpm
         start = max(start, pace.next_token_at - tolerance)
@@ -117,16 +123,30 @@ def take_turn(pace: Pace, quota: ModelQuota, now: float, job_id: str | None = No
     return Turn(max(0.0, start - now), granted=True)
 
 
-def _fair_share(pace: Pace, job_id: str, now: float) -> tuple[float, int]:
-    """When the job may next take a turn while others share the model (its own turns
-    ``n`` intervals apart), and ``n``, the jobs active. Jobs gone quiet are forgotten;
-    the job's own entry moves on only when it is granted a turn."""
-    active = {j: v for j, v in pace.jobs.items() if now - v[1] < ACTIVE_S}
-    own = active.get(job_id, [now, now])
-    active[job_id] = [own[0], now]  # asking counts as active, granted or not
-    sharing = len(active)
+def _served(entry: list[float], now: float, most: float) -> float:
+    """A job's turns given lately, at ``now``: its count ``[asked at, count then]``
+    decayed since; never more than the model's rate could have given (``most``: so an
+    entry of the earlier layout, ``[next turn, last turn's time]``, reads as a busy job)."""
+    asked_at, count = entry
+    return min(most, count * 0.5 ** (max(0.0, now - asked_at) / SERVICE_HALF_LIFE_S))
+
+
+def _lets_others_go_first(
+    pace: Pace, quota: ModelQuota, job_id: str, now: float, interval: float
+) -> bool:
+    """Whether the job has had more turns lately than another job still asking
+    (``pace.jobs``: job id -> [last asked at, turns given lately as of then]). Asking
+    counts as active, granted or not; jobs quiet for :data:`ACTIVE_S` are forgotten."""
+    most = quota.rpm / MINUTE * SERVICE_HALF_LIFE_S / math.log(2)  # the full rate's count
+    active = {j: e for j, e in pace.jobs.items() if len(e) == 2 and now - e[0] < ACTIVE_S}
+    own = _served(active[job_id], now, most) if job_id in active else 0.0
+    active[job_id] = [now, own]
     pace.jobs = active
-    return (max(own[0], now) if sharing > 1 else now), sharing
+    asking_s = (LEAD_TURNS + 1) * interval  # a waiting lane asks again within this
+    others = [
+        _served(e, now, most) for j, e in active.items() if j != job_id and now - e[0] <= asking_s
+    ]
+    return bool(others) and own > min(others)
 
 
 def charge_tokens(pace: Pace, quota: ModelQuota, tokens: int, now: float) -> None:

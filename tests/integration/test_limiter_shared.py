@@ -78,3 +78,37 @@ def test_a_turn_costs_one_small_transaction(stack):
     took = sorted(asyncio.run(turns()))
     print(f"\nlimiter turn: p50 {took[25] * 1000:.1f} ms, p95 {took[47] * 1000:.1f} ms")
     assert took[25] < 1.0  # a sanity bound, not a target
+
+
+def test_a_job_that_comes_later_takes_the_next_turns_of_a_busy_model(stack):
+    """Least attained service on the emulator: the jobs the callers serve
+    (``serving_job``) share one pace document, and a small job asking behind a busy one
+    is given the next turns in a row, the busy one's promised turns apart."""
+    model_id = f"gemini-test-{uuid.uuid4().hex[:8]}"
+    quota = ModelQuota(rpm=120)  # a burst of 6, then one every 60/114 s
+    interval = 60 / 114
+    turns: dict[str, list[float]] = {"big": [], "small": []}
+
+    async def lane(job: str, calls: int, until: float | None = None) -> None:
+        limiter.serving_job.set(job)  # this task's context only
+        while (until is None and calls > 0) or (until is not None and time.time() < until):
+            await limiter.wait_for_turn(model_id, quota)
+            turns[job].append(time.time())
+            calls -= 1
+            await asyncio.sleep(0.2)  # the call
+
+    async def scenario() -> None:
+        until = time.time() + 14.0
+        big = [asyncio.create_task(lane("big", 0, until)) for _ in range(8)]
+        await asyncio.sleep(6.0)  # the burst is spent: the big job uses every turn
+        await asyncio.gather(*(lane("small", 2) for _ in range(4)))
+        await asyncio.gather(*big)
+
+    asyncio.run(scenario())
+    small = turns["small"]
+    assert len(small) == 8
+    during = [t for t in turns["big"] if small[0] < t < small[-1]]
+    assert len(during) <= 2, (during, small)  # only what was promised before it asked
+    assert small[-1] - small[0] <= 9 * interval + 0.5
+    # Afterwards the big job has the turns again.
+    assert [t for t in turns["big"] if t > small[-1] + 3 * interval]
