@@ -201,7 +201,7 @@ def main() -> None:
         "--topic-shards",
         type=int,
         help="the stack's topic shards (the emulator pushes 2 at a time per shard; "
-        "default: the stack's 4, so 8 combinations at once in all jobs)",
+        "default: the stack's 8, so 16 combinations at once in all jobs)",
     )
     parser.add_argument(
         "--scenarios", default="1,2,3", help="which of them to run: 1, 2, 3 (comma-separated)"

@@ -51,8 +51,10 @@ def default_state_dir() -> Path:
 
 
 DEFAULT_PROJECT = "vidcompare-local"
-# The emulator pushes two messages per subscription at a time: 4 shards, 8 lanes at once.
-LOCAL_TOPIC_SHARDS = 4
+# The emulator pushes two messages per subscription at a time: 8 shards, 16 combinations
+# at once, so a second job's lanes are not queued behind the first one's 8 (Cloud Pub/Sub
+# pushing to Cloud Run has no such cap).
+LOCAL_TOPIC_SHARDS = 8
 # The emulators this module knows how to mend (Firestore is restored, Pub/Sub recreated).
 EMULATORS = ("firestore", "pubsub", "storage")
 FUNCTIONS = ("start_batch", "job_status", "process_combo")

@@ -30,7 +30,7 @@ class Pace:
     hold_until: float = 0.0  # nothing is sent before this (a 429's retryDelay)
     last_429_at: float = 0.0
     turns: int = field(default=0)  # calls admitted, for the figures
-    # The jobs calling the model lately: job id -> [its next turn, its last turn's time].
+    # The jobs calling the model lately: job id -> [last asked at, turns given lately then].
     jobs: dict[str, list[float]] = field(default_factory=dict)
 
     @classmethod
