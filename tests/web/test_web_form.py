@@ -505,7 +505,10 @@ def test_auto_lanes_are_offered_said_and_sent(page: Page, videos: dict[str, str]
     ) as sent:
         page.click("#run-button")
     assert json.loads(sent.value.post_data)["concurrency"] == "auto"
-    expect(page.locator("#job-facts")).to_contain_text("auto (1)")  # one combination: one lane
+    # One combination: one lane ("now" while it runs).
+    expect(page.locator("#job-facts")).to_contain_text(
+        re.compile(r"auto(: 1 of 1 now| \(up to 1\))")
+    )
     auto.uncheck()
     expect(page.locator("#concurrency")).to_have_value("3")  # the number comes back
     shot(page, "auto-lanes", full_page=False)

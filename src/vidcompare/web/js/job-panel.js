@@ -94,11 +94,19 @@ export function renderJob(view) {
     ["Combinations", `${view.completed_combinations}/${view.total_combinations} (${shape(view)})`],
     ["Models", view.models.map(modelName).join(", ")],
     ["Judge", modelName(view.judge_model)],
-    ["Lanes", view.auto_concurrency ? `auto (${view.concurrency})` : String(view.concurrency)],
+    ["Lanes", lanesText(view)],
     ["Started", new Date(view.created_at).toLocaleString()],
   ];
   if (view.total_tokens) facts.push(["Tokens", view.total_tokens.toLocaleString()]);
   if (view.estimated_cost_usd) facts.push(["Cost", fmtCost(view.estimated_cost_usd)]);
   renderJobTags(view.tags || []);
   $("job-facts").replaceChildren(...facts.map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))));
+}
+
+/** "3", "auto (up to 8)", or "auto: 3 of 8 now" while an Auto job runs (its lanes shrink
+ * while the models' quota makes their calls wait). */
+export function lanesText(view) {
+  if (!view.auto_concurrency) return String(view.concurrency);
+  if (view.lanes_now != null) return `auto: ${view.lanes_now} of ${view.concurrency} now`;
+  return `auto (up to ${view.concurrency})`;
 }
