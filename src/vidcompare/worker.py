@@ -213,11 +213,10 @@ def process(job_id: str, index: int, timer: StepTimer | None = None) -> str:
     if claim.action is store.ClaimAction.drop or claim.job is None:
         log.info("dropping combination %s of job %s: %s", index, job_id, claim.reason)
         return f"drop: {claim.reason}"
-    in_flight = claim.job.concurrency  # at most this many of the job's combinations at once
     waits: list[float] | None = None  # this combination's waits for quota turns (if it ran)
     if claim.action is store.ClaimAction.run:
         waits = []
-        successor = index + in_flight
+        successor = index + claim.job.concurrency  # its video is made ready meanwhile
         next_video = plan.combination(successor)[0] if successor < plan.total else None
         try:
             with Heartbeat(job_id, index, holder, claim.version) as heartbeat:
@@ -250,32 +249,25 @@ def process(job_id: str, index: int, timer: StepTimer | None = None) -> str:
         if claim.next_published:
             return outcome
     # Also on a redelivery: the worker that committed may have died before these steps.
-    if _may_be_last(claim.job, in_flight):
+    successors = _successors(job_id, index, claim.job, plan.total, timer, waits)
+    if not successors:
+        # What follows a combination commits after it, so only one that nothing follows
+        # can be the job's last: it asks whether the job is complete (once its own commit
+        # is in). At most one such combination per lane, whatever order they commit in.
         finished = store.finish_if_complete(job_id) is not JobStatus.running
         timer.lap("finish_check")
         if finished:
             return outcome
-    _chain(job_id, index, claim.job, plan.total, timer, waits)
+    _publish(job_id, index, successors, timer)
     return outcome
 
 
-def _may_be_last(job_at_claim: JobDoc, lanes: int) -> bool:
-    """Whether this commit can have completed the job.
-
-    Each lane has one combination in flight at a time (its successor is published only
-    after it commits), so after the claim at most ``lanes`` more can be counted. Before
-    that the job cannot be complete, and reading it again is skipped: a cancel is seen by
-    the successor's claim.
-    """
-    return job_at_claim.completed_combinations + lanes >= job_at_claim.total_combinations
-
-
-def _chain(
+def _successors(
     job_id: str, index: int, job: JobDoc, total: int, timer: StepTimer, waits: list[float] | None
-) -> None:
-    """Publish what follows ``index`` on its lane: ``index + lanes`` for fixed lanes; for
-    an Auto job, 0, 1 or 2 combinations from its cursor, as the quota waits of this
-    combination say (vidcompare.lanes), recorded so that a redelivery publishes the same."""
+) -> list[int]:
+    """What follows ``index`` on its lane: ``index + lanes`` for fixed lanes; for an Auto
+    job, 0, 1 or 2 combinations from its cursor, as the quota waits of this combination
+    say (vidcompare.lanes), recorded so that a redelivery gets the same."""
     successors = None
     if job.auto_concurrency:
         # A redelivery does not know the waits: it takes one, as a fixed lane would.
@@ -290,6 +282,11 @@ def _chain(
     if successors is None:  # fixed lanes (or an Auto job from before dispatch existed)
         successors = [index + job.concurrency] if index + job.concurrency < total else []
     timer.fields["successors"] = successors
+    return successors
+
+
+def _publish(job_id: str, index: int, successors: list[int], timer: StepTimer) -> None:
+    """Publish the successors, then record that they were (a redelivery stops there)."""
     if successors:
         queue.publish_combinations(job_id, successors)
         timer.lap("publish")

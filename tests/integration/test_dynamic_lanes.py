@@ -138,3 +138,23 @@ def test_a_job_that_never_started_leaves_no_dispatch_behind(local_stack, lanes):
     job_id = _auto_job(3, Dispatch(cursor=lanes, lanes=lanes))
     store.delete_job(job_id)
     assert not dispatch_ref(job_id).get().exists
+
+
+def test_the_last_commit_finishes_the_job_whatever_order_they_come_in(client, fake_gemini, videos):
+    # The first call hangs 5 s: its combination, claimed before any other committed,
+    # commits last, after the lanes have run every other one.
+    fake_gemini.script("gemini-3.6-flash", fail=[{"hang_ms": 5000}])
+    prompts = [f"Describe it, take {n}." for n in range(12)]
+    accepted = client.start_batch(
+        [videos["green"]], prompts, ["gemini-3.6-flash"], judge_model="local-rubric",
+        concurrency="auto",
+    )  # fmt: skip
+    job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=60)
+    assert job.status.value == "completed" and job.completed_combinations == 12
+    last_commit = max(c.completed_at for c in _done(accepted.job_id))
+    # Not left "Finishing" until the sweep notices (a lease later): finished at once.
+    assert (job.finished_at - last_commit).total_seconds() < 2.0
+
+
+def _done(job_id: str) -> list[ComboDoc]:
+    return [ComboDoc.from_doc(combo_ref(job_id, i).get().to_dict()) for i in range(12)]
