@@ -33,6 +33,10 @@ def test_detect_intents(prompt: str, intents: set[str]) -> None:
         ("Which colours dominate each scene?", {"colour"}),
         ("Describe the motion in every shot", {"motion"}),
         ("What is the loudness per segment?", {"audio"}),
+        # ... and so does "scene by scene" (the first of the pair too).
+        ("What are the main colours, scene by scene?", {"colour"}),
+        ("Describe the motion shot-by-shot", {"motion"}),
+        ("Scene by scene, which colours dominate?", {"colour"}),
         # Named for its own sake, a topic stays primary.
         ("What colour is the first scene and how many cuts are there?", {"colour", "cuts"}),
         ("How many scenes are there?", {"cuts"}),

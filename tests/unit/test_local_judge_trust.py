@@ -193,6 +193,23 @@ def test_refusals_and_non_answers_score_below_any_right_answer(facts: VideoFacts
     assert max(non_answers) <= NON_ANSWER_MAX < min(answers)
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        COLOURS_PROMPT,
+        "What are the main colours, scene by scene?",
+        "Scene by scene: which colour is dominant?",
+        "Name the dominant colour of every shot.",
+    ],
+)
+def test_a_refusal_scores_the_same_however_the_grouping_is_worded(
+    facts: VideoFacts, prompt: str
+) -> None:
+    scenes = LocalScenesModel().answer(facts, detect_intents(prompt))  # declines colour
+    [(score, _, _)] = _judge(facts, prompt, scenes)
+    assert score <= NON_ANSWER_MAX
+
+
 def test_the_reasoning_lists_the_checked_claims_and_the_cap(facts: VideoFacts) -> None:
     scenes = LocalScenesModel().answer(facts, detect_intents(COLOURS_PROMPT))
     [(score, weaknesses, reasoning)] = _judge(facts, COLOURS_PROMPT, scenes)

@@ -44,7 +44,8 @@ _SUMMARY_ALWAYS = keyword_pattern(SUMMARY_ALWAYS)
 
 # "each scene", "per shot", "scene by scene": the topic only groups what is asked about.
 _GROUPING_BEFORE = re.compile(
-    r"\b(?:each|every|per|by|across|between)\s+(?:of\s+the\s+|the\s+)?(?:\w+\s+)?$", re.IGNORECASE
+    r"\b(?:each|every|per|by|across|between)[\s-]+(?:of\s+the\s+|the\s+)?(?:\w+\s+)?$",
+    re.IGNORECASE,
 )
 
 
@@ -60,8 +61,15 @@ def primary_topics(prompt: str, intents: frozenset[str]) -> frozenset[str]:
     return frozenset(named - grouping) or frozenset(named)
 
 
+# "scene by scene", "shot-by-shot": the first of the pair groups as much as the second.
+_GROUPING_PAIR = re.compile(r"\w*(?:\s+|-)by(?:\s+|-)\w", re.IGNORECASE)
+
+
 def _only_grouping(prompt: str, pattern: re.Pattern[str]) -> bool:
-    return all(_GROUPING_BEFORE.search(prompt[: m.start()]) for m in pattern.finditer(prompt))
+    return all(
+        _GROUPING_BEFORE.search(prompt[: m.start()]) or _GROUPING_PAIR.match(prompt, m.end())
+        for m in pattern.finditer(prompt)
+    )
 
 
 def detect_intents(prompt: str) -> frozenset[str]:
