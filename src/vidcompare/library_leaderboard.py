@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,12 @@ from vidcompare.plan import Plan
 from vidcompare.score_rows import FIGURES, Columns
 
 GROUPINGS = ("model", "prompt", "prompt_tag")
-UNTAGGED = "(untagged)"
+# The query parameters (a misspelt one is a 400, never a filter silently left out).
+PARAMETERS = (
+    "job", "model", "video", "prompt", "prompt_tag", "tag", "judge", "since", "until", "by",
+    "resamples",
+)  # fmt: skip
+UNTAGGED = "(untagged)"  # a plan's untagged prompt by tag (its rows are left out)
 MIN_RESAMPLES, MAX_RESAMPLES, DEFAULT_RESAMPLES = 100, 2000, 1000
 
 
@@ -45,6 +51,14 @@ class LeaderboardQuery:
 
     @classmethod
     def from_args(cls, args: Mapping[str, Sequence[str]]) -> LeaderboardQuery:
+        for name in args:
+            if name not in PARAMETERS:
+                near = difflib.get_close_matches(name, PARAMETERS, n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                raise InvalidRequest.for_field(
+                    name, f"is not a parameter of the leaderboard{hint} ({', '.join(PARAMETERS)})"
+                )
+
         def many(name: str) -> list[str]:
             return [v.strip() for v in args.get(name, []) if v.strip()]
 
@@ -161,12 +175,12 @@ def gather(
     blocks: list[_Block] = []
     for job in jobs:
         counted = [m for m in job.models if not query.models or m in query.models]
-        for model_id in counted:
-            stats = job.stats.get(model_id)
-            models.setdefault(model_id, (stats.model_name if stats else "") or model_id)
         block = _job_block(job, rows[job.job_id], counted, query) if job.job_id in rows else None
         if block is None:
             continue
+        for model_id in counted:  # only models with counted rows get a line
+            stats = job.stats.get(model_id)
+            models.setdefault(model_id, (stats.model_name if stats else "") or model_id)
         plan_videos, plan_prompts = block.plan.video_ids, block.plan.prompts
         video_at = np.array(
             [labels["video"].setdefault(v, len(labels["video"])) for v in plan_videos]
@@ -219,12 +233,14 @@ def _job_block(
     keep = ~np.isnan(values[:, :, 3]).all(axis=1)  # a counted model took part
     if query.videos:
         keep &= np.isin(video, [i for i, v in enumerate(plan.video_ids) if v in query.videos])
-    if query.prompts or query.prompt_tags:
+    if query.prompts or query.prompt_tags or query.by == "prompt_tag":
+        # Grouped by tag, an untagged prompt is no variant of the A/B test: left out.
         allowed = [
             i
             for i, p in enumerate(plan.prompts)
             if (not query.prompts or p in query.prompts)
             and (not query.prompt_tags or job.prompt_tags.get(p) in query.prompt_tags)
+            and (query.by != "prompt_tag" or p in job.prompt_tags)
         ]
         keep &= np.isin(prompt, allowed)
     if not keep.any():

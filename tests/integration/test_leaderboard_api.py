@@ -96,6 +96,10 @@ def test_filters_narrow_what_is_counted(client, library):
     assert client.leaderboard(tag=tag, until=today).comparisons == 5  # the day is included
     empty = client.leaderboard(tag=tag, judge="nobody")
     assert empty.models == [] and empty.jobs == 0
+    # A filter that leaves no row leaves no model either (not ranked lines of nothing).
+    for nothing in ({"video": "no-such-video"}, {"prompt": "No such prompt?"}):
+        board = client.leaderboard(tag=tag, **nothing)
+        assert (board.comparisons, board.jobs, board.models) == (0, 0, [])
 
 
 def test_by_prompt_tag_ranks_the_prompt_variants_for_each_model(client, library):
@@ -106,6 +110,9 @@ def test_by_prompt_tag_ranks_the_prompt_variants_for_each_model(client, library)
         assert {m.model_id for m in prompt.models} == set(MODELS)
     assert {w.model_id for w in board.prompt_winners} == set(MODELS)
     assert board.matrix.prompts and set(board.matrix.prompts) == {"colours", "cuts"}
+    # Grouped by tag, the untagged prompt of the other job is no variant: left out.
+    both = client.leaderboard(tag=library["tag"], by="prompt_tag")
+    assert both.comparisons == 4 and {p.prompt for p in both.by_prompt} == {"colours", "cuts"}
     texts = client.leaderboard(job=library["ab"], by="prompt")
     assert sorted(p.prompt for p in texts.by_prompt) == sorted(PROMPTS)
     assert client.leaderboard(job=library["ab"]).by_prompt is None  # only when asked

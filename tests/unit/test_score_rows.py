@@ -101,9 +101,16 @@ def test_the_query_reads_repeated_filters_and_dates():
         ({"since": ["2026-11-02"], "until": ["2026-11-01"]}, "until"),
         ({"resamples": ["99"]}, "resamples"),
         ({"resamples": ["2001"]}, "resamples"),
+        ({"tags": ["x"]}, "tags"),  # misspelt: a 400, not a filter silently left out
     ],
 )
 def test_a_bad_parameter_is_named(args, field):
     with pytest.raises(InvalidRequest) as refused:
         LeaderboardQuery.from_args(args)
     assert refused.value.details[0]["field"] == field
+
+
+def test_a_misspelt_parameter_says_which_was_meant():
+    with pytest.raises(InvalidRequest) as refused:
+        LeaderboardQuery.from_args({"models": ["a"]})
+    assert "did you mean 'model'?" in refused.value.message

@@ -7,10 +7,7 @@ from collections.abc import Mapping, Sequence
 from vidcompare import library_leaderboard, ranking
 from vidcompare.api.jobs import full_job_id
 
-QUERY = (
-    "job", "model", "video", "prompt", "prompt_tag", "tag", "judge", "since", "until", "by",
-    "resamples",
-)  # fmt: skip
+QUERY = library_leaderboard.PARAMETERS
 
 
 def leaderboard(args: Mapping[str, Sequence[str]], *, owner: str | None) -> ranking.Leaderboard:

@@ -67,6 +67,11 @@ def leaderboard(
             sums[:resamples, :m] / sums[:resamples, m : 2 * m]
         )
     resampled_wins = sums[:bt_resamples, 2 * m :].reshape(bt_resamples, m, m)
+    # A resample that drew no comparison at all says nothing (its fit is the prior's 1):
+    # with few combinations it would pin an interval's end at 1000.
+    drew = resampled_wins.sum(axis=(1, 2)) > 0
+    if drew.any():
+        resampled_wins = resampled_wins[drew]
     strengths = strengths_with_ci(outcomes.sum(axis=0).reshape(m, m), resampled_wins, prior)
     counts = scored.sum(axis=0)
     means = [_mean(filled[:, j].sum(), counts[j]) for j in range(m)]
@@ -194,16 +199,23 @@ def _by_prompt(
 def _prompt_winners(rows: ScoreRows, by_prompt: list[PromptScores]) -> list[PromptWinner]:
     """Per model its best prompt; clear when that prompt's CI is above every other's.
 
-    A model scored on a single prompt has a best prompt but never a clear one.
+    A model scored on a single prompt has nothing to win against, and one whose best mean
+    is shared by another prompt has a tie: neither names a winner.
     """
     answer = []
     for j, model_id in enumerate(rows.models):
-        scored = [(group.prompt, group.models[j]) for group in by_prompt if group.models[j].n]
-        if not scored:
+        scored = [
+            (group.prompt, group.models[j])
+            for group in by_prompt
+            if group.models[j].n and group.models[j].mean_score is not None
+        ]
+        if len(scored) < 2:
             continue
         best_prompt, best = max(scored, key=lambda item: _or_lowest(item[1].mean_score))
         others = [score for prompt, score in scored if prompt != best_prompt]
-        clear = bool(others) and all(
+        if any(math.isclose(o.mean_score or 0, best.mean_score or 0) for o in others):
+            continue
+        clear = all(
             best.mean_ci is not None
             and other.mean_ci is not None
             and best.mean_ci[0] > other.mean_ci[1]
