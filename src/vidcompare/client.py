@@ -346,8 +346,15 @@ class _Calls:
         return _Call("GET", "/api/leaderboard", Leaderboard.model_validate, params)
 
 
+# Polls in a row that may fail with a 5xx or no answer (a function restarting, a gateway
+# that dropped a connection) before ``wait`` gives up: the job runs on regardless.
+MISSED_POLLS = 5
+
+
 class _Poll:
-    """The rules of ``wait``: report every poll, stop when finished, give up at the deadline."""
+    """The rules of ``wait``: report every poll, stop when finished, give up at the deadline;
+    a poll that met a 5xx or no answer is tried again, later each time, up to
+    :data:`MISSED_POLLS` in a row."""
 
     def __init__(
         self,
@@ -359,8 +366,19 @@ class _Poll:
         self.job_id, self.seconds, self.timeout = job_id, poll_seconds, timeout
         self.on_progress = on_progress
         self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.misses = 0
+
+    def missed(self, error: APIError) -> float:
+        """The seconds to wait before asking again after ``error``; raises it when it is
+        not worth another try (a 4xx, too many in a row, or past the deadline)."""
+        self.misses += 1
+        late = self.deadline is not None and time.monotonic() > self.deadline
+        if not isinstance(error, ServerError | Unreachable) or self.misses > MISSED_POLLS or late:
+            raise error
+        return min(30.0, self.seconds * 2**self.misses)
 
     def finished(self, job: JobView) -> bool:
+        self.misses = 0
         if self.on_progress is not None:
             self.on_progress(job)
         if job.status.finished:
@@ -578,9 +596,15 @@ class Client(_Settings):
         gets the ``JobView`` of every poll).
         """
         poll = _Poll(job_id, **how)
-        while not poll.finished(job := self.job(job_id)):
+        while True:
+            try:
+                job = self.job(job_id)
+            except APIError as error:
+                time.sleep(poll.missed(error))
+                continue
+            if poll.finished(job):
+                return job
             time.sleep(poll.seconds)
-        return job
 
 
 class AsyncClient(_Settings):
@@ -680,9 +704,15 @@ class AsyncClient(_Settings):
 
     async def wait(self, job_id: str, **how: Unpack[WaitOptions]) -> JobView:
         poll = _Poll(job_id, **how)
-        while not poll.finished(job := await self.job(job_id)):
+        while True:
+            try:
+                job = await self.job(job_id)
+            except APIError as error:
+                await asyncio.sleep(poll.missed(error))
+                continue
+            if poll.finished(job):
+                return job
             await asyncio.sleep(poll.seconds)
-        return job
 
 
 async def _chunks(path: Path) -> AsyncIterator[bytes]:

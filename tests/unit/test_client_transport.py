@@ -291,3 +291,52 @@ def test_a_base_url_is_understood_as_people_type_it(typed: str, meant: str):
         client.jobs()
     assert client.base_url == meant
     assert asked == [f"{meant}/api/jobs?limit=20"]
+
+
+# ------------------------------------------------------------- waiting through a hiccup
+
+
+def _answers(*answers: Callable[[], httpx.Response]) -> Recorder:
+    """A recorder that gives ``answers`` in turn, the last one for ever after."""
+    queue = list(answers)
+    return Recorder(lambda: (queue.pop(0) if len(queue) > 1 else queue[0])())
+
+
+def _reset() -> httpx.Response:
+    raise httpx.ReadError("Connection reset by peer")
+
+
+JOB = VIEW.model_copy(update={"job_id": "job-1"})
+FINISHED = JOB.model_copy(update={"status": JobStatus.completed, "progress": 100.0})
+BUSY = refusal(503, "UNAVAILABLE", "the function behind /api/jobs/job-1 did not answer")
+
+
+def test_wait_polls_on_through_a_few_5xx_and_dropped_connections():
+    recorder = _answers(ok(JOB), BUSY, _reset, BUSY, ok(FINISHED))
+    seen: list[str] = []
+    with recorder.client() as client:
+        job = client.wait("job-1", poll_seconds=0.001, on_progress=lambda j: seen.append(j.status))
+    assert job.status is JobStatus.completed and len(recorder.requests) == 5
+    assert seen == [JobStatus.running, JobStatus.completed]  # the misses are not reported
+
+
+def test_wait_gives_up_after_five_misses_in_a_row_and_at_once_on_a_4xx():
+    recorder = _answers(ok(JOB), *[BUSY] * 6, ok(FINISHED))
+    with recorder.client() as client, pytest.raises(ServerError):
+        client.wait("job-1", poll_seconds=0.001)
+    assert len(recorder.requests) == 7  # one poll and six misses: the sixth is raised
+    gone = _answers(ok(JOB), refusal(404, "NOT_FOUND", "job 'job-1' not found"))
+    with gone.client() as client, pytest.raises(ClientError):
+        client.wait("job-1", poll_seconds=0.001)
+    assert len(gone.requests) == 2
+
+
+def test_the_async_wait_polls_on_through_a_miss_too():
+    recorder = _answers(ok(JOB), BUSY, ok(FINISHED))
+
+    async def waited() -> JobView:
+        async with recorder.async_client() as client:
+            return await client.wait("job-1", poll_seconds=0.001)
+
+    assert asyncio.run(waited()).status is JobStatus.completed
+    assert len(recorder.requests) == 3
