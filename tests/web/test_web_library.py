@@ -533,4 +533,9 @@ def test_a_phone_has_no_sideways_page(page: Page, library: dict) -> None:
     assert texts and all(0 <= left and right <= width for left, right in texts), texts
     box = page.locator(".heat-scroll").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    # The prompt A/B table fits its box: no column cut off behind a scroll nobody sees.
+    fits = page.locator("#library-prompts").evaluate(
+        "t => [t.scrollWidth, t.parentElement.clientWidth]"
+    )
+    assert fits[0] <= fits[1], fits
     screenshots.shot(page, "library-phone")

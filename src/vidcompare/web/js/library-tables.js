@@ -77,19 +77,20 @@ export function promptTable(answer, nameOf, rowLabel) {
   const rows = promptRows(answer.by_prompt, answer.prompt_winners, modelIds);
   const table = h(
     "table",
-    { class: "table prompt-ab", id: "library-prompts" },
+    // A stack table: on a phone each prompt becomes a card of labelled cells.
+    { class: "table stack-table prompt-ab", id: "library-prompts", role: "table" },
     h("caption", { class: "visually-hidden" }, `Mean score per ${rowLabel.toLowerCase()} and model with 95 % CIs; each model's best marked`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, rowLabel), h("th", { scope: "col", class: "num" }, "n"), modelIds.map((id) => h("th", { scope: "col", class: "num" }, nameOf(id))))),
+    h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, h("th", { scope: "col", role: "columnheader" }, rowLabel), h("th", { scope: "col", role: "columnheader", class: "num" }, "n"), modelIds.map((id) => h("th", { scope: "col", role: "columnheader", class: "num" }, nameOf(id))))),
     h(
       "tbody",
-      {},
+      { role: "rowgroup" },
       rows.map((row) =>
         h(
           "tr",
-          { dataset: { prompt: row.prompt } },
-          h("th", { scope: "row", class: "prompt-ab-prompt" }, row.tag && row.tag !== row.prompt ? h("span", { class: "badge prompt-tag" }, row.tag) : null, " ", row.prompt),
-          h("td", { class: "num" }, row.combinations),
-          row.cells.map((c) => (c ? promptCell(c) : h("td", { class: "num muted" }, "–"))),
+          { role: "row", dataset: { prompt: row.prompt } },
+          h("th", { scope: "row", role: "rowheader", class: "prompt-ab-prompt" }, row.tag && row.tag !== row.prompt ? h("span", { class: "badge prompt-tag" }, row.tag) : null, " ", row.prompt),
+          h("td", { role: "cell", class: "num", "data-label": "n" }, row.combinations),
+          row.cells.map((c, i) => (c ? promptCell(c, nameOf(modelIds[i])) : h("td", { role: "cell", class: "num muted", "data-label": nameOf(modelIds[i]) }, "–"))),
         ),
       ),
     ),
@@ -97,9 +98,9 @@ export function promptTable(answer, nameOf, rowLabel) {
   return [h("div", { class: "table-wrap" }, table), winnerList(answer.prompt_winners || [], nameOf, rowLabel)];
 }
 
-function promptCell(c) {
+function promptCell(c, label) {
   const mark = c.best ? h("span", { class: c.clear ? "winner clear" : "winner", title: c.clear ? "Best prompt for this model: its CI is above every other prompt's" : "Best mean for this model, but its CI overlaps another prompt's" }, c.clear ? "★" : "☆") : null;
-  return h("td", { class: c.best ? "num prompt-best" : "num", dataset: { model: c.modelId } }, mark, " ", withCi(c.mean, c.ci, "score"), h("span", { class: "ci-range" }, `n = ${c.n}`));
+  return h("td", { role: "cell", class: c.best ? "num prompt-best" : "num", "data-label": label, dataset: { model: c.modelId } }, mark, " ", withCi(c.mean, c.ci, "score"), h("span", { class: "ci-range" }, `n = ${c.n}`));
 }
 
 function winnerList(winners, nameOf, rowLabel) {
