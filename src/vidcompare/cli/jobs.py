@@ -139,8 +139,8 @@ def batch(
         list[str] | None,
         typer.Option(
             "--prompt-tag",
-            help="A tag for each -p, in order (e.g. A and B for two variants of a prompt): "
-            "`vidcompare leaderboard --by prompt_tag` compares them.",
+            help='A tag for each -p, in order (e.g. A and B for two variants of a prompt; "" '
+            "for none): `vidcompare leaderboard --by prompt_tag` compares them.",
             show_default=False,
         ),
     ] = None,
@@ -182,7 +182,8 @@ def batch(
                 f"{len(prompt_tag)} --prompt-tag for {len(prompt or [])} -p: give one tag per "
                 "prompt, in the same order"
             )
-        spec["prompt_tags"] = dict(zip(prompt or [], prompt_tag, strict=True))
+        pairs = zip(prompt or [], prompt_tag, strict=True)
+        spec["prompt_tags"] = {text: tag for text, tag in pairs if tag.strip()}  # "": none
     options = {
         "judge_model": judge,
         "concurrency": lanes_option(concurrency),

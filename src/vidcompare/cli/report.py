@@ -34,15 +34,17 @@ def progress_line(job: JobView) -> str:
 
 
 def jobs_table(jobs: list[JobView]) -> TextTable:
-    """The full job id (it is copied into the next command), its name when any job has
-    one, status, combinations done."""
+    """The full job id (it is copied into the next command), its name and tags when any
+    job has them, status, combinations done."""
     named = any(j.name for j in jobs)
-    columns = ["job", *(["name"] if named else []), "status", "done", "progress", "models"]
-    columns += ["message", "created"]
+    tagged = any(j.tags for j in jobs)
+    columns = ["job", *(["name"] if named else []), *(["tags"] if tagged else [])]
+    columns += ["status", "done", "progress", "models", "message", "created"]
     rows = [
         [
             j.job_id,
             *([j.name] if named else []),
+            *([", ".join(j.tags)] if tagged else []),
             j.status.value,
             f"{j.completed_combinations}/{j.total_combinations}",
             f"{j.progress:.0f}%",
@@ -52,7 +54,7 @@ def jobs_table(jobs: list[JobView]) -> TextTable:
         ]
         for j in jobs
     ]
-    return TextTable("Jobs", columns, rows, ("message", "models", "progress", "created"))
+    return TextTable("Jobs", columns, rows, ("message", "models", "progress", "created", "tags"))
 
 
 def videos_table(videos: list[VideoInfo]) -> TextTable:
