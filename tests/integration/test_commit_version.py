@@ -120,21 +120,27 @@ def test_a_renewal_carries_the_version_and_a_crash_record_invalidates_it(local_s
 
 def test_concurrent_claims_of_one_combination_let_exactly_one_run(local_stack, videos):
     job_id = unpublished_job(videos["green"])
-    outcomes: list[str] = []
 
-    def attempt(worker: str) -> None:
+    def attempt(worker: str) -> str:
         try:
-            outcomes.append(claim(job_id, worker).action.value)
+            return claim(job_id, worker).action.value
         except LeaseHeld:
-            outcomes.append("held")
+            return "held"
         except RetryLater:  # the emulator timed out a contended transaction: not run
-            outcomes.append("retry")
+            return "retry"
 
+    workers = [f"w{i}" for i in range(6)]
     with ThreadPoolExecutor(max_workers=6) as pool:
-        list(pool.map(attempt, [f"w{i}" for i in range(6)]))
-    assert len(outcomes) == 6 and outcomes.count("run") == 1  # exactly one runs
+        outcomes = list(pool.map(attempt, workers))
     assert set(outcomes) <= {"run", "held", "retry"}
-    assert stored(job_id)["attempts"] == 1
+    # A timed-out claim's message comes back (Pub/Sub redelivers it): tried again, one by
+    # one, they meet the one claim that landed. On a loaded machine the emulator can time
+    # out all six answers while one of their transactions still commits: then nobody was
+    # told "run", and that claim's own redelivery finds its lease (held, then taken over).
+    again = [attempt(w) for w, outcome in zip(workers, outcomes, strict=True) if outcome == "retry"]
+    assert outcomes.count("run") + again.count("run") <= 1
+    assert stored(job_id)["attempts"] == 1  # exactly one claim landed
+    assert stored(job_id)["worker"] in workers
 
 
 def test_a_claim_that_writes_nothing_lets_go_of_the_job_at_once(local_stack, videos):

@@ -81,15 +81,15 @@ def test_an_auto_job_hands_out_every_combination_once_and_its_lanes_end(client, 
     accepted = client.start_batch([videos["green"]], prompts, OFFLINE, concurrency="auto")
     job = client.wait(accepted.job_id, poll_seconds=0.2, timeout=120)
     assert job.status.value == "completed" and job.completed_combinations == 11
-    # Every lane ended but the one whose commit finished the job (it takes nothing).
-    assert _dispatch(accepted.job_id) == Dispatch(cursor=11, lanes=1)
+    # Every lane ended: the last one too, taking nothing before it finished the job.
+    assert _dispatch(accepted.job_id) == Dispatch(cursor=11, lanes=0)
     combos = [combo_ref(accepted.job_id, i).get().to_dict() for i in range(11)]
     successors = [i for c in combos for i in (c.get("successors") or [])]
     assert sorted([*range(8), *successors]) == list(range(11))  # 0-7 were published at start
     # A duplicate of a finished combination's message publishes nothing new.
     queue.publish_combinations(accepted.job_id, [2])
     time.sleep(1.5)
-    assert _dispatch(accepted.job_id) == Dispatch(cursor=11, lanes=1)
+    assert _dispatch(accepted.job_id) == Dispatch(cursor=11, lanes=0)
     assert client.job(accepted.job_id).completed_combinations == 11
 
 
