@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -50,6 +50,17 @@ INDEXES = firestore_indexes(ROOT)
 PLAN = resources(TARGET, INDEXES)
 FUNCTION_URL = "https://europe-west1-acme-eval.cloudfunctions.net/vidcompare-"
 BUILD_ACCOUNT = "vidcompare-build@acme-eval.iam.gserviceaccount.com"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_deployer_quotas() -> Iterator[None]:
+    """Deploy passes a deployer's VIDCOMPARE_QUOTAS on to the functions; the session's
+    stack puts its own in this process's environment (conftest). PLAN was built without
+    it, so these tests run without it (the quota tests set theirs)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("VIDCOMPARE_QUOTAS", "VIDCOMPARE_GEMINI_TIER"):
+            patch.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture(scope="module")
