@@ -301,8 +301,11 @@ def test_ctrl_c_on_one_emulator_stops_it_and_frees_its_port(tmp_path):
     port = free_port()
     command = [sys.executable, "-m", "vidcompare.cli", "emulator", "pubsub", "--port", str(port)]
     command += ["--state-dir", str(tmp_path)]
+    # Its output to a file: a pipe nobody reads fills up and blocks the command's own
+    # shutdown logging, which looked like a command that ignores Ctrl-C.
+    screen = (tmp_path / "terminal.log").open("wb")
     terminal = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        command, stdout=screen, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
         deadline = time.monotonic() + 60
@@ -316,6 +319,7 @@ def test_ctrl_c_on_one_emulator_stops_it_and_frees_its_port(tmp_path):
             assert time.monotonic() < deadline, f"still running: {_holders(port)}"
             time.sleep(0.2)
     finally:
+        screen.close()
         for pid in _holders(port):
             os.kill(pid, signal.SIGKILL)
 

@@ -154,6 +154,9 @@ def emulator(
     started = processes.identity(child.pid)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
+    # Started from a script's background job, SIGINT arrives ignored (and Python then sets
+    # no KeyboardInterrupt): Ctrl-C, or kill -INT, must still stop the emulator.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         child.wait()
     except KeyboardInterrupt:
