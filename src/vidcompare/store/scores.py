@@ -89,26 +89,29 @@ def read_rows(jobs: Sequence[JobDoc]) -> dict[str, Columns]:
             rows = (snapshot.to_dict() or {}).get("rows") or {}
             chunks[snapshot.reference.parent.parent.id][snapshot.reference.id] = rows
     for job in unpacked:
-        texts = [
-            (int(i), text) for chunk in chunks[job.job_id].values() for i, text in chunk.items()
-        ]
-        if len(texts) < job.completed_combinations:
+        # Each chunk parsed once: the answer's rows and, for a finished job, its packs.
+        parsed = {
+            chunk_id: columns((int(i), text) for i, text in rows.items())
+            for chunk_id, rows in chunks[job.job_id].items()
+        }
+        if sum(len(part) for part in parsed.values()) < job.completed_combinations:
             found[job.job_id] = backfill_rows(job)
             continue
-        found[job.job_id] = columns(texts)
+        found[job.job_id] = Columns.concat(list(parsed.values()))
         if job.status.finished:
-            _pack(job, chunks[job.job_id])
+            _pack(job, parsed)
     return found
 
 
-def _pack(job: JobDoc, chunks: dict[str, dict[str, str]]) -> None:
+def _pack(job: JobDoc, parsed: dict[str, Columns]) -> None:
     """Keep a finished job's rows packed too (the map stays: a late commit of a cancelled
     job's last combination may still add to it, and then the pack is made again)."""
     batch = firestore_client().batch()
-    for chunk_id, rows in chunks.items():
-        packed = pack(columns((int(i), text) for i, text in rows.items()))
-        batch.update(job_ref(job.job_id).collection(SCORES).document(chunk_id), {"packed": packed})
-    if chunks:
+    for chunk_id, rows in parsed.items():
+        batch.update(
+            job_ref(job.job_id).collection(SCORES).document(chunk_id), {"packed": pack(rows)}
+        )
+    if parsed:
         batch.commit()
 
 
